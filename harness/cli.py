@@ -1,0 +1,87 @@
+"""The `fcharness` command line.
+
+Each command lives in `harness.commands.<name>` and exposes
+`add_arguments(parser: argparse.ArgumentParser) -> None` and `run(args) -> int`;
+they are imported lazily so `fcharness validate` never imports a vendor SDK.
+
+Exit codes (stable): 0 ok, 1 test failures or gate regressions, 2 usage / config / input errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from harness import __version__
+from harness.errors import UserError
+
+__all__ = ["COMMANDS", "main"]
+
+EXIT_OK = 0
+EXIT_FAILURES = 1
+EXIT_USAGE = 2
+
+#: command name → (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("harness.commands.run", "replay (or record) cases × providers, grade, report"),
+    "record": ("harness.commands.record", "record cassettes from real providers (needs keys)"),
+    "validate": ("harness.commands.validate", "check case files (and schema portability)"),
+    "grade": ("harness.commands.grade", "grade outputs produced elsewhere (JSONL)"),
+    "report": ("harness.commands.report", "rebuild reports from a results.jsonl"),
+    "gate": ("harness.commands.gate", "compare results with a baseline; exit 1 on regressions"),
+    "compare": ("harness.commands.compare", "side-by-side of two runs"),
+    "import": ("harness.commands.import_", "import external suites (bfcl)"),
+    "providers": ("harness.commands.providers", "list provider kinds and their capabilities"),
+    "emulator": ("harness.commands.emulator", "serve the local vendor emulator on 127.0.0.1"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with every command registered."""
+    parser = argparse.ArgumentParser(
+        prog="fcharness",
+        description="Conformance harness for LLM function calling.",
+    )
+    parser.add_argument("--version", action="version", version=f"fc-harness {__version__}")
+    parser.add_argument(
+        "--config",
+        default=None,
+        help="path to fcharness.toml (default: ./fcharness.toml)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue  # command not built yet in this checkout
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `fcharness` with `argv`; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args._run(args))
+    except UserError as exc:
+        print(f"fcharness: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("fcharness: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,222 @@
+"""Provider profiles and run settings from `fcharness.toml`.
+
+Precedence (highest first): command-line options > `fcharness.toml` > built-in defaults.
+The file is read once and coerced into frozen dataclasses; nothing downstream sees raw dicts.
+
+```toml
+[harness]
+cases = ["cases"]            # default PATHS for run/record/validate
+cassettes = "cassettes"
+reports = "reports"
+profile = "default"          # grading profile
+concurrency = 4
+
+[providers.openai-gpt-4o-mini]
+kind = "openai-chat"
+model = "gpt-4o-mini"
+api_key_env = "OPENAI_API_KEY"
+base_url = "https://api.openai.com/v1"   # optional
+stream = false
+quirks = "deepseek"                      # optional, openai-chat only
+params = { temperature = 0, max_tokens = 512, seed = 7 }
+options = { region = "us-east-1" }       # kind-specific (bedrock region, vertex project…)
+
+[prices."gpt-4o-mini"]                   # USD per million tokens, keyed by model
+input = 0.15
+output = 0.60
+```
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+__all__ = ["Config", "Price", "ProviderProfile", "load_config", "DEFAULT_CONFIG_FILE"]
+
+DEFAULT_CONFIG_FILE = "fcharness.toml"
+
+_PROFILE_KEYS = {
+    "kind",
+    "model",
+    "base_url",
+    "api_key_env",
+    "stream",
+    "quirks",
+    "params",
+    "options",
+    "description",
+}
+
+
+@dataclass(frozen=True)
+class ProviderProfile:
+    """One provider id: which wire format, which model, where, with which settings."""
+
+    id: str
+    kind: str
+    model: str
+    base_url: str | None = None
+    api_key_env: str | None = None
+    stream: bool = False
+    quirks: str | None = None
+    """Name of an OpenAI-compatible quirks profile (deepseek, qwen, glm, moonshot, groq, ...)."""
+    params: Mapping[str, Any] = field(default_factory=dict)
+    """Neutral sampling parameters: temperature, max_tokens, seed, top_p, parallel_tool_calls."""
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """Kind-specific settings (bedrock `region`, gemini `vertex`/`project`/`location`, ...)."""
+    description: str | None = None
+
+    @property
+    def is_emulator(self) -> bool:
+        """Recordings made against the local emulator live under `emulator-*` ids."""
+        return self.id.startswith("emulator-")
+
+
+@dataclass(frozen=True)
+class Price:
+    """USD per million tokens."""
+
+    input: float
+    output: float
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole of `fcharness.toml`, coerced."""
+
+    path: Path | None
+    root: Path
+    """Folder paths are relative to (the config file's folder, or the cwd)."""
+    cases: tuple[str, ...] = ("cases",)
+    cassettes: str = "cassettes"
+    reports: str = "reports"
+    profile: str = "default"
+    concurrency: int = 4
+    providers: Mapping[str, ProviderProfile] = field(default_factory=dict)
+    prices: Mapping[str, Price] = field(default_factory=dict)
+
+    def provider(self, provider_id: str) -> ProviderProfile:
+        """Return the profile for `provider_id`, or raise a ConfigError listing the known ids."""
+        try:
+            return self.providers[provider_id]
+        except KeyError:
+            known = ", ".join(sorted(self.providers)) or "(none)"
+            where = self.path or DEFAULT_CONFIG_FILE
+            raise ConfigError(
+                f"{where}: unknown provider id {provider_id!r}; known ids: {known}"
+            ) from None
+
+    def resolve(self, relative: str) -> Path:
+        """Return `relative` resolved against the config root."""
+        p = Path(relative)
+        return p if p.is_absolute() else self.root / p
+
+
+def _err(path: Path, message: str) -> ConfigError:
+    return ConfigError(f"{path}: {message}")
+
+
+def _parse_profile(path: Path, pid: str, raw: Any) -> ProviderProfile:
+    if not isinstance(raw, dict):
+        raise _err(path, f"[providers.{pid}] must be a table")
+    unknown = sorted(set(raw) - _PROFILE_KEYS)
+    if unknown:
+        raise _err(
+            path,
+            f"[providers.{pid}]: unknown key(s) {', '.join(unknown)}; "
+            f"allowed: {', '.join(sorted(_PROFILE_KEYS))}",
+        )
+    for key in ("kind", "model"):
+        if not isinstance(raw.get(key), str) or not raw[key]:
+            raise _err(path, f"[providers.{pid}]: '{key}' is required and must be a string")
+    for key in ("params", "options"):
+        if key in raw and not isinstance(raw[key], dict):
+            raise _err(path, f"[providers.{pid}]: '{key}' must be a table")
+    if "stream" in raw and not isinstance(raw["stream"], bool):
+        raise _err(path, f"[providers.{pid}]: 'stream' must be true or false")
+    for key in ("base_url", "api_key_env", "quirks", "description"):
+        if key in raw and not isinstance(raw[key], str):
+            raise _err(path, f"[providers.{pid}]: '{key}' must be a string")
+    return ProviderProfile(
+        id=pid,
+        kind=raw["kind"],
+        model=raw["model"],
+        base_url=raw.get("base_url"),
+        api_key_env=raw.get("api_key_env"),
+        stream=raw.get("stream", False),
+        quirks=raw.get("quirks"),
+        params=dict(raw.get("params", {})),
+        options=dict(raw.get("options", {})),
+        description=raw.get("description"),
+    )
+
+
+def parse_config(data: Mapping[str, Any], path: Path) -> Config:
+    """Coerce the decoded TOML `data` (read from `path`) into a Config."""
+    unknown = sorted(set(data) - {"harness", "providers", "prices"})
+    if unknown:
+        raise _err(path, f"unknown top-level table(s) {', '.join(unknown)}")
+    h = data.get("harness", {})
+    if not isinstance(h, dict):
+        raise _err(path, "[harness] must be a table")
+    allowed_h = {"cases", "cassettes", "reports", "profile", "concurrency"}
+    bad = sorted(set(h) - allowed_h)
+    if bad:
+        raise _err(path, f"[harness]: unknown key(s) {', '.join(bad)}")
+    cases = h.get("cases", ["cases"])
+    if isinstance(cases, str):
+        cases = [cases]
+    if not isinstance(cases, list) or not all(isinstance(c, str) for c in cases):
+        raise _err(path, "[harness] cases must be a list of paths")
+    concurrency = h.get("concurrency", 4)
+    if not isinstance(concurrency, int) or concurrency < 1:
+        raise _err(path, "[harness] concurrency must be a positive integer")
+    providers_raw = data.get("providers", {})
+    if not isinstance(providers_raw, dict):
+        raise _err(path, "[providers] must be a table of provider ids")
+    providers = {pid: _parse_profile(path, pid, raw) for pid, raw in providers_raw.items()}
+    prices: dict[str, Price] = {}
+    for model, raw in data.get("prices", {}).items():
+        if (
+            not isinstance(raw, dict)
+            or not isinstance(raw.get("input"), (int, float))
+            or not isinstance(raw.get("output"), (int, float))
+        ):
+            raise _err(path, f'[prices."{model}"] needs numbers input and output (USD per 1M tokens)')
+        prices[model] = Price(float(raw["input"]), float(raw["output"]))
+    return Config(
+        path=path,
+        root=path.parent,
+        cases=tuple(cases),
+        cassettes=str(h.get("cassettes", "cassettes")),
+        reports=str(h.get("reports", "reports")),
+        profile=str(h.get("profile", "default")),
+        concurrency=concurrency,
+        providers=providers,
+        prices=prices,
+    )
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read `fcharness.toml` (or `path`); with no file, return the defaults rooted at cwd."""
+    p = Path(path) if path is not None else Path(DEFAULT_CONFIG_FILE)
+    if not p.exists():
+        if path is not None:
+            raise ConfigError(f"{p}: config file not found")
+        return Config(path=None, root=Path.cwd())
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: invalid TOML: {exc}") from None
+    return parse_config(data, p)
