@@ -1,0 +1,181 @@
+"""Result rows: one per case × provider (× trial), the contract between runner and reports.
+
+`results.jsonl` holds one `ResultRow.to_dict()` per line. Reports, the gate and `compare`
+read only this file (plus `summary.json`), so a row carries what a reader needs to explain
+it: the prompt, the tools offered, the expected calls and what the model answered.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness._io import atomic_write_text
+from harness.errors import UserError
+from harness.model import Case, ModelTurn, ToolCall, Usage, Verdict
+
+__all__ = ["ResultRow", "case_summary", "read_results", "turn_to_dict", "write_results"]
+
+
+def _call_to_dict(c: ToolCall) -> dict[str, Any]:
+    return {"name": c.name, "arguments": c.arguments, "raw_arguments": c.raw_arguments, "id": c.id}
+
+
+def turn_to_dict(t: ModelTurn) -> dict[str, Any]:
+    """Return a JSON-ready dict of a model turn (without `raw_assistant`)."""
+    return {
+        "calls": [_call_to_dict(c) for c in t.calls],
+        "text": t.text,
+        "finish_reason": t.finish_reason,
+        "usage": {"input_tokens": t.usage.input_tokens, "output_tokens": t.usage.output_tokens},
+        "latency_ms": t.latency_ms,
+    }
+
+
+def turn_from_dict(d: Mapping[str, Any]) -> ModelTurn:
+    """Inverse of `turn_to_dict`."""
+    u = d.get("usage") or {}
+    return ModelTurn(
+        calls=tuple(
+            ToolCall(c["name"], c.get("arguments"), c.get("raw_arguments"), c.get("id"))
+            for c in d.get("calls", ())
+        ),
+        text=d.get("text"),
+        finish_reason=d.get("finish_reason"),
+        usage=Usage(u.get("input_tokens"), u.get("output_tokens")),
+        latency_ms=d.get("latency_ms"),
+    )
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    """What a report needs of a case: prompt, tools and expectations, JSON-ready."""
+    return {
+        "messages": [
+            {"role": m.role, "content": m.content}
+            | ({"tool_calls": [_call_to_dict(c) for c in m.tool_calls]} if m.tool_calls else {})
+            for m in case.messages
+        ],
+        "tools": [
+            {"name": t.name, "description": t.description, "parameters": t.parameters}
+            for t in case.tools
+        ],
+        "turns": [
+            {
+                "expect": [{"call": e.name, "arguments": e.arguments} for e in t.expect],
+                "expect_text": t.expect_text,
+            }
+            for t in case.turns
+        ],
+        "tool_choice": case.tool_choice,
+    }
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One graded (or ungraded) case × provider × trial."""
+
+    run_id: str
+    case_id: str
+    provider_id: str
+    kind: str
+    model: str
+    category: str
+    verdict: Verdict
+    tags: tuple[str, ...] = ()
+    source: str | None = None
+    """The case file."""
+    trial: int = 0
+    turns: tuple[ModelTurn, ...] = ()
+    """What the model answered, turn by turn (up to the first failing turn)."""
+    latency_ms: float | None = None
+    """Sum over turns, from the recording."""
+    usage: Usage = field(default_factory=Usage)
+    """Sum over turns, from the recording."""
+    error: str | None = None
+    """Provider error, stale-cassette or unsupported explanation, when not graded."""
+    cassette: str | None = None
+    case: Mapping[str, Any] = field(default_factory=dict)
+    """`case_summary(case)`: prompt, tools and expected calls, for drill-downs."""
+
+    @property
+    def status(self) -> str:
+        """pass | fail | error | unsupported | stale."""
+        return self.verdict.status
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready row written to results.jsonl."""
+        return {
+            "run_id": self.run_id,
+            "case_id": self.case_id,
+            "provider_id": self.provider_id,
+            "kind": self.kind,
+            "model": self.model,
+            "category": self.category,
+            "tags": list(self.tags),
+            "source": self.source,
+            "trial": self.trial,
+            "status": self.verdict.status,
+            "verdict": self.verdict.to_dict(),
+            "turns": [turn_to_dict(t) for t in self.turns],
+            "latency_ms": self.latency_ms,
+            "usage": {
+                "input_tokens": self.usage.input_tokens,
+                "output_tokens": self.usage.output_tokens,
+            },
+            "error": self.error,
+            "cassette": self.cassette,
+            "case": dict(self.case),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ResultRow:
+        """Inverse of `to_dict`."""
+        u = d.get("usage") or {}
+        return cls(
+            run_id=d["run_id"],
+            case_id=d["case_id"],
+            provider_id=d["provider_id"],
+            kind=d.get("kind", ""),
+            model=d.get("model", ""),
+            category=d.get("category", ""),
+            verdict=Verdict.from_dict(d["verdict"]),
+            tags=tuple(d.get("tags", ())),
+            source=d.get("source"),
+            trial=int(d.get("trial", 0)),
+            turns=tuple(turn_from_dict(t) for t in d.get("turns", ())),
+            latency_ms=d.get("latency_ms"),
+            usage=Usage(u.get("input_tokens"), u.get("output_tokens")),
+            error=d.get("error"),
+            cassette=d.get("cassette"),
+            case=d.get("case") or {},
+        )
+
+
+def write_results(path: str | Path, rows: Iterable[ResultRow]) -> None:
+    """Write rows as JSON lines, atomically."""
+    text = "".join(json.dumps(r.to_dict(), ensure_ascii=False, sort_keys=True) + "\n" for r in rows)
+    atomic_write_text(path, text)
+
+
+def read_results(path: str | Path) -> list[ResultRow]:
+    """Read a results.jsonl; a malformed line is a UserError naming file and line."""
+    p = Path(path)
+    if not p.exists():
+        raise UserError(f"{p}: results file not found")
+    rows: list[ResultRow] = []
+    for lineno, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(ResultRow.from_dict(json.loads(line)))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UserError(f"{p}:{lineno}: malformed result row: {exc}") from None
+    return rows
+
+
+def rows_by_key(rows: Sequence[ResultRow]) -> dict[tuple[str, str, int], ResultRow]:
+    """Index rows by (case_id, provider_id, trial)."""
+    return {(r.case_id, r.provider_id, r.trial): r for r in rows}
