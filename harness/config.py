@@ -42,7 +42,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-__all__ = ["Config", "Price", "ProviderProfile", "load_config", "DEFAULT_CONFIG_FILE"]
+__all__ = ["DEFAULT_CONFIG_FILE", "Config", "Price", "ProviderProfile", "load_config"]
 
 DEFAULT_CONFIG_FILE = "fcharness.toml"
 
@@ -113,9 +113,7 @@ class Config:
         except KeyError:
             known = ", ".join(sorted(self.providers)) or "(none)"
             where = self.path or DEFAULT_CONFIG_FILE
-            raise ConfigError(
-                f"{where}: unknown provider id {provider_id!r}; known ids: {known}"
-            ) from None
+            raise ConfigError(f"{where}: unknown provider id {provider_id!r}; known ids: {known}") from None
 
     def resolve(self, relative: str) -> Path:
         """Return `relative` resolved against the config root."""

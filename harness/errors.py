@@ -1,12 +1,12 @@
 """Exceptions fc-harness raises, and the `Problem` record `validate` collects.
 
-    FcHarnessError
-     ├─ UserError            bad input: case files, config, CLI usage → exit 2
-     │   ├─ CaseFileError    a case file (names file, line, case id, field)
-     │   ├─ ConfigError      fcharness.toml / provider profiles
-     │   └─ MissingAPIKeyError   recording needs a key that is not set
-     ├─ CassetteError        a cassette is missing, unreadable or stale (replay)
-     └─ ProviderError        the vendor answered with an error (→ `provider_error` verdict)
+FcHarnessError
+ ├─ UserError            bad input: case files, config, CLI usage → exit 2
+ │   ├─ CaseFileError    a case file (names file, line, case id, field)
+ │   ├─ ConfigError      fcharness.toml / provider profiles
+ │   └─ MissingAPIKeyError   recording needs a key that is not set
+ ├─ CassetteError        a cassette is missing, unreadable or stale (replay)
+ └─ ProviderError        the vendor answered with an error (→ `provider_error` verdict)
 """
 
 from __future__ import annotations

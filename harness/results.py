@@ -59,8 +59,7 @@ def case_summary(case: Case) -> dict[str, Any]:
             for m in case.messages
         ],
         "tools": [
-            {"name": t.name, "description": t.description, "parameters": t.parameters}
-            for t in case.tools
+            {"name": t.name, "description": t.description, "parameters": t.parameters} for t in case.tools
         ],
         "turns": [
             {
