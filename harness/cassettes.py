@@ -40,6 +40,7 @@ from harness.errors import CassetteError, UserError
 from harness.providers.base import WireResponse
 
 __all__ = [
+    "RECORD_MODES",
     "REDACTED",
     "SCRUB_HEADERS",
     "SCRUB_QUERY_PARAMETERS",
