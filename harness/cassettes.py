@@ -301,9 +301,17 @@ class CassetteRouter:
     def __init__(self, vcr_config: vcr.VCR) -> None:
         self.vcr = vcr_config
         self._state = _RouterState()
-        self._path = "<fcharness cassette router>"
         self.custom_patches: tuple[Any, ...] = ()
         self.skip_patchers: tuple[Any, ...] = ()
+
+    @property
+    def _path(self) -> str:
+        cassette = self._state.cassette
+        return str(cassette._path) if cassette is not None else "<fcharness cassette router>"
+
+    def __len__(self) -> int:
+        cassette = self._state.cassette
+        return len(cassette) if cassette is not None else 0
 
     def __getattr__(self, name: str) -> Any:
         cassette = self._state.cassette
