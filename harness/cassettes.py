@@ -93,8 +93,11 @@ SCRUB_QUERY_PARAMETERS: tuple[str, ...] = (
     "x-amz-credential",
 )
 
-#: Response headers dropped before a cassette is written.
-_SCRUB_RESPONSE_HEADERS = frozenset({"set-cookie", "openai-organization", "openai-project"})
+#: Response headers dropped before a cassette is written (secrets, and per-request noise).
+_SCRUB_RESPONSE_HEADERS = frozenset({"set-cookie", "openai-organization", "openai-project", "date"})
+
+#: Request header prefixes dropped as noise: SDK telemetry (OS, arch, runtime versions).
+_NOISE_REQUEST_PREFIXES = ("x-stainless-",)
 
 
 class RecordMode(str, Enum):
@@ -244,7 +247,10 @@ class _Scrubber:
         if request.body is not None:
             request.body = self._text(request.body)
         for name in list(request.headers):
-            request.headers[name] = self._text(request.headers[name])
+            if name.lower().startswith(_NOISE_REQUEST_PREFIXES) or name.lower() == "content-length":
+                del request.headers[name]
+            else:
+                request.headers[name] = self._text(request.headers[name])
         return request
 
     def response(self, response: dict[str, Any]) -> dict[str, Any]:

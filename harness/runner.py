@@ -44,7 +44,19 @@ from harness.model import Case
 from harness.results import ResultRow, case_summary
 from harness.selection import Shard, in_shard, keyword_matcher
 
-__all__ = ["Job", "RunOptions", "RunResult", "apply_base_urls", "build_jobs", "exit_code", "run"]
+__all__ = [
+    "Job",
+    "RunOptions",
+    "RunResult",
+    "Session",
+    "apply_base_urls",
+    "build_jobs",
+    "exit_code",
+    "run",
+    "run_job",
+    "select_providers",
+    "unsupported_reason_for",
+]
 
 
 @dataclass(frozen=True)
@@ -122,7 +134,8 @@ def select_providers(config: Config, options: RunOptions, cassettes_root: Path) 
     return [apply_base_urls(config.provider(pid), options.base_urls) for pid in ids]
 
 
-def _unsupported_reason(case: Case, profile: ProviderProfile) -> str | None:
+def unsupported_reason_for(case: Case, profile: ProviderProfile) -> str | None:
+    """Why a job is not run (case `skip`, or the kind cannot express the case), or None."""
     if profile.id in case.skip:
         return f"skipped on {profile.id}: {case.skip[profile.id]}"
     try:
@@ -152,7 +165,7 @@ def build_jobs(
                 continue
             if not in_shard(f"{case.id}\x00{profile.id}", shard):
                 continue
-            reason = _unsupported_reason(case, profile)
+            reason = unsupported_reason_for(case, profile)
             for k in trials(case, profile):
                 jobs.append(Job(case, profile, k, reason))
     return jobs
@@ -179,7 +192,7 @@ def _api_key(profile: ProviderProfile, recording: bool) -> str | None:
     return key
 
 
-class _Session:
+class Session:
     """Shared state of one run: adapters, clients, the cassette router, graders."""
 
     def __init__(self, config: Config, options: RunOptions, cassettes_root: Path) -> None:
@@ -224,9 +237,7 @@ class _Session:
         return s
 
 
-def _row(
-    session: _Session, run_id: str, job: Job, outcome: _execute.CaseOutcome, cassette: Path
-) -> ResultRow:
+def _row(session: Session, run_id: str, job: Job, outcome: _execute.CaseOutcome, cassette: Path) -> ResultRow:
     latency, usage = _execute.totals(outcome.turns)
     try:
         rel = str(cassette.relative_to(session.config.root.resolve()))
@@ -252,7 +263,7 @@ def _row(
     )
 
 
-def _run_job(session: _Session, run_id: str, job: Job) -> ResultRow:
+def run_job(session: Session, run_id: str, job: Job) -> ResultRow:
     from harness import _exchanges
 
     path = cassette_path(session.root, job.profile.id, job.case.id, job.trial)
@@ -303,7 +314,7 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
         return found or (1,)
 
     jobs = build_jobs(cases, profiles, keyword=options.keyword, shard=options.shard, trials=trials)
-    session = _Session(config, options, root)
+    session = Session(config, options, root)
     session.prepare(profiles)
     reports_root = Path(options.reports_dir) if options.reports_dir else config.resolve(config.reports)
     run_id = options.run_id or new_run_id(reports_root)
@@ -317,7 +328,7 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
         with patched(session):
             workers = (options.concurrency or config.concurrency) if recording else 1
             with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-                futures = {pool.submit(_run_job, session, run_id, j): i for i, j in enumerate(jobs)}
+                futures = {pool.submit(run_job, session, run_id, j): i for i, j in enumerate(jobs)}
                 done: dict[int, ResultRow] = {}
                 for fut in as_completed(futures):
                     row = fut.result()
@@ -326,7 +337,7 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
                 rows = [done[i] for i in range(len(jobs))]
     else:
         for job in jobs:
-            row = _run_job(session, run_id, job)
+            row = run_job(session, run_id, job)
             rows.append(row)
             progress.update(row.status)
     progress.close(time.perf_counter() - started)
