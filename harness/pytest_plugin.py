@@ -180,7 +180,7 @@ class FcCaseItem(pytest.Item):
 
     def runtest(self) -> None:
         """Replay (or record) the case, grade it, and fail with the verdict's explanation."""
-        from harness.runner import Job, unsupported_reason_for, run_job
+        from harness.runner import Job, run_job, unsupported_reason_for
 
         state: _FcState = self.config.stash[_STATE]
         session = state.runner_session()
