@@ -173,8 +173,16 @@ def glob_escape(text: str) -> str:
 
 def record_command(provider_id: str, case_id: str, source: str | None = None) -> str:
     """Return the exact command that (re-)records one case on one provider."""
-    where = f"{source} " if source else ""
+    where = f"{_relative(source)} " if source else ""
     return f"fcharness record {where}-p {provider_id} -k {case_id}"
+
+
+def _relative(path: str) -> str:
+    """`path` relative to the working folder when it lies inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 def missing_message(path: Path, provider_id: str, case_id: str, source: str | None = None) -> str:

@@ -302,7 +302,8 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     from harness.loader import load_cases
 
     if cases is None:
-        cases = load_cases(list(options.paths or config.cases))
+        paths = list(options.paths) or [str(config.resolve(c)) for c in config.cases]
+        cases = load_cases(paths)
     root = config.resolve(config.cassettes)
     profiles = select_providers(config, options, root)
     recording = options.record_mode is not RecordMode.NONE
