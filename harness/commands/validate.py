@@ -93,7 +93,9 @@ def _print_text(problems: Sequence[Problem], portability: Sequence[Problem]) -> 
 
 
 def _problem_dict(p: Problem) -> dict[str, Any]:
+    extra = {"kind": p.kind, "tool": p.tool} if hasattr(p, "kind") else {}
     return {
+        **extra,
         "severity": p.severity,
         "file": p.file,
         "line": p.line,
