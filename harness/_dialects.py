@@ -60,6 +60,10 @@ GEMINI_FORMATS = {
 }
 _GEMINI_TYPES = {"string", "number", "integer", "boolean", "array", "object", "null"}
 _SRC_SCHEMA = "[S: google-genai 3.6.1 types.Schema forbids unknown keys]"
+_ADDITIONAL = (
+    "the SDK raises for a non-false additionalProperties on the Gemini API, Vertex AI accepts it [S]; "
+    "false is dropped too (whether the API takes it in `parameters` is [U])"
+)
 
 
 def gemini(schema: dict[str, Any]) -> tuple[dict[str, Any], list[Note]]:
@@ -112,6 +116,7 @@ def _gemini_node(node: Any, path: str, defs: dict[str, Any], notes: list[Note], 
         const = node.pop("const")
         if isinstance(const, str):
             node["enum"] = [const]
+            node.setdefault("type", "string")
             notes.append(Note(_p(path, "const"), "changed", "const → enum: [value] (as the SDK does [S])"))
         else:
             notes.append(
@@ -194,7 +199,7 @@ def _gemini_node(node: Any, path: str, defs: dict[str, Any], notes: list[Note], 
     for key, value in node.items():
         if key not in GEMINI_KEYS:
             reason = (
-                "additionalProperties: the SDK raises for the Gemini API; Vertex AI accepts it [S]"
+                _ADDITIONAL
                 if key == "additionalProperties"
                 else f"{key} is not in Gemini's Schema " + _SRC_SCHEMA
             )
