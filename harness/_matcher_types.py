@@ -1,0 +1,440 @@
+"""Compiled matcher types; `harness.matchers` documents them and compiles specs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from harness._values import (
+    deepdiff_summary,
+    json_type,
+    normalize_text,
+    parse_calendar_date,
+    path_join,
+    plain,
+    short,
+)
+from harness.errors import UserError
+
+
+class MatcherError(UserError):
+    """A matcher spec is malformed (unknown `$name`, wrong operand type, bad regex...)."""
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One way a value failed its expectation."""
+
+    kind: str
+    """`wrong_value`, `wrong_type`, `missing_argument` or `unexpected_argument`."""
+    path: str
+    """deepdiff path, e.g. `root['items'][2]`."""
+    expected: Any
+    actual: Any
+    message: str
+
+
+def is_matcher_spec(value: Any) -> bool:
+    """Whether `value` is a matcher mapping (its keys start with `$`)."""
+    return (
+        isinstance(value, Mapping)
+        and bool(value)
+        and all(isinstance(k, str) and k.startswith("$") for k in value)
+    )
+
+
+class Matcher:
+    """A compiled expectation."""
+
+    __slots__ = ("spec",)
+    optional = False
+    absent = False
+
+    def __init__(self, spec: Any) -> None:
+        self.spec = plain(spec)
+
+    def ok(self, value: Any) -> bool:
+        """Whether `value` satisfies the expectation (fast; no explanation)."""
+        raise NotImplementedError
+
+    def diff(self, value: Any, path: str, out: list[Mismatch]) -> None:
+        """Append why `value` fails (nothing when it matches)."""
+        if not self.ok(value):
+            out.append(self._mismatch("wrong_value", value, path))
+
+    def _mismatch(self, kind: str, value: Any, path: str, why: str = "") -> Mismatch:
+        exp = short(self.spec)
+        msg = f"{path}: expected {exp}, got {short(value)}" + (f" ({why})" if why else "")
+        return Mismatch(kind, path, self.spec, value, msg)
+
+
+class Literal(Matcher):
+    """A scalar equal under JSON semantics."""
+
+    __slots__ = ("_strict", "_type", "value")
+
+    def __init__(self, value: Any, strict: bool) -> None:
+        super().__init__(value)
+        self.value = value
+        self._strict = strict
+        self._type = type(value)
+
+    def ok(self, value: Any) -> bool:
+        t = type(value)
+        if t is self._type:
+            return bool(value == self.value)
+        if not self._strict and (t is int or t is float) and (self._type is int or self._type is float):
+            return bool(value == self.value)
+        return False
+
+    def diff(self, value: Any, path: str, out: list[Mismatch]) -> None:
+        if self.ok(value):
+            return
+        exp_t, act_t = json_type(self.value, strict=self._strict), json_type(value, strict=self._strict)
+        if exp_t != act_t:
+            out.append(self._mismatch("wrong_type", value, path, f"{act_t} instead of {exp_t}"))
+        else:
+            out.append(self._mismatch("wrong_value", value, path))
+
+
+class Sequence_(Matcher):
+    """A plain list: same length, element i matches matcher i."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, spec: Any, items: list[Matcher]) -> None:
+        super().__init__(spec)
+        self.items = tuple(items)
+
+    def ok(self, value: Any) -> bool:
+        if not isinstance(value, (list, tuple)) or len(value) != len(self.items):
+            return False
+        return all(m.ok(v) for m, v in zip(self.items, value, strict=True))
+
+    def diff(self, value: Any, path: str, out: list[Mismatch]) -> None:
+        if not isinstance(value, (list, tuple)):
+            out.append(self._mismatch("wrong_type", value, path, f"{json_type(value)} instead of array"))
+        elif len(value) != len(self.items):
+            why = f"{len(value)} items instead of {len(self.items)}: " + deepdiff_summary(self.spec, value)
+            out.append(self._mismatch("wrong_value", value, path, why))
+        else:
+            for i, (m, v) in enumerate(zip(self.items, value, strict=True)):
+                m.diff(v, path_join(path, i), out)
+
+
+class Object(Matcher):
+    """An object: listed keys match their matchers; other keys allowed only if `allow_extra`."""
+
+    __slots__ = ("allow_extra", "fields", "items")
+
+    def __init__(self, spec: Any, fields: dict[str, Matcher], allow_extra: bool) -> None:
+        super().__init__(spec)
+        self.fields = fields
+        self.items = tuple(fields.items())
+        self.allow_extra = allow_extra
+
+    def ok(self, value: Any) -> bool:
+        if not isinstance(value, Mapping):
+            return False
+        found = 0
+        for key, m in self.items:
+            if key in value:
+                if m.absent or not m.ok(value[key]):
+                    return False
+                found += 1
+            elif not (m.optional or m.absent):
+                return False
+        return self.allow_extra or found == len(value)
+
+    def diff(self, value: Any, path: str, out: list[Mismatch]) -> None:
+        if not isinstance(value, Mapping):
+            out.append(self._mismatch("wrong_type", value, path, f"{json_type(value)} instead of object"))
+            return
+        for key, m in self.items:
+            sub = path_join(path, key)
+            if key in value:
+                if m.absent:
+                    msg = f"{sub}: must be absent, got {short(value[key])}"
+                    out.append(Mismatch("unexpected_argument", sub, m.spec, value[key], msg))
+                else:
+                    m.diff(value[key], sub, out)
+            elif not (m.optional or m.absent):
+                msg = f"{sub}: missing (expected {short(m.spec)})"
+                out.append(Mismatch("missing_argument", sub, m.spec, None, msg))
+        if not self.allow_extra:
+            for key in value:
+                if key not in self.fields:
+                    sub = path_join(path, key)
+                    msg = f"{sub}: not expected, got {short(value[key])}"
+                    out.append(Mismatch("unexpected_argument", sub, None, value[key], msg))
+
+
+class OneOf(Matcher):
+    """`$one_of`: any alternative matches."""
+
+    __slots__ = ("alts", "strings")
+
+    def __init__(self, spec: Any, alts: list[Matcher]) -> None:
+        super().__init__(spec)
+        self.alts = tuple(alts)
+        lits = [a.value for a in alts if isinstance(a, Literal)]
+        self.strings = (
+            frozenset(lits) if len(lits) == len(alts) and all(type(v) is str for v in lits) else None
+        )
+
+    def ok(self, value: Any) -> bool:
+        if self.strings is not None:
+            return type(value) is str and value in self.strings
+        return any(a.ok(value) for a in self.alts)
+
+    def diff(self, value: Any, path: str, out: list[Mismatch]) -> None:
+        if self.ok(value):
+            return
+        kinds = set()
+        for a in self.alts:
+            sub: list[Mismatch] = []
+            a.diff(value, path, sub)
+            kinds.add(sub[0].kind if sub else "wrong_value")
+        kind = "wrong_type" if kinds == {"wrong_type"} else "wrong_value"
+        out.append(self._mismatch(kind, value, path, "none of the alternatives matches"))
+
+
+class Regex(Matcher):
+    """`$regex`: a string the pattern matches in full."""
+
+    __slots__ = ("pattern",)
+
+    def __init__(self, spec: Any, pattern: str) -> None:
+        super().__init__(spec)
+        try:
+            self.pattern = re.compile(pattern)
+        except re.error as exc:
+            raise MatcherError(f"$regex {pattern!r} is not a valid regular expression: {exc}") from None
+
+    def ok(self, value: Any) -> bool:
+        return type(value) is str and self.pattern.fullmatch(value) is not None
+
+    def diff(self, value: Any, path: str, out: list[Mismatch]) -> None:
+        if type(value) is not str:
+            out.append(self._mismatch("wrong_type", value, path, f"{json_type(value)} instead of string"))
+        elif not self.ok(value):
+            out.append(self._mismatch("wrong_value", value, path, "the pattern does not match in full"))
+
+
+class Approx(Matcher):
+    """`$approx` / `$tol`: a number within an absolute tolerance."""
+
+    __slots__ = ("target", "tol")
+
+    def __init__(self, spec: Any, target: float, tol: float) -> None:
+        super().__init__(spec)
+        self.target, self.tol = target, tol
+
+    def ok(self, value: Any) -> bool:
+        t = type(value)
+        return (t is int or t is float) and abs(value - self.target) <= self.tol
+
+    def diff(self, value: Any, path: str, out: list[Mismatch]) -> None:
+        t = type(value)
+        if t is not int and t is not float:
+            out.append(self._mismatch("wrong_type", value, path, f"{json_type(value)} instead of number"))
+        elif not self.ok(value):
+            out.append(self._mismatch("wrong_value", value, path, f"off by {abs(value - self.target):g}"))
+
+
+class Normalized(Matcher):
+    """`$normalized`: a string equal after case, whitespace and punctuation are ignored."""
+
+    __slots__ = ("norm",)
+
+    def __init__(self, spec: Any, text: str) -> None:
+        super().__init__(spec)
+        self.norm = normalize_text(text)
+
+    def ok(self, value: Any) -> bool:
+        return type(value) is str and normalize_text(value) == self.norm
+
+    def diff(self, value: Any, path: str, out: list[Mismatch]) -> None:
+        if type(value) is not str:
+            out.append(self._mismatch("wrong_type", value, path, f"{json_type(value)} instead of string"))
+        elif not self.ok(value):
+            why = f"normalized {normalize_text(value)!r} != {self.norm!r}"
+            out.append(self._mismatch("wrong_value", value, path, why))
+
+
+class Contains(Matcher):
+    """`$contains`: a substring of a string, or an element of an array."""
+
+    __slots__ = ("element", "needle")
+
+    def __init__(self, spec: Any, needle: Any, element: Matcher) -> None:
+        super().__init__(spec)
+        self.needle = needle if type(needle) is str else None
+        self.element = element
+
+    def ok(self, value: Any) -> bool:
+        if type(value) is str:
+            return self.needle is not None and self.needle in value
+        if isinstance(value, (list, tuple)):
+            return any(self.element.ok(v) for v in value)
+        return False
+
+    def diff(self, value: Any, path: str, out: list[Mismatch]) -> None:
+        if self.ok(value):
+            return
+        if not isinstance(value, (list, tuple)) and (type(value) is not str or self.needle is None):
+            want = "string or array" if self.needle is not None else "array"
+            out.append(self._mismatch("wrong_type", value, path, f"{json_type(value)} instead of {want}"))
+        else:
+            out.append(self._mismatch("wrong_value", value, path, "not contained"))
+
+
+class AnyValue(Matcher):
+    """`$any`: present with any value."""
+
+    __slots__ = ()
+
+    def ok(self, value: Any) -> bool:
+        return True
+
+
+class Absent(Matcher):
+    """`$absent`: the key must not be present."""
+
+    __slots__ = ()
+    absent = True
+
+    def ok(self, value: Any) -> bool:
+        return False
+
+
+class Optional_(Matcher):
+    """`$optional`: may be absent; if present must match the inner matcher."""
+
+    __slots__ = ("inner",)
+    optional = True
+
+    def __init__(self, spec: Any, inner: Matcher) -> None:
+        super().__init__(spec)
+        self.inner = inner
+
+    def ok(self, value: Any) -> bool:
+        return self.inner.ok(value)
+
+    def diff(self, value: Any, path: str, out: list[Mismatch]) -> None:
+        self.inner.diff(value, path, out)
+
+
+class Unordered(Matcher):
+    """`$unordered`: an array equal to the elements as a multiset."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, spec: Any, items: list[Matcher]) -> None:
+        super().__init__(spec)
+        self.items = tuple(items)
+
+    def _assign(self, value: Sequence[Any]) -> list[int | None]:
+        """Kuhn's augmenting paths: for each actual element, the expected item it takes."""
+        n = len(self.items)
+        edges = [[j for j in range(len(value)) if self.items[i].ok(value[j])] for i in range(n)]
+        owner: list[int | None] = [None] * len(value)
+
+        def augment(i: int, seen: set[int]) -> bool:
+            for j in edges[i]:
+                if j not in seen:
+                    seen.add(j)
+                    k = owner[j]
+                    if k is None or augment(k, seen):
+                        owner[j] = i
+                        return True
+            return False
+
+        for i in range(n):
+            augment(i, set())
+        return owner
+
+    def ok(self, value: Any) -> bool:
+        if not isinstance(value, (list, tuple)) or len(value) != len(self.items):
+            return False
+        return None not in self._assign(value)
+
+    def diff(self, value: Any, path: str, out: list[Mismatch]) -> None:
+        if not isinstance(value, (list, tuple)):
+            out.append(self._mismatch("wrong_type", value, path, f"{json_type(value)} instead of array"))
+        elif not self.ok(value):
+            owner = self._assign(value)
+            taken = {i for i in owner if i is not None}
+            missing = [self.items[i].spec for i in range(len(self.items)) if i not in taken]
+            extra = [v for j, v in enumerate(value) if owner[j] is None]
+            why = f"unmatched expected {short(missing, 60)}, unmatched actual {short(extra, 60)}"
+            out.append(self._mismatch("wrong_value", value, path, why))
+
+
+class SchemaValue(Matcher):
+    """`$schema`: a value valid against a JSON Schema."""
+
+    __slots__ = ("validator",)
+
+    def __init__(self, spec: Any, schema: Any) -> None:
+        super().__init__(spec)
+        self.validator = schema_validator(schema)
+
+    def ok(self, value: Any) -> bool:
+        return bool(self.validator.is_valid(value))
+
+    def diff(self, value: Any, path: str, out: list[Mismatch]) -> None:
+        for err in self.validator.iter_errors(value):
+            sub = path
+            for part in err.absolute_path:
+                sub = path_join(sub, part)
+            kind = "wrong_type" if err.validator == "type" else "wrong_value"
+            msg = f"{sub}: {err.message} (schema {short(self.spec['$schema'], 60)})"
+            out.append(Mismatch(kind, sub, self.spec, err.instance, msg))
+
+
+class Date(Matcher):
+    """`$date`: a string denoting the given calendar date."""
+
+    __slots__ = ("date",)
+
+    def __init__(self, spec: Any, text: Any) -> None:
+        super().__init__(spec)
+        date = parse_calendar_date(text) if type(text) is str else None
+        if date is None:
+            raise MatcherError(f"$date needs a date like '2025-06-22', got {text!r}")
+        self.date = date
+
+    def ok(self, value: Any) -> bool:
+        return type(value) is str and parse_calendar_date(value) == self.date
+
+    def diff(self, value: Any, path: str, out: list[Mismatch]) -> None:
+        if type(value) is not str:
+            out.append(self._mismatch("wrong_type", value, path, f"{json_type(value)} instead of string"))
+        elif not self.ok(value):
+            got = parse_calendar_date(value)
+            why = f"is {got.isoformat()}" if got else "not a recognised date"
+            out.append(self._mismatch("wrong_value", value, path, why))
+
+
+_VALIDATORS: dict[str, Any] = {}
+
+
+def schema_validator(schema: Any) -> Any:
+    """Return a cached `Draft202012Validator` for `schema` (MatcherError if it is invalid)."""
+    import json
+
+    from jsonschema import Draft202012Validator, SchemaError
+
+    key = json.dumps(plain(schema), sort_keys=True, ensure_ascii=False)
+    validator = _VALIDATORS.get(key)
+    if validator is None:
+        try:
+            Draft202012Validator.check_schema(plain(schema))
+        except SchemaError as exc:
+            raise MatcherError(f"invalid JSON Schema: {exc.message}") from None
+        validator = Draft202012Validator(plain(schema))
+        _VALIDATORS[key] = validator
+    return validator
