@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from harness._fastschema import compile_fast
 from harness._values import (
     deepdiff_summary,
     json_type,
@@ -127,17 +128,27 @@ class Sequence_(Matcher):
 class Object(Matcher):
     """An object: listed keys match their matchers; other keys allowed only if `allow_extra`."""
 
-    __slots__ = ("allow_extra", "fields", "items")
+    __slots__ = ("allow_extra", "eq", "fields", "items", "typed")
 
     def __init__(self, spec: Any, fields: dict[str, Matcher], allow_extra: bool) -> None:
         super().__init__(spec)
         self.fields = fields
         self.items = tuple(fields.items())
         self.allow_extra = allow_extra
+        # Fast path: an exact object of scalar literals. Python `==` is looser than JSON
+        # equality only across types (True == 1, 1 == 1.0), so a `==` hit is confirmed by
+        # the literal check of the fields that are not strings.
+        self.eq: dict[str, Any] | None = None
+        self.typed: tuple[tuple[str, Matcher], ...] = ()
+        if not allow_extra and all(type(m) is Literal for m in fields.values()):
+            self.eq = {k: m.value for k, m in fields.items()}  # type: ignore[attr-defined]
+            self.typed = tuple((k, m) for k, m in fields.items() if type(m.value) is not str)  # type: ignore[attr-defined]
 
     def ok(self, value: Any) -> bool:
         if not isinstance(value, Mapping):
             return False
+        if self.eq is not None:
+            return value == self.eq and all(m.ok(value[k]) for k, m in self.typed)
         found = 0
         for key, m in self.items:
             if key in value:
@@ -419,22 +430,44 @@ class Date(Matcher):
             out.append(self._mismatch("wrong_value", value, path, why))
 
 
-_VALIDATORS: dict[str, Any] = {}
+class SchemaCheck:
+    """A compiled JSON Schema: a fast accept-check for common schemas, jsonschema otherwise."""
+
+    __slots__ = ("fast", "validator")
+
+    def __init__(self, schema: Any) -> None:
+        from jsonschema import Draft202012Validator
+
+        self.validator = Draft202012Validator(schema)
+        self.fast = compile_fast(schema)
+
+    def is_valid(self, value: Any) -> bool:
+        """Whether `value` is valid (the fast check accepts; jsonschema has the last word)."""
+        fast = self.fast
+        if fast is not None and fast(value):
+            return True
+        return bool(self.validator.is_valid(value))
+
+    def iter_errors(self, value: Any) -> Iterator[Any]:
+        """jsonschema's errors for `value`."""
+        return self.validator.iter_errors(value)  # type: ignore[no-any-return]
 
 
-def schema_validator(schema: Any) -> Any:
-    """Return a cached `Draft202012Validator` for `schema` (MatcherError if it is invalid)."""
+_VALIDATORS: dict[str, SchemaCheck] = {}
+
+
+def schema_validator(schema: Any) -> SchemaCheck:
+    """Return a cached `SchemaCheck` (draft 2020-12) for `schema`; MatcherError if invalid."""
     import json
 
     from jsonschema import Draft202012Validator, SchemaError
 
     key = json.dumps(plain(schema), sort_keys=True, ensure_ascii=False)
-    validator = _VALIDATORS.get(key)
-    if validator is None:
+    check = _VALIDATORS.get(key)
+    if check is None:
         try:
             Draft202012Validator.check_schema(plain(schema))
         except SchemaError as exc:
             raise MatcherError(f"invalid JSON Schema: {exc.message}") from None
-        validator = Draft202012Validator(plain(schema))
-        _VALIDATORS[key] = validator
-    return validator
+        check = _VALIDATORS[key] = SchemaCheck(plain(schema))
+    return check

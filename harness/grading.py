@@ -258,9 +258,7 @@ def _grade_turn(plan: _Plan, t: int, model_turn: ModelTurn, sanitized: bool) -> 
             )
     elif not calls:
         want = ", ".join(e.name for e in expect)
-        failures.append(
-            Failure("no_call", f"expected {want}, the model made no call", turn=t, expected=want)
-        )
+        failures.append(Failure("no_call", f"expected {want}, the model made no call", turn=t, expected=want))
     else:
         failures.extend(_selection_failures(t, expect, calls, names, matches))
 
