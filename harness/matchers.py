@@ -10,7 +10,7 @@ keys start with `$` is a matcher (exactly one of these, except `$approx` with `$
 - `$one_of: [a, b]` — matches any alternative (alternatives may be matchers);
 - `$regex: "..."` — a string that the pattern matches in full (`re.fullmatch`);
 - `$approx: x` with `$tol: t` — a number (not a boolean) with `|value - x| <= t`; the
-  tolerance is absolute and defaults to `DEFAULT_TOL` (1e-6);
+  tolerance is absolute, inclusive (up to float rounding) and defaults to `DEFAULT_TOL` (1e-6);
 - `$normalized: "..."` — a string equal after `harness._values.normalize_text`: NFKC,
   case folding, and whitespace and Unicode punctuation (Chinese `，。“”` too) removed;
 - `$contains: x` — a string containing the substring `x` (case-sensitive), or an array with
