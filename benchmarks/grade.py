@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness import grading  # noqa: E402
-from harness.model import Case, ExpectedCall, Message, ModelTurn, Tool, ToolCall, Turn  # noqa: E402
+from harness import grading
+from harness.model import Case, ExpectedCall, Message, ModelTurn, Tool, ToolCall, Turn
 
 WEATHER = Tool(
     "get_weather",
@@ -47,7 +47,10 @@ TRAIN = Tool(
             "to": {"type": "string"},
             "date": {"type": "string"},
             "passengers": {"type": "integer", "minimum": 1},
-            "seat": {"type": "object", "properties": {"class": {"type": "string"}, "window": {"type": "boolean"}}},
+            "seat": {
+                "type": "object",
+                "properties": {"class": {"type": "string"}, "window": {"type": "boolean"}},
+            },
         },
         "required": ["from", "to", "date"],
     },
@@ -55,8 +58,11 @@ TRAIN = Tool(
 STOCK = Tool(
     "get_stock_price",
     "股价",
-    {"type": "object", "properties": {"symbol": {"type": "string"}, "price": {"type": "number"}},
-     "required": ["symbol"]},
+    {
+        "type": "object",
+        "properties": {"symbol": {"type": "string"}, "price": {"type": "number"}},
+        "required": ["symbol"],
+    },
 )
 TOOLS = (WEATHER, TRAIN, STOCK)
 CITIES = ["北京", "上海", "广州", "深圳", "San Francisco", "Tokyo", "Paris", "杭州"]
@@ -70,18 +76,38 @@ def _case(k: int, rng: random.Random) -> tuple[Case, list[list[ModelTurn]]]:
     if kind == 0:  # simple with $one_of
         exp = (ExpectedCall("get_weather", {"location": {"$one_of": [city, city + "市"]}, "date": date}),)
         good = (ToolCall("get_weather", {"location": city, "date": date}),)
-        outs = [good, good, (ToolCall("get_weather", {"location": city, "date": "2025-01-01"}),),
-                (ToolCall("get_weather", {"location": city, "date": date, "unit": "celsius"}),), good]
+        outs = [
+            good,
+            good,
+            (ToolCall("get_weather", {"location": city, "date": "2025-01-01"}),),
+            (ToolCall("get_weather", {"location": city, "date": date, "unit": "celsius"}),),
+            good,
+        ]
         cat = "simple"
     elif kind == 1:  # multiple tools offered, nested object and $date
-        args = {"from": city, "to": "上海", "date": {"$date": date}, "passengers": 2,
-                "seat": {"class": "second", "window": True}}
+        args = {
+            "from": city,
+            "to": "上海",
+            "date": {"$date": date},
+            "passengers": 2,
+            "seat": {"class": "second", "window": True},
+        }
         exp = (ExpectedCall("book_train", args),)
-        good_args = {"from": city, "to": "上海", "date": date.replace("-", "/"), "passengers": 2,
-                     "seat": {"class": "second", "window": True}}
+        good_args = {
+            "from": city,
+            "to": "上海",
+            "date": date.replace("-", "/"),
+            "passengers": 2,
+            "seat": {"class": "second", "window": True},
+        }
         good = (ToolCall("book_train", good_args),)
-        outs = [good, good, (ToolCall("book_train", {**good_args, "passengers": "2"}),),
-                (ToolCall("get_weather", {"location": city, "date": date}),), good]
+        outs = [
+            good,
+            good,
+            (ToolCall("book_train", {**good_args, "passengers": "2"}),),
+            (ToolCall("get_weather", {"location": city, "date": date}),),
+            good,
+        ]
         cat = "multiple"
     elif kind == 2:  # parallel: three calls, order-free
         cities = [CITIES[(k + i) % len(CITIES)] for i in range(3)]
@@ -98,13 +124,22 @@ def _case(k: int, rng: random.Random) -> tuple[Case, list[list[ModelTurn]]]:
         outs = [(), (), (ToolCall("get_weather", {"location": city, "date": date}),), (), ()]
         cat = "irrelevance"
     else:  # parallel_multiple with approx and normalized
-        exp = (ExpectedCall("get_stock_price", {"symbol": {"$normalized": "BABA"},
-                                                "price": {"$approx": 80.5, "$tol": 0.1}}),
-               ExpectedCall("get_weather", {"location": city, "date": date, "unit": {"$optional": "celsius"}}))
+        exp = (
+            ExpectedCall(
+                "get_stock_price",
+                {"symbol": {"$normalized": "BABA"}, "price": {"$approx": 80.5, "$tol": 0.1}},
+            ),
+            ExpectedCall("get_weather", {"location": city, "date": date, "unit": {"$optional": "celsius"}}),
+        )
         a = ToolCall("get_stock_price", {"symbol": "baba", "price": 80.52})
         b = ToolCall("get_weather", {"location": city, "date": date})
-        outs = [(a, b), (b, a), (a, ToolCall("get_weather", None, "{\"location\": ")),
-                (ToolCall("get_stock_price", {"symbol": "BIDU", "price": 80.5}), b), (b, a)]
+        outs = [
+            (a, b),
+            (b, a),
+            (a, ToolCall("get_weather", None, '{"location": ')),
+            (ToolCall("get_stock_price", {"symbol": "BIDU", "price": 80.5}), b),
+            (b, a),
+        ]
         cat = "parallel_multiple"
     case = Case(f"bench.{k}", cat, msgs, TOOLS, (Turn(exp),))
     return case, [[ModelTurn(calls=o, text="ok")] for o in outs]
@@ -145,8 +180,10 @@ def main() -> None:
     n = len(pairs)
     print(f"graded {n} outputs ({passed} pass, {n - passed} fail; {args.cases} distinct cases)")
     print(f"cold (compiling each case once): {n / cold:,.0f} verdicts/s")
-    print(f"warm, median of {args.repeats}: {n / med:,.0f} verdicts/s "
-          f"(best {n / min(times):,.0f}, worst {n / max(times):,.0f})")
+    print(
+        f"warm, median of {args.repeats}: {n / med:,.0f} verdicts/s "
+        f"(best {n / min(times):,.0f}, worst {n / max(times):,.0f})"
+    )
 
 
 if __name__ == "__main__":

@@ -53,6 +53,7 @@ def make_case(
     **kw: Any,
 ) -> Case:
     """A case: single-turn from `expect`, or multi-turn from `turns` (+ `texts`)."""
+
     def norm(e: ExpectedCall | tuple[str, Mapping[str, Any]]) -> ExpectedCall:
         return e if isinstance(e, ExpectedCall) else ExpectedCall(e[0], e[1])
 
@@ -60,7 +61,9 @@ def make_case(
         built = (Turn(tuple(norm(e) for e in expect), expect_text=kw.pop("expect_text", None)),)
     else:
         texts = list(texts or [None] * len(turns))
-        built = tuple(Turn(tuple(norm(e) for e in t), expect_text=x) for t, x in zip(turns, texts, strict=True))
+        built = tuple(
+            Turn(tuple(norm(e) for e in t), expect_text=x) for t, x in zip(turns, texts, strict=True)
+        )
     category = kw.pop("category", "simple")
     return Case(id, category, (Message("user", "q"),), tuple(tools), built, **kw)
 

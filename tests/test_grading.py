@@ -157,9 +157,19 @@ def test_text_mismatch() -> None:
 def test_every_gradable_failure_kind_is_produced_somewhere() -> None:
     # provider_error and stale_cassette come from the runner, not from grading
     produced = {
-        "no_call", "unexpected_call", "wrong_function", "hallucinated_function", "missing_call",
-        "extra_call", "invalid_arguments_json", "schema_violation", "missing_argument",
-        "unexpected_argument", "wrong_value", "wrong_type", "text_mismatch",
+        "no_call",
+        "unexpected_call",
+        "wrong_function",
+        "hallucinated_function",
+        "missing_call",
+        "extra_call",
+        "invalid_arguments_json",
+        "schema_violation",
+        "missing_argument",
+        "unexpected_argument",
+        "wrong_value",
+        "wrong_type",
+        "text_mismatch",
     }
     assert produced | {"provider_error", "stale_cassette"} == set(FAILURE_KINDS)
 
@@ -199,7 +209,9 @@ def test_optimal_assignment_minimises_argument_mismatches() -> None:
 
 def test_pairing_prefers_more_matched_calls_over_fewer_mismatches() -> None:
     case = make_case(expected("get_weather", location="北京"), expected("get_time", timezone="UTC"))
-    g = grade_turn(case, 0, turn(call("get_time", timezone="Asia/Tokyo"), call("get_weather", location="上海")))
+    g = grade_turn(
+        case, 0, turn(call("get_time", timezone="Asia/Tokyo"), call("get_weather", location="上海"))
+    )
     assert g.matches == (1, 0)
     assert sorted(kinds(g)) == ["wrong_value", "wrong_value"]
     assert g.tool_selection_ok
@@ -300,7 +312,9 @@ def test_sanitized_tool_names() -> None:
     out = [turn(call("train_book", **{"from": "北京", "to": "上海"}))]
     assert kinds(grade(case, out)) == ["hallucinated_function"]
     assert grade(case, out, tool_names="sanitized").passed
-    assert grade(case, [turn(call("train.book", **{"from": "北京", "to": "上海"}))], tool_names="sanitized").passed
+    assert grade(
+        case, [turn(call("train.book", **{"from": "北京", "to": "上海"}))], tool_names="sanitized"
+    ).passed
 
 
 # -- multi-turn -------------------------------------------------------------------------

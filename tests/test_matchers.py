@@ -229,7 +229,9 @@ def test_date_wrong_type_and_bad_spec() -> None:
 def test_matchers_nest_deeply_and_paths_follow() -> None:
     spec = {
         "trip": {
-            "legs": {"$unordered": [{"from": "北京", "to": {"$one_of": ["上海", "Shanghai"]}}, {"$any": True}]},
+            "legs": {
+                "$unordered": [{"from": "北京", "to": {"$one_of": ["上海", "Shanghai"]}}, {"$any": True}]
+            },
             "date": {"$date": "2025-06-22"},
             "meta": {"$subset": {"tags": {"$contains": "rail"}}},
         }
@@ -271,8 +273,19 @@ def test_malformed_specs_are_clear_errors(spec: Any, message: str) -> None:
 
 def test_matcher_names_is_one_definition() -> None:
     assert {
-        "$one_of", "$regex", "$approx", "$tol", "$normalized", "$contains", "$any", "$absent",
-        "$optional", "$unordered", "$subset", "$schema", "$date",
+        "$one_of",
+        "$regex",
+        "$approx",
+        "$tol",
+        "$normalized",
+        "$contains",
+        "$any",
+        "$absent",
+        "$optional",
+        "$unordered",
+        "$subset",
+        "$schema",
+        "$date",
     } == MATCHER_NAMES
     for name in MATCHER_NAMES - {"$tol"}:
         assert is_matcher_spec({name: 1})
