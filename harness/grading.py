@@ -10,7 +10,8 @@ Semantics (profiles `default` and `strict`; `bfcl` is delegated to `harness.bfcl
 - Actual calls left unpaired are explained against expected calls left unpaired, in
   order: a name the case does not offer is `hallucinated_function`, an offered one is
   `wrong_function`; a leftover actual call is `extra_call`, a leftover expected call is
-  `missing_call`. No call at all where calls are expected is `no_call`; any call where
+  `missing_call`; under `order: strict`, a call of the right function in the wrong place
+  is a `missing_call` saying so. No call at all where calls are expected is `no_call`; any call where
   `expect: []` is `unexpected_call` (one per call).
 - A paired call is graded argument by argument (`missing_argument`, `unexpected_argument`
   unless `extra_arguments: allow`, `wrong_value`, `wrong_type`; paths are deepdiff paths)
@@ -422,7 +423,22 @@ def _selection_failures(
         if j in paired:
             continue
         offered = names[j] is not None
-        if left_expected:
+        same = [i for i in left_expected if expect[i].name == names[j]]
+        if same:  # only under `order: strict`: the right function at the wrong place
+            i = same[0]
+            left_expected.remove(i)
+            failures.append(
+                Failure(
+                    "missing_call",
+                    f"expected {expect[i].name} (expected #{i}) here; it came out of order as "
+                    f"call #{j} (order: strict)",
+                    turn=t,
+                    call=i,
+                    expected=expect[i].name,
+                    actual=c.name,
+                )
+            )
+        elif left_expected:
             i = left_expected.pop(0)
             kind = "wrong_function" if offered else "hallucinated_function"
             what = "" if offered else " (not among the offered tools)"

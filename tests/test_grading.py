@@ -226,6 +226,8 @@ def test_strict_order() -> None:
     assert grade(strict, [in_order]).passed
     v = grade(strict, [reversed_])
     assert not v.passed and not v.tool_selection_ok
+    (f,) = v.failures
+    assert f.kind == "missing_call" and "out of order" in f.message
     # an extra call in front does not shift the later pairs
     extra_first = turn(call("get_time", timezone="X"), *in_order.calls)
     g = grade_turn(strict, 0, extra_first)
