@@ -49,12 +49,17 @@ def is_matcher_spec(value: Any) -> bool:
 class Matcher:
     """A compiled expectation."""
 
-    __slots__ = ("spec",)
+    __slots__ = ("raw",)
     optional = False
     absent = False
 
     def __init__(self, spec: Any) -> None:
-        self.spec = plain(spec)
+        self.raw = spec
+
+    @property
+    def spec(self) -> Any:
+        """The expectation as written, JSON-ready (built on demand: failures only)."""
+        return plain(self.raw)
 
     def ok(self, value: Any) -> bool:
         """Whether `value` satisfies the expectation (fast; no explanation)."""
@@ -455,10 +460,14 @@ class SchemaCheck:
 
 
 _VALIDATORS: dict[str, SchemaCheck] = {}
+_BY_ID: dict[int, tuple[Any, SchemaCheck]] = {}
 
 
 def schema_validator(schema: Any) -> SchemaCheck:
     """Return a cached `SchemaCheck` (draft 2020-12) for `schema`; MatcherError if invalid."""
+    hit = _BY_ID.get(id(schema))
+    if hit is not None and hit[0] is schema:  # the same object (tools shared by many cases)
+        return hit[1]
     import json
 
     from jsonschema import Draft202012Validator, SchemaError
@@ -471,4 +480,7 @@ def schema_validator(schema: Any) -> SchemaCheck:
         except SchemaError as exc:
             raise MatcherError(f"invalid JSON Schema: {exc.message}") from None
         check = _VALIDATORS[key] = SchemaCheck(plain(schema))
+    if len(_BY_ID) > 100_000:
+        _BY_ID.clear()
+    _BY_ID[id(schema)] = (schema, check)
     return check
