@@ -150,7 +150,7 @@ class Object(Matcher):
             self.typed = tuple((k, m) for k, m in fields.items() if type(m.value) is not str)  # type: ignore[attr-defined]
 
     def ok(self, value: Any) -> bool:
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):
             return False
         if self.eq is not None:
             return value == self.eq and all(m.ok(value[k]) for k, m in self.typed)

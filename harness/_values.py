@@ -53,6 +53,9 @@ def path_join(path: str, key: str | int) -> str:
 
 def plain(value: Any) -> Any:
     """Return `value` with mappings as dicts and tuples as lists (JSON-ready)."""
+    t = type(value)
+    if t is str or t is int or t is float or t is bool or value is None:
+        return value
     if isinstance(value, Mapping):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
