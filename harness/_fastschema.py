@@ -10,8 +10,8 @@ a value it rejects is re-checked by jsonschema, whose errors are what gets repor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sized
+from typing import Any, cast
 
 __all__ = ["compile_fast"]
 
@@ -83,7 +83,7 @@ def compile_fast(schema: Any) -> Check | None:
         if not names or any(n not in _TYPES for n in names):
             return None
         fns = [_TYPES[n] for n in names]
-        checks.append(fns[0] if len(fns) == 1 else (lambda v, fns=fns: any(f(v) for f in fns)))
+        checks.append(fns[0] if len(fns) == 1 else _any_of(fns))
     if "enum" in schema:
         enum = schema["enum"]
         if not isinstance(enum, (list, tuple)) or not all(type(e) is str for e in enum):
@@ -113,8 +113,8 @@ def compile_fast(schema: Any) -> Check | None:
         if item is None:
             return None
         checks.append(lambda v: type(v) is not list or all(item(x) for x in v))
-    obj = _object_check(schema)
-    if obj is False:
+    supported, obj = _object_check(schema)
+    if not supported:
         return None
     if obj is not None:
         checks.append(obj)
@@ -138,31 +138,42 @@ def _bound(op: str, bound: float) -> Check:
     return lambda v: not is_num(v) or v < bound
 
 
+def _any_of(fns: list[Check]) -> Check:
+    def check_any(v: Any) -> bool:
+        return any(f(v) for f in fns)
+
+    return check_any
+
+
 def _length(kind: type, n: int, is_min: bool) -> Check:
-    if is_min:
-        return lambda v: type(v) is not kind or len(v) >= n
-    return lambda v: type(v) is not kind or len(v) <= n
+    def check_length(v: Any) -> bool:
+        if type(v) is not kind:
+            return True
+        size = len(cast(Sized, v))
+        return size >= n if is_min else size <= n
+
+    return check_length
 
 
-def _object_check(schema: Mapping[str, Any]) -> Check | bool | None:
-    """The object keywords' check; None when there are none, False when unsupported."""
+def _object_check(schema: Mapping[str, Any]) -> tuple[bool, Check | None]:
+    """(supported, check) for the object keywords; the check is None when there are none."""
     props = schema.get("properties")
     required = schema.get("required")
     additional = schema.get("additionalProperties")
     if props is None and required is None and additional is None:
-        return None
+        return True, None
     if props is not None and not isinstance(props, Mapping):
-        return False
+        return False, None
     if required is not None and not (
         isinstance(required, (list, tuple)) and all(type(r) is str for r in required)
     ):
-        return False
+        return False, None
     fields: dict[str, Check] = {}
     for name, sub in (props or {}).items():
-        check = compile_fast(sub)
-        if check is None:
-            return False
-        fields[name] = check
+        sub_check = compile_fast(sub)
+        if sub_check is None:
+            return False, None
+        fields[name] = sub_check
     extra: Check | None
     if additional is None or additional is True:
         extra = None
@@ -171,11 +182,11 @@ def _object_check(schema: Mapping[str, Any]) -> Check | bool | None:
     else:
         extra = compile_fast(additional)
         if extra is None:
-            return False
+            return False, None
     req = tuple(required or ())
     items = tuple(fields.items())
 
-    def check(v: Any) -> bool:
+    def check_object(v: Any) -> bool:
         if type(v) is not dict:
             return True
         for r in req:
@@ -190,4 +201,4 @@ def _object_check(schema: Mapping[str, Any]) -> Check | bool | None:
                     return False
         return True
 
-    return check
+    return True, check_object

@@ -264,9 +264,10 @@ def _grade_turn(plan: _Plan, t: int, model_turn: ModelTurn, sanitized: bool) -> 
         failures.extend(_selection_failures(t, expect, calls, names, matches))
 
     arguments_ok = all(m is not None for m in matches)
-    for i, j in enumerate(matches):
-        if j is None:
+    for i, paired in enumerate(matches):
+        if paired is None:
             continue
+        j = paired
         e = expect[i]
         if args[j] is None:
             arguments_ok = False
@@ -402,8 +403,8 @@ def _pair(
         if len(rows) == 1 and len(cols) == 1:
             matches[rows[0]] = cols[0]
             continue
-        table = [[float(cost(i, j)) for j in cols] for i in rows]
-        for r, c in enumerate(min_cost_assignment(table)):
+        costs = [[float(cost(i, j)) for j in cols] for i in rows]
+        for r, c in enumerate(min_cost_assignment(costs)):
             if c is not None:
                 matches[rows[r]] = cols[c]
     return matches
