@@ -41,7 +41,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harness._assignment import min_cost_assignment, ordered_alignment
+from harness._pairing import Expected, args_text, diff_args, pair_calls, selection_failures
 from harness._values import path_join, short
 from harness.errors import UserError
 from harness.matchers import Matcher, MatcherError, Mismatch, compile_arguments, compile_matcher
@@ -73,16 +73,8 @@ class TurnGrade:
 
 
 @dataclass(frozen=True)
-class _Expected:
-    name: str
-    args: Matcher
-    weight: int
-    """The cost of pairing with a call whose arguments are not JSON (worse than any diff)."""
-
-
-@dataclass(frozen=True)
 class _TurnPlan:
-    expect: tuple[_Expected, ...]
+    expect: tuple[Expected, ...]
     text: Matcher | None
 
 
@@ -111,7 +103,7 @@ def _compile_plan(case: Case, profile: str) -> _Plan:
                 args = compile_arguments(e.arguments, strict=strict, extra_arguments=extra)
             except MatcherError as exc:
                 raise MatcherError(f"case {case.id!r}: turn {t} expect[{i}] ({e.name}): {exc}") from None
-            expect.append(_Expected(e.name, args, len(e.arguments) + 1))
+            expect.append(Expected(e.name, args, len(e.arguments) + 1))
         text = None
         if turn.expect_text is not None:
             try:
@@ -243,7 +235,7 @@ def _grade_turn(plan: _Plan, t: int, model_turn: ModelTurn, sanitized: bool) -> 
     diffs: dict[tuple[int, int], list[Mismatch]] = {}
     matches: list[int | None] = [None] * len(expect)
     if expect and calls:
-        matches = _pair(plan, expect, names, args, diffs)
+        matches = pair_calls(plan.order_strict, expect, names, args, diffs)
 
     failures: list[Failure] = []
     if not expect:
@@ -251,7 +243,7 @@ def _grade_turn(plan: _Plan, t: int, model_turn: ModelTurn, sanitized: bool) -> 
             failures.append(
                 Failure(
                     "unexpected_call",
-                    f"no call was expected, got {c.name}({_args_text(c)})",
+                    f"no call was expected, got {c.name}({args_text(c)})",
                     turn=t,
                     call=j,
                     actual=c.name,
@@ -261,7 +253,7 @@ def _grade_turn(plan: _Plan, t: int, model_turn: ModelTurn, sanitized: bool) -> 
         want = ", ".join(e.name for e in expect)
         failures.append(Failure("no_call", f"expected {want}, the model made no call", turn=t, expected=want))
     else:
-        failures.extend(_selection_failures(t, expect, calls, names, matches))
+        failures.extend(selection_failures(t, expect, calls, names, matches))
 
     arguments_ok = all(m is not None for m in matches)
     for i, paired in enumerate(matches):
@@ -274,7 +266,7 @@ def _grade_turn(plan: _Plan, t: int, model_turn: ModelTurn, sanitized: bool) -> 
             continue  # reported below with the per-call checks
         found = diffs.get((i, j))
         if found is None:
-            found = _diff(e.args, args[j])
+            found = diff_args(e.args, args[j])
         if found:
             arguments_ok = False
             failures.extend(
@@ -339,148 +331,3 @@ def _grade_turn(plan: _Plan, t: int, model_turn: ModelTurn, sanitized: bool) -> 
 
     selection_ok = all(m is not None for m in matches) and len(expected_of) == len(calls)
     return TurnGrade(tuple(failures), tuple(matches), selection_ok, arguments_ok, schema_ok)
-
-
-def _args_text(c: Any) -> str:
-    return short(c.arguments, 80) if c.arguments is not None else short(c.raw_arguments, 80)
-
-
-def _diff(matcher: Matcher, value: Any) -> list[Mismatch]:
-    if matcher.ok(value):
-        return []
-    out: list[Mismatch] = []
-    matcher.diff(value, "root", out)
-    if not out:
-        out.append(Mismatch("wrong_value", "root", matcher.spec, value, "root: does not match"))
-    return out
-
-
-def _pair(
-    plan: _Plan,
-    expect: Sequence[_Expected],
-    names: Sequence[str | None],
-    args: Sequence[dict[str, Any] | None],
-    diffs: dict[tuple[int, int], list[Mismatch]],
-) -> list[int | None]:
-    """Pair expected calls with actual calls (see the module docstring)."""
-
-    def cost(i: int, j: int) -> int:
-        a = args[j]
-        if a is None:
-            return expect[i].weight
-        found = diffs.get((i, j))
-        if found is None:
-            found = diffs[(i, j)] = _diff(expect[i].args, a)
-        return len(found)
-
-    n, m = len(expect), len(names)
-    if plan.order_strict:
-        table = [[cost(i, j) if names[j] == expect[i].name else None for j in range(m)] for i in range(n)]
-        return ordered_alignment(table)
-
-    # fast path: a greedy pairing where every expected call matches exactly is optimal
-    used = [False] * m
-    matches: list[int | None] = [None] * n
-    for i, e in enumerate(expect):
-        for j in range(m):
-            a = args[j]
-            if not used[j] and names[j] == e.name and a is not None and e.args.ok(a):
-                used[j] = True
-                matches[i] = j
-                break
-        else:
-            break
-    else:
-        return matches
-
-    # optimal assignment, separately per function name (pairs never cross names)
-    matches = [None] * n
-    for name in dict.fromkeys(e.name for e in expect):
-        rows = [i for i in range(n) if expect[i].name == name]
-        cols = [j for j in range(m) if names[j] == name]
-        if not cols:
-            continue
-        if len(rows) == 1 and len(cols) == 1:
-            matches[rows[0]] = cols[0]
-            continue
-        costs = [[float(cost(i, j)) for j in cols] for i in rows]
-        for r, c in enumerate(min_cost_assignment(costs)):
-            if c is not None:
-                matches[rows[r]] = cols[c]
-    return matches
-
-
-def _selection_failures(
-    t: int,
-    expect: Sequence[_Expected],
-    calls: Sequence[Any],
-    names: Sequence[str | None],
-    matches: Sequence[int | None],
-) -> list[Failure]:
-    paired = {j for j in matches if j is not None}
-    left_expected = [i for i, j in enumerate(matches) if j is None]
-    failures = []
-    for j, c in enumerate(calls):
-        if j in paired:
-            continue
-        offered = names[j] is not None
-        same = [i for i in left_expected if expect[i].name == names[j]]
-        if same:  # only under `order: strict`: the right function at the wrong place
-            i = same[0]
-            left_expected.remove(i)
-            failures.append(
-                Failure(
-                    "missing_call",
-                    f"expected {expect[i].name} (expected #{i}) here; it came out of order as "
-                    f"call #{j} (order: strict)",
-                    turn=t,
-                    call=i,
-                    expected=expect[i].name,
-                    actual=c.name,
-                )
-            )
-        elif left_expected:
-            i = left_expected.pop(0)
-            kind = "wrong_function" if offered else "hallucinated_function"
-            what = "" if offered else " (not among the offered tools)"
-            failures.append(
-                Failure(
-                    kind,
-                    f"expected {expect[i].name}, got {c.name}{what} (call #{j})",
-                    turn=t,
-                    call=i,
-                    expected=expect[i].name,
-                    actual=c.name,
-                )
-            )
-        elif offered:
-            failures.append(
-                Failure(
-                    "extra_call",
-                    f"extra call #{j} {c.name}({_args_text(c)})",
-                    turn=t,
-                    call=j,
-                    actual=c.name,
-                )
-            )
-        else:
-            failures.append(
-                Failure(
-                    "hallucinated_function",
-                    f"call #{j} to {c.name}, which is not among the offered tools",
-                    turn=t,
-                    call=j,
-                    actual=c.name,
-                )
-            )
-    failures.extend(
-        Failure(
-            "missing_call",
-            f"expected call {expect[i].name} was not made (expected #{i})",
-            turn=t,
-            call=i,
-            expected=expect[i].name,
-        )
-        for i in left_expected
-    )
-    return failures

@@ -38,12 +38,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from harness._matcher_compound import Date, SchemaValue, Unordered, schema_validator
 from harness._matcher_types import (
     Absent,
     AnyValue,
     Approx,
     Contains,
-    Date,
     Literal,
     Matcher,
     MatcherError,
@@ -53,11 +53,8 @@ from harness._matcher_types import (
     OneOf,
     Optional_,
     Regex,
-    SchemaValue,
     Sequence_,
-    Unordered,
     is_matcher_spec,
-    schema_validator,
 )
 from harness.matcher_names import MATCHER_NAMES
 
