@@ -104,3 +104,32 @@ def mock_transport(
 
 
 Handler = Callable[[Any], Any]
+
+
+def _listify(tp: Any) -> Any:
+    """Replace `Iterable[X]` by `list[X]` (pydantic validates Iterables lazily)."""
+    import collections.abc
+    import typing
+
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is collections.abc.Iterable:
+        return list[_listify(args[0])]  # type: ignore[misc]
+    if origin is typing.Union:
+        return typing.Union[tuple(_listify(a) for a in args)]  # noqa: UP007
+    return tp
+
+
+def sdk_validate_typed(typed: Any, body: dict[str, Any]) -> None:
+    """Validate `body` against an SDK request TypedDict: known keys only, each field's type."""
+    import typing
+
+    import pydantic
+
+    hints = typing.get_type_hints(typed)
+    unknown = set(body) - set(hints)
+    assert not unknown, f"keys the SDK does not know: {unknown}"
+    required = getattr(typed, "__required_keys__", frozenset())
+    missing = set(required) - set(body)
+    assert not missing, f"required keys missing: {missing}"
+    for key, value in body.items():
+        pydantic.TypeAdapter(_listify(hints[key])).validate_python(value)
