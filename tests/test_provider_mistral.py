@@ -9,6 +9,8 @@ from typing import Any
 import httpx2
 import pytest
 
+pytest.importorskip("mistralai")
+
 from harness.errors import ProviderError
 from harness.model import Message, ToolCall
 from harness.providers import get_adapter
