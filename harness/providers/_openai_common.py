@@ -6,13 +6,12 @@ Pure translation: tools, tool_choice, conversation prefix, multi-turn history, a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness.errors import ProviderError
-from harness.model import Case, Message, ModelTurn, Tool, ToolCall, Usage
+from harness.model import Message, ModelTurn, Tool, ToolCall, Usage
 from harness.providers._common import (
     call_ids,
     decode_arguments,
@@ -248,9 +247,7 @@ class ChatStream:
             if "data" not in ev:
                 continue  # SSE comments (OpenRouter's keep-alives)
             data = ev["data"]
-            if ev.get("event") == "error" or (
-                isinstance(data, Mapping) and "error" in data and not data.get("choices")
-            ):
+            if ev.get("event") == "error" or _is_error(data):
                 raise stream_error(data)
             if not isinstance(data, Mapping):
                 continue  # "[DONE]"
@@ -340,15 +337,13 @@ def usage_of(usage: Mapping[str, Any]) -> Usage:
 
 def check_error_body(body: Any) -> None:
     """Raise ProviderError when a 200 body is really an error (`{"error": ...}` with no choices)."""
-    if isinstance(body, Mapping) and body.get("error") and not body.get("choices"):
+    if _is_error(body):
         raise stream_error(body)
 
 
-def tools_for_turn(case: Case) -> Sequence[Tool]:
-    """Return the tools offered in every turn of `case`."""
-    return case.tools
-
-
-def dumps(value: Any) -> str:
-    """Return compact JSON (kept for callers that need a canonical string)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+def _is_error(data: Any) -> bool:
+    """Whether a chunk or body carries an error object (OpenRouter mid-stream, 200 error bodies)."""
+    if not isinstance(data, Mapping):
+        return False
+    err = data.get("error")
+    return (isinstance(err, str) and bool(err)) or (isinstance(err, Mapping) and bool(err))
