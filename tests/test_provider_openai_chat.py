@@ -15,6 +15,7 @@ from harness.errors import ProviderError
 from harness.model import Message, ToolCall
 from harness.providers import get_adapter
 from harness.providers._openai_sdk import openai_errors
+from harness.providers.capabilities import UnsupportedCaseError
 from harness.providers.openai_chat import ADAPTER, QUIRKS, make_adapter
 from tests.provider_helpers import (
     DOTTED,
@@ -149,6 +150,8 @@ def test_get_adapter_and_quirks() -> None:
         adapter = get_adapter("openai-chat", name)
         assert adapter.quirks is QUIRKS[name] and adapter.quirks.base_url
     assert not make_adapter("glm").supports_choice(make_case("required"))
+    with pytest.raises(UnsupportedCaseError, match="glm accepts tool_choice"):
+        make_adapter("glm").build_request(make_case({"name": "get_weather"}), 0, [], "glm-4", {})
     assert make_adapter("vllm").supports_choice(make_case({"name": "get_weather"}))
     with pytest.raises(Exception, match="unknown quirks profile 'nope'"):
         make_adapter("nope")

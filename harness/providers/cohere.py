@@ -48,6 +48,10 @@ def _usage(usage: Any) -> Usage:
     return Usage(int_or_none(tokens.get("input_tokens")), int_or_none(tokens.get("output_tokens")))
 
 
+def _obj(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 class CohereAdapter:
     """Adapter for Cohere's v2 chat endpoint."""
 
@@ -121,8 +125,8 @@ class CohereAdapter:
             if not isinstance(data, Mapping):
                 continue
             etype = data.get("type") or ev.get("event")
-            delta = data.get("delta") if isinstance(data.get("delta"), Mapping) else {}
-            message = delta.get("message") if isinstance(delta.get("message"), Mapping) else {}
+            delta: Mapping[str, Any] = _obj(data.get("delta"))
+            message: Mapping[str, Any] = _obj(delta.get("message"))
             if etype == "error" or (etype is None and "message" in data and "delta" not in data):
                 raise ProviderError(vendor_message(data, "error event in stream"), status=None, body=data)
             if etype == "content-delta":
@@ -141,7 +145,7 @@ class CohereAdapter:
                 )
                 if tc.get("id"):
                     part["id"] = tc["id"]
-                fn = tc.get("function") if isinstance(tc.get("function"), Mapping) else {}
+                fn = _obj(tc.get("function"))
                 if fn.get("name"):
                     part["name"] = fn["name"]
                 if isinstance(fn.get("arguments"), str):

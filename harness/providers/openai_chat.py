@@ -31,6 +31,7 @@ from harness.providers._openai_common import (
 )
 from harness.providers._openai_sdk import make_openai_client, raw_call
 from harness.providers.base import HistoryStep, WireResponse
+from harness.providers.capabilities import UnsupportedCaseError
 
 __all__ = ["ADAPTER", "QUIRKS", "OpenAIChatAdapter", "Quirks", "make_adapter"]
 
@@ -148,6 +149,11 @@ class OpenAIChatAdapter:
     ) -> dict[str, Any]:
         """Return the `/chat/completions` body for turn `turn_index` of `case`."""
         q = self.quirks
+        if case.tools and not self.supports_choice(case):
+            raise UnsupportedCaseError(
+                f"case {case.id!r}: {q.name} accepts tool_choice {sorted(q.tool_choices)}, "
+                f"not {choice_mode(case.tool_choice)[0]!r}"
+            )
         messages = chat_prefix(case.messages, self.name)
         messages += chat_history(history[:turn_index], self.name, extra=self._echo_extra)
         body: dict[str, Any] = {"model": model, "messages": messages}

@@ -241,7 +241,8 @@ def _turn(output: Sequence[Mapping[str, Any]], body: Mapping[str, Any]) -> Model
             for part in content if isinstance(content, list) else ():
                 if isinstance(part, Mapping) and part.get("type") in TEXT_PART_TYPES:
                     text.append(str(part.get("text") or ""))
-    usage = body.get("usage") if isinstance(body.get("usage"), Mapping) else {}
+    raw_usage = body.get("usage")
+    usage: Mapping[str, Any] = raw_usage if isinstance(raw_usage, Mapping) else {}
     status = body.get("status")
     details = body.get("incomplete_details")
     if status == "incomplete" and isinstance(details, Mapping) and details.get("reason"):
