@@ -426,3 +426,14 @@ def test_every_public_openai_exception_is_mapped() -> None:
             assert info.value.status == 418 and info.value.vendor_message == "teapot"
         if issubclass(cls, openai.APIConnectionError):
             assert info.value.status is None and info.value.retryable
+
+
+def test_parse_stream_without_index_keys_calls_by_id() -> None:
+    events = [
+        _chunk({"tool_calls": [{"id": "a", "function": {"name": "f", "arguments": '{"x": '}}]}),
+        _chunk({"tool_calls": [{"function": {"arguments": "1}"}}]}),
+        _chunk({"tool_calls": [{"id": "b", "function": {"name": "g", "arguments": "{}"}}]}),
+        _chunk({"tool_calls": [{"id": "b", "function": {"name": "g"}}]}),  # a repeated name is not appended
+    ]
+    turn = ADAPTER.parse_stream(events)
+    assert [(c.id, c.name, c.arguments) for c in turn.calls] == [("a", "f", {"x": 1}), ("b", "g", {})]

@@ -271,14 +271,25 @@ class ChatStream:
             piece = text_from_content(content) if not isinstance(content, str) else content
             if piece:
                 self.text.append(piece)
-            for pos, tc in enumerate(delta.get("tool_calls") or ()):
-                key = tc.get("index", pos)
-                part = self.calls.setdefault(key, _Partial())
+            for tc in delta.get("tool_calls") or ():
+                part = self.calls.setdefault(self._key(tc), _Partial())
                 self._merge(part, tc.get("id"), tc.get("function") or {})
             fc = delta.get("function_call")
             if isinstance(fc, Mapping):
                 self.legacy = self.legacy or _Partial()
                 self._merge(self.legacy, None, fc)
+
+    def _key(self, tc: Mapping[str, Any]) -> Any:
+        """Key a call delta by `index`; without one (some compatible servers), by a new `id`."""
+        if isinstance(tc.get("index"), int):
+            return tc["index"]
+        cid = tc.get("id")
+        for key, part in self.calls.items():
+            if cid and part.id == cid:
+                return key
+        if cid or not self.calls:
+            return f"#{len(self.calls)}"
+        return list(self.calls)[-1]  # a continuation piece of the latest call
 
     @staticmethod
     def _merge(part: _Partial, cid: Any, fn: Mapping[str, Any]) -> None:
@@ -296,9 +307,9 @@ class ChatStream:
     def turn(self) -> ModelTurn:
         """Return the assembled turn (raw_assistant is the equivalent non-streamed message)."""
         calls = []
-        for key in sorted(self.calls, key=lambda k: (not isinstance(k, int), k if isinstance(k, int) else 0)):
-            p = self.calls[key]
-            calls.append(self._to_call(p))
+        ints = sorted(k for k in self.calls if isinstance(k, int))
+        for key in ints + [k for k in self.calls if not isinstance(k, int)]:
+            calls.append(self._to_call(self.calls[key]))
         if not calls and self.legacy is not None and self.legacy.name:
             calls.append(self._to_call(self.legacy))
         text = "".join(self.text) or None
