@@ -7,6 +7,9 @@ Wire facts (WIRE-FORMATS.md §3): tools are `{name, description, input_schema}` 
 message. `server_tool_use` / `*_tool_result` (vendor-side tools) and `thinking` blocks are
 neither calls nor answer text.
 
+Sampling parameters (`temperature`, `top_p`, `top_k`) are not sent: the SDK's
+`MessageCreateParams` (anthropic 2.14) has no such fields, so real users' code cannot send them.
+
 `send` goes through the official `anthropic` SDK (`messages.with_streaming_response.create`)
 and returns the body as it was on the wire: the decoded JSON, or the decoded SSE events. The
 SDK's own retries are off by default (`options.max_retries`), so the runner sees every error.
@@ -139,9 +142,6 @@ class AnthropicAdapter:
         if case.tools:
             body["tools"] = [_tool(t) for t in case.tools]
             body["tool_choice"] = _tool_choice(case, params)
-        for key in ("temperature", "top_p", "top_k"):
-            if params.get(key) is not None:
-                body[key] = params[key]
         if params.get("stream"):
             body["stream"] = True
         return body
