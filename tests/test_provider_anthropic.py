@@ -110,6 +110,18 @@ def _sse(*events: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"event": e["type"], "data": e} for e in events]
 
 
+def _start(index: int, block: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "content_block_start", "index": index, "content_block": block}
+
+
+def _delta(index: int, **delta: Any) -> dict[str, Any]:
+    return {"type": "content_block_delta", "index": index, "delta": delta}
+
+
+def _json(index: int, piece: str) -> dict[str, Any]:
+    return _delta(index, type="input_json_delta", partial_json=piece)
+
+
 def test_stream_assembles_partial_json_per_block() -> None:
     events = _sse(
         {"type": "message_start", "message": {"usage": {"input_tokens": 9, "output_tokens": 1}}},
@@ -221,7 +233,8 @@ def test_send_returns_the_wire_body_and_events() -> None:
     assert A.parse_response(wire.body).calls[0].arguments == {"city": "Paris"}
     assert server.seen[0].path == "/v1/messages"
     assert server.seen[0].json() == request
-    assert "sk-test" in (server.seen[0].headers.get("x-api-key") or server.seen[0].headers["authorization"])
+    headers = server.seen[0].headers
+    assert "sk-test" in (headers.get("x-api-key") or headers["authorization"])  # SDK 2.14: bearer
     assert server.seen[1].json()["stream"] is True
     assert streamed.events is not None and [e["event"] for e in streamed.events][:2] == [
         "message_start",
