@@ -196,7 +196,7 @@ class BedrockAdapter:
         kwargs: dict[str, Any] = {
             "endpoint_url": getattr(profile, "base_url", None) or None,
             "config": Config(
-                retries={"max_attempts": int(options.get("max_attempts", 1)), "mode": "standard"}
+                retries={"total_max_attempts": int(options.get("max_attempts", 1)), "mode": "standard"}
             ),
         }
         if session.get_credentials() is None:
@@ -294,17 +294,32 @@ def _client_error(e: Any) -> ProviderError:
     return err
 
 
+def _exception_types() -> tuple[type[BaseException], ...]:
+    """Every exception class botocore and boto3 define (warnings aside)."""
+    import boto3.exceptions
+    import botocore.exceptions
+
+    return tuple(
+        obj
+        for module in (botocore.exceptions, boto3.exceptions)
+        for obj in vars(module).values()
+        if isinstance(obj, type)
+        and issubclass(obj, Exception)
+        and not issubclass(obj, Warning)
+        and obj.__module__ == module.__name__
+    )
+
+
 @contextmanager
 def boto_errors() -> Iterator[None]:
     """Turn every botocore / boto3 exception into a ProviderError (the one boundary)."""
-    from boto3.exceptions import Boto3Error
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import ClientError
 
     try:
         yield
     except ClientError as e:
         raise _client_error(e) from e
-    except (BotoCoreError, Boto3Error) as e:
+    except _exception_types() as e:
         raise ProviderError(f"{type(e).__name__}: {e}", status=None, body=None) from e
 
 
