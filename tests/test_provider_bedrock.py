@@ -310,9 +310,13 @@ def _sdk_exception_classes() -> list[type[BaseException]]:
     out = []
     for module in (botocore.exceptions, boto3.exceptions):
         for obj in vars(module).values():
-            if inspect.isclass(obj) and issubclass(obj, Exception) and obj.__module__ == module.__name__:
-                if not issubclass(obj, Warning):
-                    out.append(obj)
+            if (
+                inspect.isclass(obj)
+                and issubclass(obj, Exception)
+                and not issubclass(obj, Warning)
+                and obj.__module__ == module.__name__
+            ):
+                out.append(obj)
     return out
 
 
