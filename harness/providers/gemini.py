@@ -17,7 +17,9 @@ Endpoints: API key `POST /v1beta/models/{m}:generateContent` (streaming
 `request_streamed`: the calls `models.generate_content` makes internally, private API of
 google-genai 3.x) so the body on the wire is exactly `build_request`'s, the key travels in the
 `x-goog-api-key` header, vcrpy records it, and the raw JSON comes back instead of typed objects.
-The model id is bound to the client by `make_client` (it is in the URL, not the body).
+The model id is bound to the client by `make_client` (it is in the URL, not the body). The API
+version is pinned to `v1beta` / `v1beta1` (what the recorded traffic and the emulator use;
+google-genai 3.6 would otherwise pick `v1`); `options.api_version` overrides it.
 """
 
 from __future__ import annotations
@@ -211,11 +213,12 @@ class GeminiAdapter:
         from google.genai import types
 
         options = getattr(profile, "options", {}) or {}
+        vertex = bool(options.get("vertex"))
         http_options = types.HttpOptions(
             base_url=getattr(profile, "base_url", None) or None,
+            api_version=str(options.get("api_version") or ("v1beta1" if vertex else "v1beta")),
             timeout=int(float(options.get("timeout", 600)) * 1000),
         )
-        vertex = bool(options.get("vertex"))
         if vertex and options.get("project"):
             credentials = None if api_key or _has_adc() else _placeholder_credentials()
             sdk = genai.Client(
