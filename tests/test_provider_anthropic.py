@@ -7,8 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import anthropic
-import httpx2
 import pytest
+
+try:  # anthropic 2.x speaks httpx2; older releases httpx
+    import httpx2
+except ImportError:  # pragma: no cover
+    import httpx as httpx2  # type: ignore[no-redef]
 from anthropic.types.message_create_params import MessageCreateParamsNonStreaming
 
 from harness.config import ProviderProfile
@@ -16,7 +20,7 @@ from harness.errors import ProviderError
 from harness.model import ModelTurn, ToolCall
 from harness.providers import get_adapter
 from harness.providers.anthropic import anthropic_errors
-from harness.providers.base import HistoryStep
+from harness.providers.base import HistoryStep, restore_names
 from tests._typed_check import check_typed
 from tests._vendor_http import TOOL_CHOICES, Reply, local_server, make_case, wire_rows
 
@@ -82,6 +86,13 @@ def test_prefix_and_history_become_tool_use_and_tool_result_blocks() -> None:
     assert results[0] == {"type": "tool_result", "tool_use_id": "toolu_1", "content": '{"temp": 21}'}
     assert results[1]["tool_use_id"] == "toolu_2" and results[1]["is_error"] is True
     assert body["max_tokens"] == 50
+
+
+def test_sanitised_names_come_back_as_the_case_spells_them() -> None:
+    case = make_case({"name": "math.add"})
+    body = {"content": [{"type": "tool_use", "id": "t", "name": "math_add", "input": {"a": 1, "b": 2}}]}
+    turn = restore_names(A.parse_response(body), case.tools)
+    assert [c.name for c in turn.calls] == ["math.add"]
 
 
 def test_history_without_raw_content_is_rebuilt_from_the_calls() -> None:
@@ -248,6 +259,7 @@ ERRORS = [
     (401, "authentication_error", "invalid x-api-key"),
     (403, "permission_error", "Your API key does not have permission"),
     (404, "not_found_error", "model: claude-nope"),
+    (413, "request_too_large", "Request exceeds the maximum allowed number of bytes."),
     (429, "rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit"),
     (500, "api_error", "Internal server error"),
     (529, "overloaded_error", "Overloaded"),

@@ -279,7 +279,10 @@ def test_send_stream_decodes_the_binary_event_stream(monkeypatch: pytest.MonkeyP
 ERRORS = [
     (400, "ValidationException", "The provided model identifier is invalid."),
     (403, "AccessDeniedException", "You don't have access to the model with the specified model ID."),
+    (403, "UnrecognizedClientException", "The security token included in the request is invalid."),
     (404, "ResourceNotFoundException", "Model not found."),
+    (408, "ModelTimeoutException", "Model has timed out in processing the request."),
+    (424, "ModelErrorException", "The model returned an error."),
     (429, "ThrottlingException", "Too many requests, please wait before trying again."),
     (500, "InternalServerException", "Internal server error"),
     (503, "ServiceUnavailableException", "Bedrock is unable to process your request."),

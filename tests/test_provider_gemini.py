@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 import json
+import sys
+import types as pytypes
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +71,21 @@ def test_schema_field_parameters_sends_the_openapi_field() -> None:
     decl = body["tools"][0]["functionDeclarations"][0]
     assert "parametersJsonSchema" not in decl and decl["parameters"]["properties"]["city"]["type"]
     _validate(body)
+
+
+def test_schema_field_parameters_uses_the_portability_translation(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = pytypes.ModuleType("harness.portability")
+    seen: list[Any] = []
+
+    def translate_schema(schema: dict[str, Any], kind: str) -> tuple[dict[str, Any], list[str]]:
+        seen.append(kind)
+        return {**schema, "nullable": False}, ["note"]
+
+    fake.translate_schema = translate_schema  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "harness.portability", fake)
+    body = A.build_request(make_case(), 0, (), "gemini-x", {"schema_field": "parameters"})
+    assert seen == ["gemini", "gemini"]
+    assert body["tools"][0]["functionDeclarations"][0]["parameters"]["nullable"] is False
 
 
 def test_prefix_and_history_become_function_call_and_response_parts() -> None:

@@ -59,13 +59,13 @@ def prefix_messages(case: Case) -> list[Message]:
         if m.role == "assistant" and m.tool_calls:
             calls = []
             for j, c in enumerate(m.tool_calls):
-                cid = c.id or f"call_{i}_{j}"
-                calls.append(replace(c, id=cid))
-                pending.append((cid, c.name))
-                names[cid] = c.name
+                new_id = c.id or f"call_{i}_{j}"
+                calls.append(replace(c, id=new_id))
+                pending.append((new_id, c.name))
+                names[new_id] = c.name
             out.append(replace(m, tool_calls=tuple(calls)))
         elif m.role == "tool":
-            cid = m.tool_call_id
+            cid: str | None = m.tool_call_id
             if cid is None and pending:
                 cid = pending[0][0]
             pending = [p for p in pending if p[0] != cid]

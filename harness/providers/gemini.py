@@ -52,11 +52,12 @@ def wire_name(name: str) -> str:
 
 
 def _parameters(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Translate to Gemini's OpenAPI subset with harness.portability, when it is installed."""
     try:
-        from harness.portability import translate_schema  # type: ignore[attr-defined]
+        portability = importlib.import_module("harness.portability")
     except ImportError:
         return dict(schema)
-    translated, _notes = translate_schema(schema, "gemini")
+    translated, _notes = portability.translate_schema(schema, "gemini")
     return dict(translated)
 
 
@@ -241,16 +242,16 @@ class GeminiAdapter:
         with gemini_errors():
             if stream:
                 chunks = api.request_streamed("post", f"{path}:streamGenerateContent?alt=sse", dict(request))
-                events: list[dict[str, Any]] | None = []
+                decoded: list[dict[str, Any]] = []
                 headers: dict[str, str] = {}
                 for chunk in chunks:
                     headers = dict(chunk.headers or {})
-                    events.append({"event": None, "data": json.loads(chunk.body)})
-                body = None
+                    decoded.append({"event": None, "data": json.loads(chunk.body)})
+                body, events = None, decoded
             else:
                 resp = api.request("post", f"{path}:generateContent", dict(request))
                 headers = dict(resp.headers or {})
-                body, events = json.loads(resp.body) if resp.body else {}, None
+                body, events = (json.loads(resp.body) if resp.body else {}), None
         latency = (time.perf_counter() - start) * 1000
         return WireResponse(200, body=body, events=events, headers=headers, latency_ms=latency)
 
