@@ -88,6 +88,11 @@ def test_prefix_and_history_become_tool_use_and_tool_result_blocks() -> None:
     assert body["max_tokens"] == 50
 
 
+def test_an_empty_assistant_turn_is_not_sent() -> None:
+    body = A.build_request(make_case(turns=2), 1, (HistoryStep(ModelTurn(raw_assistant=[])),), "m", {})
+    assert [m["role"] for m in body["messages"]] == ["user"]
+
+
 def test_sanitised_names_come_back_as_the_case_spells_them() -> None:
     case = make_case({"name": "math.add"})
     body = {"content": [{"type": "tool_use", "id": "t", "name": "math_add", "input": {"a": 1, "b": 2}}]}

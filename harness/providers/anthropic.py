@@ -134,7 +134,7 @@ class AnthropicAdapter:
         body: dict[str, Any] = {
             "model": model,
             "max_tokens": int(params.get("max_tokens") or DEFAULT_MAX_TOKENS),
-            "messages": merge_roles(messages),
+            "messages": merge_roles([m for m in messages if m["content"]]),
         }
         system = system_text(case)
         if system:

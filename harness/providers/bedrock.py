@@ -1,7 +1,8 @@
 """Adapter for AWS Bedrock Converse (`/model/{id}/converse[-stream]`), kind `bedrock-converse`.
 
 Wire facts (WIRE-FORMATS.md §5): tools go in `toolConfig.tools[].toolSpec` with the schema under
-`inputSchema.json`; `toolChoice` is `{"auto": {}}`, `{"any": {}}` or `{"tool": {"name"}}` —
+`inputSchema.json`; `toolChoice` is `{"any": {}}` or `{"tool": {"name"}}`, and left out for auto
+(Converse's default; recorded Llama traffic sends none, as not every model accepts one) —
 there is **no none**: a case with `tool_choice: none` is sent without `toolConfig` (as recorded
 real traffic does), except that Bedrock demands `toolConfig` whenever the conversation holds
 `toolUse`/`toolResult` blocks, where the tools are sent with no `toolChoice` (the model may then
@@ -117,7 +118,9 @@ def _tool_config(case: Case, messages: Sequence[Mapping[str, Any]]) -> dict[str,
         return tools if _has_tool_blocks(messages) else None
     if isinstance(choice, Mapping):
         return {**tools, "toolChoice": {"tool": {"name": wire_name(str(choice["name"]))}}}
-    return {**tools, "toolChoice": {"any": {}} if choice == "required" else {"auto": {}}}
+    if choice == "required":
+        return {**tools, "toolChoice": {"any": {}}}
+    return tools  # auto is the default; some models (Llama on Bedrock) reject an explicit toolChoice
 
 
 def to_boto3_kwargs(request: Mapping[str, Any], model: str) -> dict[str, Any]:
