@@ -334,3 +334,22 @@ def test_every_public_sdk_exception_is_mapped(monkeypatch: pytest.MonkeyPatch) -
         assert isinstance(info.value.__cause__, cls), cls
     with pytest.raises(KeyError), boto_errors():
         raise KeyError("not the SDK's")
+
+
+def test_an_exception_frame_mid_stream_becomes_a_provider_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    start = {":event-type": "messageStart", ":content-type": "application/json", ":message-type": "event"}
+    boom = {
+        ":exception-type": "throttlingException",
+        ":content-type": "application/json",
+        ":message-type": "exception",
+    }
+    stream = _frame(start, {"role": "assistant"}) + _frame(boom, {"message": "Too many tokens, please wait."})
+    with local_server() as server:
+        server.queue(Reply(200, stream, {"content-type": "application/vnd.amazon.eventstream"}))
+        wire = A.send(
+            _client(server.url, monkeypatch), A.build_request(make_case(), 0, (), MODEL, {}), stream=True
+        )
+    assert wire.events is not None and wire.events[1]["headers"][":message-type"] == "exception"
+    with pytest.raises(ProviderError) as info:
+        A.parse_stream(wire.events)
+    assert info.value.vendor_message == "Too many tokens, please wait." and info.value.status == 429

@@ -311,3 +311,14 @@ def test_every_public_sdk_exception_is_mapped() -> None:
     with pytest.raises(KeyError), gemini_errors():
         raise KeyError("not the SDK's")
     assert json.dumps
+
+
+def test_an_error_chunk_mid_stream_becomes_a_provider_error() -> None:
+    error = {"error": {"code": 500, "message": "An internal error has occurred.", "status": "INTERNAL"}}
+    with local_server() as server:
+        server.queue(
+            Reply.sse([(None, {"candidates": [{"content": {"parts": [{"text": "a"}]}}]}), (None, error)])
+        )
+        with pytest.raises(ProviderError) as info:
+            A.send(_client(server.url), A.build_request(make_case(), 0, (), "gemini-x", {}), stream=True)
+    assert (info.value.status, info.value.vendor_message) == (500, "An internal error has occurred.")

@@ -107,7 +107,8 @@ def parse_converse_stream(events: Sequence[Mapping[str, Any]]) -> ModelTurn:
             exc = (event.get("headers") or {}).get(":exception-type") or name or "error"
             p = payload if isinstance(payload, Mapping) else {}
             message = str(p.get("message") or p.get("Message") or exc)
-            raise ProviderError(message, status=ERROR_STATUS.get(str(exc)), body=payload)
+            kind = str(exc)[:1].upper() + str(exc)[1:]  # stream events say `throttlingException`
+            raise ProviderError(message, status=ERROR_STATUS.get(kind), body=payload)
         if not isinstance(payload, Mapping):
             continue
         index = int(payload.get("contentBlockIndex", 0))
