@@ -42,7 +42,9 @@ PROMPTS = {
 }
 
 
-def _case(cid: str, *, tools: tuple[Tool, ...] = (WEATHER,), turns: int = 1, prefix: tuple[Message, ...] = ()) -> Case:
+def _case(
+    cid: str, *, tools: tuple[Tool, ...] = (WEATHER,), turns: int = 1, prefix: tuple[Message, ...] = ()
+) -> Case:
     expect = (ExpectedCall("get_weather", {"location": "北京", "date": "2025-06-22"}),)
     return Case(
         id=cid,
@@ -95,7 +97,10 @@ SCRIPTS: dict[str, Any] = {
                 }
             ],
         },
-        {"case": "irrelevant", "turns": [{"text": "Why did the cat sit on the computer? To keep an eye on the mouse."}]},
+        {
+            "case": "irrelevant",
+            "turns": [{"text": "Why did the cat sit on the computer? To keep an eye on the mouse."}],
+        },
         {
             "case": "chain",
             "turns": [
@@ -103,22 +108,48 @@ SCRIPTS: dict[str, Any] = {
                 {"calls": [{"name": "book_train", "arguments": {"origin": "北京", "destination": "上海"}}]},
             ],
         },
-        {"case": "rate-limited", "turns": [{"calls": [BEIJING], "fault": {"status": 429, "retry_after": 1, "times": 1}}]},
+        {
+            "case": "rate-limited",
+            "turns": [{"calls": [BEIJING], "fault": {"status": 429, "retry_after": 1, "times": 1}}],
+        },
         {"case": "broken", "turns": [{"fault": {"status": 500}}]},
-        {"case": "rejected", "turns": [{"fault": {"status": 400, "message": "emulated: tools[0] is invalid"}}]},
+        {
+            "case": "rejected",
+            "turns": [{"fault": {"status": 400, "message": "emulated: tools[0] is invalid"}}],
+        },
         {
             "case": "malformed",
             "turns": [{"calls": [{"name": "get_weather", "arguments_raw": '{"location": "北京", "date": '}]}],
         },
         {"case": "slow", "turns": [{"calls": [BEIJING], "delay_ms": 400}]},
-        {"case": "hallucinated", "turns": [{"calls": [{"name": "weather_lookup", "arguments": {"city": "北京"}}]}]},
+        {
+            "case": "hallucinated",
+            "turns": [{"calls": [{"name": "weather_lookup", "arguments": {"city": "北京"}}]}],
+        },
         {
             "case": "variant",
             "turns": [{"calls": [BEIJING]}],
             "by_kind": {
-                "anthropic": {"turns": [{"calls": [{"name": "get_weather", "arguments": {"location": "北京", "date": "2025-06-21"}}]}]}
+                "anthropic": {
+                    "turns": [
+                        {
+                            "calls": [
+                                {
+                                    "name": "get_weather",
+                                    "arguments": {"location": "北京", "date": "2025-06-21"},
+                                }
+                            ]
+                        }
+                    ]
+                }
             },
-            "by_model": {"emulator-sloppy*": {"turns": [{"calls": [{"name": "get_weather", "arguments": {"location": "北京", "date": "3"}}]}]}},
+            "by_model": {
+                "emulator-sloppy*": {
+                    "turns": [
+                        {"calls": [{"name": "get_weather", "arguments": {"location": "北京", "date": "3"}}]}
+                    ]
+                }
+            },
         },
         {"case": "fewshot", "turns": [{"text": "No call needed."}]},
     ],
@@ -142,6 +173,9 @@ def emu(emulator: EmulatorHandle) -> EmulatorHandle:
 def openai_tools(*tools: Tool) -> list[dict[str, Any]]:
     """Return tools in OpenAI chat form."""
     return [
-        {"type": "function", "function": {"name": t.name, "description": t.description, "parameters": dict(t.parameters)}}
+        {
+            "type": "function",
+            "function": {"name": t.name, "description": t.description, "parameters": dict(t.parameters)},
+        }
         for t in tools or (WEATHER,)
     ]

@@ -13,7 +13,12 @@ import pytest
 
 from harness.emulator.server import EmulatorHandle, start_emulator
 from harness.errors import UserError
-from tests._emulator import PROMPTS, TRAIN, WEATHER, cases, emu, emulator, openai_tools  # noqa: F401
+from tests import _emulator
+from tests._emulator import PROMPTS, TRAIN, WEATHER, cases, openai_tools
+
+# the shared fixtures (a module-scoped emulator, reset per test)
+emulator = _emulator.emulator
+emu = _emulator.emu
 
 CHAT_PATHS = ["/v1", "", "/openai/v1", "/compatible-mode/v1", "/api/paas/v4"]
 
@@ -73,13 +78,17 @@ def test_chat_parallel_calls_streamed_in_pieces(emu: EmulatorHandle) -> None:
 
 def test_chat_stream_helper_assembles_calls(emu: EmulatorHandle) -> None:
     api = client(emu).chat.completions
-    with api.stream(model="emulator-gpt", messages=[{"role": "user", "content": PROMPTS["weather"]}], tools=openai_tools()) as s:
+    with api.stream(
+        model="emulator-gpt", messages=[{"role": "user", "content": PROMPTS["weather"]}], tools=openai_tools()
+    ) as s:
         final = s.get_final_completion()
     assert calls_of(final.choices[0].message) == [("get_weather", {"location": "北京", "date": "2025-06-22"})]
 
 
 def test_chat_text_answer_streamed(emu: EmulatorHandle) -> None:
-    text = "".join(ch.choices[0].delta.content or "" for ch in chat(emu, "irrelevant", stream=True) if ch.choices)
+    text = "".join(
+        ch.choices[0].delta.content or "" for ch in chat(emu, "irrelevant", stream=True) if ch.choices
+    )
     assert text.startswith("Why did the cat")
     plain = chat(emu, "irrelevant").choices[0]
     assert plain.message.tool_calls is None and plain.finish_reason == "stop"
@@ -95,7 +104,11 @@ def test_legacy_functions_reply_with_function_call(emu: EmulatorHandle) -> None:
     assert choice.message.function_call.name == "get_weather"  # one call per turn: the first
     assert json.loads(choice.message.function_call.arguments)["location"] == "Paris"
     streamed = list(api.create(model="emulator-gpt", messages=messages, functions=functions, stream=True))
-    pieces = [ch.choices[0].delta.function_call for ch in streamed if ch.choices and ch.choices[0].delta.function_call]
+    pieces = [
+        ch.choices[0].delta.function_call
+        for ch in streamed
+        if ch.choices and ch.choices[0].delta.function_call
+    ]
     assert pieces[0].name == "get_weather" and len(pieces) > 2
     assert json.loads("".join(p.arguments or "" for p in pieces))["location"] == "Paris"
     assert emu.requests[-1].kind == "openai-functions"
@@ -145,7 +158,9 @@ def test_variants_by_kind_and_by_model(emu: EmulatorHandle) -> None:
 def test_mistral_quirks_on_the_shared_path(emu: EmulatorHandle) -> None:
     # Mistral's shape is chosen by the model name when a generic client calls the chat path.
     raw = client(emu).chat.completions.with_raw_response.create(
-        model="emulator-mistral-large", messages=[{"role": "user", "content": PROMPTS["weather"]}], tools=openai_tools()
+        model="emulator-mistral-large",
+        messages=[{"role": "user", "content": PROMPTS["weather"]}],
+        tools=openai_tools(),
     )
     body = json.loads(raw.text)
     call = body["choices"][0]["message"]["tool_calls"][0]
@@ -223,7 +238,11 @@ def test_unknown_prompt_gets_a_vendor_shaped_404(emu: EmulatorHandle) -> None:
 
 
 def test_gzip_body_and_request_log(emu: EmulatorHandle) -> None:
-    body = {"model": "emulator-gpt", "messages": [{"role": "user", "content": PROMPTS["weather"]}], "tools": openai_tools()}
+    body = {
+        "model": "emulator-gpt",
+        "messages": [{"role": "user", "content": PROMPTS["weather"]}],
+        "tools": openai_tools(),
+    }
     request = urllib.request.Request(
         emu.base_url + "/v1/chat/completions",
         data=gzip.compress(json.dumps(body).encode()),
@@ -235,7 +254,9 @@ def test_gzip_body_and_request_log(emu: EmulatorHandle) -> None:
         reply = json.loads(response.read())
     assert reply["choices"][0]["message"]["tool_calls"][0]["function"]["name"] == "get_weather"
     logged = emu.requests[-1]
-    assert logged.body == body and logged.headers["authorization"] == "Bearer k" and logged.case_id == "weather"
+    assert (
+        logged.body == body and logged.headers["authorization"] == "Bearer k" and logged.case_id == "weather"
+    )
 
 
 def test_unknown_endpoint_and_root_listing(emu: EmulatorHandle) -> None:
@@ -250,7 +271,10 @@ def test_unknown_endpoint_and_root_listing(emu: EmulatorHandle) -> None:
 
 def test_unscripted_case_is_named() -> None:
     scripts = {"scripts": [{"case": "weather", "turns": [{"text": "hi"}]}]}
-    with start_emulator(scripts, cases()) as handle, pytest.raises(openai.NotFoundError, match="'parallel' has no emulator script"):
+    with (
+        start_emulator(scripts, cases()) as handle,
+        pytest.raises(openai.NotFoundError, match="'parallel' has no emulator script"),
+    ):
         chat(handle, "parallel")
 
 

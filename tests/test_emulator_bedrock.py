@@ -14,10 +14,17 @@ from botocore.exceptions import ClientError
 
 from harness.emulator.eventstream import encode_event, encode_exception, encode_message
 from harness.emulator.server import EmulatorHandle
-from tests._emulator import PROMPTS, WEATHER, emu, emulator  # noqa: F401
+from tests import _emulator
+from tests._emulator import PROMPTS, WEATHER
+
+# the shared fixtures (a module-scoped emulator, reset per test)
+emulator = _emulator.emulator
+emu = _emulator.emu
 
 MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0"
-TOOL_CONFIG = {"tools": [{"toolSpec": {"name": "get_weather", "inputSchema": {"json": dict(WEATHER.parameters)}}}]}
+TOOL_CONFIG = {
+    "tools": [{"toolSpec": {"name": "get_weather", "inputSchema": {"json": dict(WEATHER.parameters)}}}]
+}
 PARALLEL = [
     ("get_weather", {"location": "Paris", "date": "2025-06-22"}),
     ("get_weather", {"location": "Rome", "date": "2025-06-22"}),
@@ -33,7 +40,9 @@ def decode(data: bytes) -> list[Any]:
 
 def test_encoder_round_trips_through_botocore() -> None:
     payload = {"contentBlockIndex": 1, "delta": {"toolUse": {"input": '{"location": "北京"'}}}
-    frames = encode_event("contentBlockDelta", payload) + encode_event("messageStop", {"stopReason": "tool_use"})
+    frames = encode_event("contentBlockDelta", payload) + encode_event(
+        "messageStop", {"stopReason": "tool_use"}
+    )
     messages = decode(frames)
     assert [m.headers for m in messages] == [
         {":event-type": "contentBlockDelta", ":content-type": "application/json", ":message-type": "event"},
@@ -88,12 +97,18 @@ def test_converse_stream(bedrock: Any) -> None:
     events = list(converse(bedrock, "parallel", stream=True)["stream"])
     names = [next(iter(e)) for e in events]
     assert names[0] == "messageStart" and names[-2:] == ["messageStop", "metadata"]
-    starts = {e["contentBlockStart"]["contentBlockIndex"]: e["contentBlockStart"]["start"]["toolUse"] for e in events if "contentBlockStart" in e}
+    starts = {
+        e["contentBlockStart"]["contentBlockIndex"]: e["contentBlockStart"]["start"]["toolUse"]
+        for e in events
+        if "contentBlockStart" in e
+    }
     inputs: dict[int, str] = {}
     for e in events:
         if "contentBlockDelta" in e:
             d = e["contentBlockDelta"]
-            inputs[d["contentBlockIndex"]] = inputs.get(d["contentBlockIndex"], "") + d["delta"]["toolUse"]["input"]
+            inputs[d["contentBlockIndex"]] = (
+                inputs.get(d["contentBlockIndex"], "") + d["delta"]["toolUse"]["input"]
+            )
     assert [(starts[i]["name"], json.loads(inputs[i])) for i in sorted(starts)] == PARALLEL
     assert names.count("contentBlockDelta") > 2
     assert events[-2]["messageStop"]["stopReason"] == "tool_use"
@@ -104,7 +119,9 @@ def test_converse_text_answer(bedrock: Any) -> None:
     assert reply["output"]["message"]["content"][0]["text"].startswith("Why did the cat")
     assert reply["stopReason"] == "end_turn"
     text = "".join(
-        e["contentBlockDelta"]["delta"]["text"] for e in converse(bedrock, "irrelevant", stream=True)["stream"] if "contentBlockDelta" in e
+        e["contentBlockDelta"]["delta"]["text"]
+        for e in converse(bedrock, "irrelevant", stream=True)["stream"]
+        if "contentBlockDelta" in e
     )
     assert text.startswith("Why did the cat")
 

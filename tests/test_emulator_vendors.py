@@ -20,7 +20,12 @@ from google.genai import types as genai_types
 from mistralai.client import Mistral
 
 from harness.emulator.server import EmulatorHandle
-from tests._emulator import PROMPTS, TRAIN, WEATHER, emu, emulator, openai_tools  # noqa: F401
+from tests import _emulator
+from tests._emulator import PROMPTS, TRAIN, WEATHER, openai_tools
+
+# the shared fixtures (a module-scoped emulator, reset per test)
+emulator = _emulator.emulator
+emu = _emulator.emu
 
 BEIJING = ("get_weather", {"location": "北京", "date": "2025-06-22"})
 PARALLEL = [
@@ -36,7 +41,9 @@ def responses(emu: EmulatorHandle) -> Any:
     return openai.OpenAI(base_url=emu.base_url + "/v1", api_key="sk-test", max_retries=0).responses
 
 
-RESP_TOOLS = [{"type": "function", "name": "get_weather", "parameters": dict(WEATHER.parameters), "strict": False}]
+RESP_TOOLS = [
+    {"type": "function", "name": "get_weather", "parameters": dict(WEATHER.parameters), "strict": False}
+]
 
 
 def test_responses_plain(emu: EmulatorHandle) -> None:
@@ -49,7 +56,9 @@ def test_responses_plain(emu: EmulatorHandle) -> None:
 
 
 def test_responses_stream_events_and_helper(emu: EmulatorHandle) -> None:
-    events = list(responses(emu).create(model="emulator-gpt", input=PROMPTS["parallel"], tools=RESP_TOOLS, stream=True))
+    events = list(
+        responses(emu).create(model="emulator-gpt", input=PROMPTS["parallel"], tools=RESP_TOOLS, stream=True)
+    )
     types = [e.type for e in events]
     assert types[0] == "response.created" and types[-1] == "response.completed"
     assert types.count("response.output_item.added") == 2 and types.count("response.output_item.done") == 2
@@ -97,7 +106,9 @@ def messages(emu: EmulatorHandle) -> Any:
     return anthropic.Anthropic(base_url=emu.base_url, api_key="sk-ant-test", max_retries=0).messages
 
 
-ANTH_TOOLS = [{"name": "get_weather", "description": WEATHER.description, "input_schema": dict(WEATHER.parameters)}]
+ANTH_TOOLS = [
+    {"name": "get_weather", "description": WEATHER.description, "input_schema": dict(WEATHER.parameters)}
+]
 
 
 def ask_anthropic(emu: EmulatorHandle, case: str, **kwargs: Any) -> Any:
@@ -129,7 +140,10 @@ def test_anthropic_stream_raw_events_and_helper(emu: EmulatorHandle) -> None:
     assert [json.loads(p) for p in partial.values()] == [c[1] for c in PARALLEL]
     assert events[-2].delta.stop_reason == "tool_use"
     with messages(emu).stream(
-        model="emulator-claude", max_tokens=256, messages=[{"role": "user", "content": PROMPTS["weather"]}], tools=ANTH_TOOLS
+        model="emulator-claude",
+        max_tokens=256,
+        messages=[{"role": "user", "content": PROMPTS["weather"]}],
+        tools=ANTH_TOOLS,
     ) as stream:
         final = stream.get_final_message()
     assert [(b.name, b.input) for b in final.content if b.type == "tool_use"] == [BEIJING]
@@ -191,7 +205,9 @@ GEMINI_CONFIG = genai_types.GenerateContentConfig(
     tools=[
         genai_types.Tool(
             function_declarations=[
-                genai_types.FunctionDeclaration(name="get_weather", parameters_json_schema=dict(WEATHER.parameters))
+                genai_types.FunctionDeclaration(
+                    name="get_weather", parameters_json_schema=dict(WEATHER.parameters)
+                )
             ]
         )
     ]
@@ -205,10 +221,16 @@ def test_gemini_plain_and_stream(emu: EmulatorHandle, vertex: bool) -> None:
 
 
 def _check_gemini(emu: EmulatorHandle, models: Any, vertex: bool) -> None:
-    reply = models.generate_content(model="emulator-gemini", contents=PROMPTS["parallel"], config=GEMINI_CONFIG)
+    reply = models.generate_content(
+        model="emulator-gemini", contents=PROMPTS["parallel"], config=GEMINI_CONFIG
+    )
     assert [(c.name, c.args) for c in reply.function_calls] == PARALLEL
     assert reply.candidates[0].finish_reason == genai_types.FinishReason.STOP
-    chunks = list(models.generate_content_stream(model="emulator-gemini", contents=PROMPTS["parallel"], config=GEMINI_CONFIG))
+    chunks = list(
+        models.generate_content_stream(
+            model="emulator-gemini", contents=PROMPTS["parallel"], config=GEMINI_CONFIG
+        )
+    )
     assert [(c.name, c.args) for ch in chunks for c in ch.function_calls or []] == PARALLEL
     assert len(chunks) == 2  # each call arrives whole, in its own chunk
     assert chunks[-1].usage_metadata.total_token_count > 0
@@ -228,9 +250,15 @@ def test_gemini_text_stream_and_malformed(emu: EmulatorHandle) -> None:
 
 
 def _check_gemini_text(models: Any) -> None:
-    chunks = list(models.generate_content_stream(model="emulator-gemini", contents=PROMPTS["irrelevant"], config=GEMINI_CONFIG))
+    chunks = list(
+        models.generate_content_stream(
+            model="emulator-gemini", contents=PROMPTS["irrelevant"], config=GEMINI_CONFIG
+        )
+    )
     assert len(chunks) > 1 and "".join(ch.text for ch in chunks).startswith("Why did the cat")
-    bad = models.generate_content(model="emulator-gemini", contents=PROMPTS["malformed"], config=GEMINI_CONFIG)
+    bad = models.generate_content(
+        model="emulator-gemini", contents=PROMPTS["malformed"], config=GEMINI_CONFIG
+    )
     assert bad.function_calls is None
     assert bad.candidates[0].finish_reason == genai_types.FinishReason.MALFORMED_FUNCTION_CALL
 
@@ -250,7 +278,11 @@ def test_gemini_wire_is_crlf_sse_with_malformed_finish_message(emu: EmulatorHand
 
 @pytest.mark.parametrize(
     ("case", "code", "status"),
-    [("rate-limited", 429, "RESOURCE_EXHAUSTED"), ("broken", 500, "INTERNAL"), ("rejected", 400, "INVALID_ARGUMENT")],
+    [
+        ("rate-limited", 429, "RESOURCE_EXHAUSTED"),
+        ("broken", 500, "INTERNAL"),
+        ("rejected", 400, "INVALID_ARGUMENT"),
+    ],
 )
 def test_gemini_error_shapes(emu: EmulatorHandle, case: str, code: int, status: str) -> None:
     with gemini(emu) as models, pytest.raises(genai_errors.APIError) as info:
@@ -282,7 +314,9 @@ def test_mistral_plain_and_stream(emu: EmulatorHandle) -> None:
 def test_mistral_error_shape(emu: EmulatorHandle) -> None:
     client = Mistral(api_key="fake", server_url=emu.base_url)
     with pytest.raises(Exception) as info:  # the SDK raises its generic SDKError for 4XX
-        client.chat.complete(model="emulator-mistral", messages=[{"role": "user", "content": PROMPTS["rejected"]}])
+        client.chat.complete(
+            model="emulator-mistral", messages=[{"role": "user", "content": PROMPTS["rejected"]}]
+        )
     body = json.loads(info.value.body)
     assert body["object"] == "error" and body["message"] == "emulated: tools[0] is invalid"
     assert info.value.status_code == 400
@@ -321,14 +355,22 @@ def test_cohere_plain_and_stream(cohere_client: cohere.ClientV2) -> None:
 
 def test_cohere_text_and_errors(cohere_client: cohere.ClientV2) -> None:
     client = cohere_client
-    reply = client.chat(model="emulator-command", messages=[{"role": "user", "content": PROMPTS["irrelevant"]}])
+    reply = client.chat(
+        model="emulator-command", messages=[{"role": "user", "content": PROMPTS["irrelevant"]}]
+    )
     assert reply.message.content[0].text.startswith("Why did the cat") and reply.finish_reason == "COMPLETE"
     no_retry = {"max_retries": 0}
     with pytest.raises(cohere.TooManyRequestsError) as info:
         client.chat(
-            model="emulator-command", messages=[{"role": "user", "content": PROMPTS["rate-limited"]}], request_options=no_retry
+            model="emulator-command",
+            messages=[{"role": "user", "content": PROMPTS["rate-limited"]}],
+            request_options=no_retry,
         )
     assert info.value.headers["retry-after"] == "1" and "message" in info.value.body
     with pytest.raises(cohere.BadRequestError) as bad:
-        client.chat(model="emulator-command", messages=[{"role": "user", "content": PROMPTS["rejected"]}], request_options=no_retry)
+        client.chat(
+            model="emulator-command",
+            messages=[{"role": "user", "content": PROMPTS["rejected"]}],
+            request_options=no_retry,
+        )
     assert bad.value.body["message"] == "emulated: tools[0] is invalid"

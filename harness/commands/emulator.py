@@ -66,7 +66,10 @@ def run(args: argparse.Namespace) -> int:
     scripts = load_scripts(script_paths)
     cases = _load_cases(args.cases or ["cases"])
     handle = start_emulator(scripts, cases, host=args.host, port=args.port, verbose=args.verbose)
-    print(f"fc-harness emulator (a test double: its answers are scripted, not any vendor's) on {handle.base_url}")
+    print(
+        "fc-harness emulator (a test double: its answers are scripted, not any vendor's) "
+        f"on {handle.base_url}"
+    )
     print(f"  {len(cases)} cases loaded, {len(scripts)} scripted from {', '.join(script_paths)}")
     print("  endpoints:")
     for kind, endpoint in ENDPOINTS:

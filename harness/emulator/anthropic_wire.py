@@ -63,12 +63,16 @@ def _blocks(answer: Answer, ctx: RenderContext) -> list[dict[str, Any]]:
         blocks.append({"type": "text", "text": answer.text})
     for i, call in enumerate(answer.calls):
         tool_id = "toolu_01" + ctx.ident(f"toolu{i}", 22)
-        blocks.append({"type": "tool_use", "id": tool_id, "name": call.name, "input": call.arguments_object()})
+        blocks.append(
+            {"type": "tool_use", "id": tool_id, "name": call.name, "input": call.arguments_object()}
+        )
     return blocks
 
 
 def _message(answer: Answer, request: Mapping[str, Any], ctx: RenderContext) -> dict[str, Any]:
-    out = estimate_tokens(answer.text) + sum(estimate_tokens(c.name + c.arguments_text()) for c in answer.calls)
+    out = estimate_tokens(answer.text) + sum(
+        estimate_tokens(c.name + c.arguments_text()) for c in answer.calls
+    )
     return {
         "id": "msg_01" + ctx.ident("msg", 22),
         "type": "message",
@@ -94,23 +98,34 @@ def _events(answer: Answer, request: Mapping[str, Any], ctx: RenderContext) -> I
     for index, block in enumerate(full["content"]):
         if block["type"] == "text":
             yield sse(
-                {"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}},
+                {
+                    "type": "content_block_start",
+                    "index": index,
+                    "content_block": {"type": "text", "text": ""},
+                },
                 event="content_block_start",
             )
             yield sse({"type": "ping"}, event="ping")
             for piece in split_pieces(block["text"]) if block["text"] else []:
                 delta = {"type": "text_delta", "text": piece}
-                yield sse({"type": "content_block_delta", "index": index, "delta": delta}, event="content_block_delta")
+                yield sse(
+                    {"type": "content_block_delta", "index": index, "delta": delta},
+                    event="content_block_delta",
+                )
         else:
             head = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}
             yield sse(
-                {"type": "content_block_start", "index": index, "content_block": head}, event="content_block_start"
+                {"type": "content_block_start", "index": index, "content_block": head},
+                event="content_block_start",
             )
             call = answer.calls[index - (1 if answer.text is not None else 0)]
             text = call.arguments_text()
             for piece in ["", *split_pieces(text)] if text != "{}" else [""]:
                 delta = {"type": "input_json_delta", "partial_json": piece}
-                yield sse({"type": "content_block_delta", "index": index, "delta": delta}, event="content_block_delta")
+                yield sse(
+                    {"type": "content_block_delta", "index": index, "delta": delta},
+                    event="content_block_delta",
+                )
         yield sse({"type": "content_block_stop", "index": index}, event="content_block_stop")
     delta = {"stop_reason": full["stop_reason"], "stop_sequence": None}
     usage = {"output_tokens": full["usage"]["output_tokens"]}

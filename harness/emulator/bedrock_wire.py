@@ -17,7 +17,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from harness.emulator.common import Prompt, RenderContext, WireReply, estimate_tokens, json_reply, split_pieces
+from harness.emulator.common import (
+    Prompt,
+    RenderContext,
+    WireReply,
+    estimate_tokens,
+    json_reply,
+    split_pieces,
+)
 from harness.emulator.eventstream import encode_event
 from harness.emulator.scripts import Answer
 
@@ -42,18 +49,26 @@ def extract_prompt(body: Mapping[str, Any]) -> Prompt:
     user_text = None
     for m in messages:
         if m.get("role") == "user":
-            texts = [b["text"] for b in m.get("content") or [] if isinstance(b, dict) and isinstance(b.get("text"), str)]
+            texts = [
+                b["text"]
+                for b in m.get("content") or []
+                if isinstance(b, dict) and isinstance(b.get("text"), str)
+            ]
             user_text = "".join(texts) if texts else None
             break
     turns = sum(1 for m in messages if m.get("role") == "assistant")
     tools = ((body.get("toolConfig") or {}).get("tools")) or []
-    names = tuple(t["toolSpec"]["name"] for t in tools if isinstance(t, dict) and "name" in (t.get("toolSpec") or {}))
+    names = tuple(
+        t["toolSpec"]["name"] for t in tools if isinstance(t, dict) and "name" in (t.get("toolSpec") or {})
+    )
     return Prompt(user_text, turns, names)
 
 
 def _usage(answer: Answer, request: Mapping[str, Any]) -> dict[str, int]:
     inp = estimate_tokens([request.get("system"), request.get("messages")])
-    out = estimate_tokens(answer.text) + sum(estimate_tokens(c.name + c.arguments_text()) for c in answer.calls)
+    out = estimate_tokens(answer.text) + sum(
+        estimate_tokens(c.name + c.arguments_text()) for c in answer.calls
+    )
     return {"inputTokens": inp, "outputTokens": out, "totalTokens": inp + out}
 
 
@@ -66,7 +81,9 @@ def _plain(answer: Answer, request: Mapping[str, Any], ctx: RenderContext) -> di
     if answer.text is not None:
         content.append({"text": answer.text})
     for i, call in enumerate(answer.calls):
-        content.append({"toolUse": {"toolUseId": _tool_id(ctx, i), "name": call.name, "input": call.arguments_object()}})
+        content.append(
+            {"toolUse": {"toolUseId": _tool_id(ctx, i), "name": call.name, "input": call.arguments_object()}}
+        )
     return {
         "output": {"message": {"role": "assistant", "content": content}},
         "stopReason": "tool_use" if answer.calls else "end_turn",
@@ -94,11 +111,15 @@ def _frames(answer: Answer, request: Mapping[str, Any], ctx: RenderContext) -> I
         start = {"toolUse": {"toolUseId": _tool_id(ctx, i), "name": call.name}}
         yield event("contentBlockStart", {"contentBlockIndex": index, "start": start})
         for piece in split_pieces(call.arguments_text()):
-            yield event("contentBlockDelta", {"contentBlockIndex": index, "delta": {"toolUse": {"input": piece}}})
+            yield event(
+                "contentBlockDelta", {"contentBlockIndex": index, "delta": {"toolUse": {"input": piece}}}
+            )
         yield event("contentBlockStop", {"contentBlockIndex": index})
         index += 1
     yield event("messageStop", {"stopReason": "tool_use" if answer.calls else "end_turn"})
-    yield event("metadata", {"usage": _usage(answer, request), "metrics": {"latencyMs": 100 + len(ctx.case_id)}})
+    yield event(
+        "metadata", {"usage": _usage(answer, request), "metrics": {"latencyMs": 100 + len(ctx.case_id)}}
+    )
 
 
 def render(answer: Answer, request: Mapping[str, Any], *, stream: bool, ctx: RenderContext) -> WireReply:
@@ -119,6 +140,11 @@ def render_error(
     headers: Mapping[str, str] | None = None,
 ) -> WireReply:
     """Return a Bedrock error: `{"message"}` plus the `x-amzn-ErrorType` header."""
-    name = err_type or _ERRORS.get(status, "InternalServerException" if status >= 500 else "ValidationException")
-    out = {"x-amzn-errortype": f"{name}:http://internal.amazon.com/coral/com.amazon.bedrock/", **(headers or {})}
+    name = err_type or _ERRORS.get(
+        status, "InternalServerException" if status >= 500 else "ValidationException"
+    )
+    out = {
+        "x-amzn-errortype": f"{name}:http://internal.amazon.com/coral/com.amazon.bedrock/",
+        **(headers or {}),
+    }
     return json_reply(status, {"message": message}, out)

@@ -50,7 +50,9 @@ def _uuid(ctx: RenderContext, label: str) -> str:
 
 def _usage(answer: Answer, request: Mapping[str, Any]) -> dict[str, Any]:
     inp = estimate_tokens(request.get("messages"))
-    out = estimate_tokens(answer.text) + sum(estimate_tokens(c.name + c.arguments_text()) for c in answer.calls)
+    out = estimate_tokens(answer.text) + sum(
+        estimate_tokens(c.name + c.arguments_text()) for c in answer.calls
+    )
     return {
         "billed_units": {"input_tokens": inp, "output_tokens": out},
         "tokens": {"input_tokens": inp + 200, "output_tokens": out},
@@ -85,7 +87,12 @@ def _plain(answer: Answer, request: Mapping[str, Any], ctx: RenderContext) -> di
         message["tool_calls"] = _calls(answer, ctx)
     if answer.text is not None:
         message["content"] = [{"type": "text", "text": answer.text}]
-    return {"id": _uuid(ctx, "id"), "message": message, "finish_reason": _finish(answer), "usage": _usage(answer, request)}
+    return {
+        "id": _uuid(ctx, "id"),
+        "message": message,
+        "finish_reason": _finish(answer),
+        "usage": _usage(answer, request),
+    }
 
 
 def _events(answer: Answer, request: Mapping[str, Any], ctx: RenderContext) -> Iterator[bytes]:

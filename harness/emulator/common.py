@@ -96,7 +96,11 @@ def sse(data: Any, event: str | None = None) -> bytes:
 
 def sse_reply(chunks: Iterable[bytes]) -> WireReply:
     """Return a streamed `text/event-stream` reply."""
-    return 200, {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}, iter(chunks)
+    return (
+        200,
+        {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"},
+        iter(chunks),
+    )
 
 
 def split_pieces(text: str, pieces: int = 3) -> list[str]:

@@ -47,12 +47,18 @@ _BEDROCK = re.compile(r"^/model/(?P<model>[^/]+)/(?P<op>converse|converse-stream
 
 #: The endpoints served, for `fcharness emulator` and the root page.
 ENDPOINTS: tuple[tuple[str, str], ...] = (
-    ("openai-chat / openai-functions / mistral", "POST /v1/chat/completions (also /chat/completions, "
-     "/openai/v1/…, /compatible-mode/v1/…, /api/paas/v4/…)"),
+    (
+        "openai-chat / openai-functions / mistral",
+        "POST /v1/chat/completions (also /chat/completions, "
+        "/openai/v1/…, /compatible-mode/v1/…, /api/paas/v4/…)",
+    ),
     ("openai-responses", "POST /v1/responses (also /responses, /openai/v1/responses)"),
     ("anthropic", "POST /v1/messages"),
-    ("gemini", "POST /v1beta/models/{model}:generateContent | :streamGenerateContent?alt=sse "
-     "(Vertex: /v1beta1/projects/{p}/locations/{l}/publishers/google/models/{model}:…)"),
+    (
+        "gemini",
+        "POST /v1beta/models/{model}:generateContent | :streamGenerateContent?alt=sse "
+        "(Vertex: /v1beta1/projects/{p}/locations/{l}/publishers/google/models/{model}:…)",
+    ),
     ("bedrock-converse", "POST /model/{modelId}/converse | /model/{modelId}/converse-stream"),
     ("cohere", "POST /v2/chat"),
 )
@@ -240,4 +246,6 @@ class Engine:
         if fault.retry_after is not None:
             ra = fault.retry_after
             headers["retry-after"] = str(int(ra)) if float(ra).is_integer() else str(ra)
-        return found.wire.render_error(fault.status, message, kind=found.kind, err_type=fault.type, headers=headers)
+        return found.wire.render_error(
+            fault.status, message, kind=found.kind, err_type=fault.type, headers=headers
+        )

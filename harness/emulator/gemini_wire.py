@@ -17,7 +17,14 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from harness.emulator.common import Prompt, RenderContext, WireReply, estimate_tokens, json_reply, split_pieces
+from harness.emulator.common import (
+    Prompt,
+    RenderContext,
+    WireReply,
+    estimate_tokens,
+    json_reply,
+    split_pieces,
+)
 from harness.emulator.scripts import Answer
 
 __all__ = ["extract_prompt", "render", "render_error"]
@@ -60,7 +67,9 @@ def extract_prompt(body: Mapping[str, Any]) -> Prompt:
 
 def _usage(answer: Answer, request: Mapping[str, Any]) -> dict[str, Any]:
     prompt = estimate_tokens([request.get("systemInstruction"), request.get("contents")])
-    out = estimate_tokens(answer.text) + sum(estimate_tokens(c.name + c.arguments_text()) for c in answer.calls)
+    out = estimate_tokens(answer.text) + sum(
+        estimate_tokens(c.name + c.arguments_text()) for c in answer.calls
+    )
     return {
         "promptTokenCount": prompt,
         "candidatesTokenCount": out,
@@ -96,9 +105,17 @@ def _parts(answer: Answer) -> list[dict[str, Any]]:
 def _plain(answer: Answer, request: Mapping[str, Any], ctx: RenderContext) -> dict[str, Any]:
     malformed = _malformed(answer)
     if malformed:
-        candidate: dict[str, Any] = {"finishReason": "MALFORMED_FUNCTION_CALL", "finishMessage": malformed, "index": 0}
+        candidate: dict[str, Any] = {
+            "finishReason": "MALFORMED_FUNCTION_CALL",
+            "finishMessage": malformed,
+            "index": 0,
+        }
     else:
-        candidate = {"content": {"parts": _parts(answer), "role": "model"}, "finishReason": "STOP", "index": 0}
+        candidate = {
+            "content": {"parts": _parts(answer), "role": "model"},
+            "finishReason": "STOP",
+            "index": 0,
+        }
     return _envelope(candidate, ctx, _usage(answer, request))
 
 

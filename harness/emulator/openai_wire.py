@@ -47,7 +47,11 @@ def extract_prompt(body: Mapping[str, Any]) -> Prompt:
     """Return the first user text, the number of assistant turns and the offered tool names."""
     messages = body.get("messages") or []
     user_text = next(
-        (text_of_parts(m.get("content")) for m in messages if isinstance(m, dict) and m.get("role") == "user"),
+        (
+            text_of_parts(m.get("content"))
+            for m in messages
+            if isinstance(m, dict) and m.get("role") == "user"
+        ),
         None,
     )
     turns = sum(1 for m in messages if isinstance(m, dict) and m.get("role") == "assistant")
@@ -90,7 +94,8 @@ def _finish(ctx: RenderContext, answer: Answer) -> str:
 
 def _base(ctx: RenderContext, request: Mapping[str, Any], obj: str) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "id": ("" if ctx.kind == "mistral" else "chatcmpl-") + ctx.ident("id", 32 if ctx.kind == "mistral" else 29),
+        "id": ("" if ctx.kind == "mistral" else "chatcmpl-")
+        + ctx.ident("id", 32 if ctx.kind == "mistral" else 29),
         "object": obj,
         "created": ctx.created(),
         "model": request.get("model", ctx.model),
@@ -116,7 +121,11 @@ def _message(ctx: RenderContext, answer: Answer) -> dict[str, Any]:
 
 def _plain(answer: Answer, request: Mapping[str, Any], ctx: RenderContext) -> WireReply:
     body = _base(ctx, request, "chat.completion")
-    choice: dict[str, Any] = {"index": 0, "message": _message(ctx, answer), "finish_reason": _finish(ctx, answer)}
+    choice: dict[str, Any] = {
+        "index": 0,
+        "message": _message(ctx, answer),
+        "finish_reason": _finish(ctx, answer),
+    }
     if ctx.kind != "mistral":
         choice["logprobs"] = None
     body["choices"] = [choice]
@@ -148,7 +157,12 @@ def _chunks(answer: Answer, request: Mapping[str, Any], ctx: RenderContext) -> I
             for piece in pieces:
                 yield chunk({"function_call": {"arguments": piece}})
             continue
-        first = {"index": i, "id": _call_id(ctx, i), "type": "function", "function": {"name": call.name, "arguments": ""}}
+        first = {
+            "index": i,
+            "id": _call_id(ctx, i),
+            "type": "function",
+            "function": {"name": call.name, "arguments": ""},
+        }
         yield chunk({"tool_calls": [first]})
         for piece in pieces:
             yield chunk({"tool_calls": [{"index": i, "function": {"arguments": piece}}]})
@@ -178,7 +192,9 @@ def render_error(
     headers: Mapping[str, str] | None = None,
 ) -> WireReply:
     """Return an OpenAI-shaped (or Mistral-shaped) error body."""
-    default_type, code = _OPENAI_ERRORS.get(status, ("server_error" if status >= 500 else "invalid_request_error", None))
+    default_type, code = _OPENAI_ERRORS.get(
+        status, ("server_error" if status >= 500 else "invalid_request_error", None)
+    )
     if kind == "mistral":
         body: dict[str, Any] = {
             "object": "error",

@@ -41,14 +41,18 @@ _ASSISTANT_ITEMS = {"function_call", "reasoning", "custom_tool_call"}
 
 
 def _is_assistant_item(item: Any) -> bool:
-    return isinstance(item, dict) and (item.get("type") in _ASSISTANT_ITEMS or item.get("role") == "assistant")
+    return isinstance(item, dict) and (
+        item.get("type") in _ASSISTANT_ITEMS or item.get("role") == "assistant"
+    )
 
 
 def extract_prompt(body: Mapping[str, Any]) -> Prompt:
     """Return the first user text, the number of assistant turns and the offered tool names."""
     items = body.get("input")
     names = tuple(
-        t["name"] for t in body.get("tools") or [] if isinstance(t, dict) and t.get("type") == "function" and "name" in t
+        t["name"]
+        for t in body.get("tools") or []
+        if isinstance(t, dict) and t.get("type") == "function" and "name" in t
     )
     if isinstance(items, str):
         return Prompt(items, 0, names)
@@ -99,7 +103,9 @@ def _items(answer: Answer, ctx: RenderContext) -> list[dict[str, Any]]:
 
 def _response(answer: Answer, request: Mapping[str, Any], ctx: RenderContext) -> dict[str, Any]:
     inp = estimate_tokens(request.get("input"))
-    out = estimate_tokens(answer.text) + sum(estimate_tokens(c.name + c.arguments_text()) for c in answer.calls)
+    out = estimate_tokens(answer.text) + sum(
+        estimate_tokens(c.name + c.arguments_text()) for c in answer.calls
+    )
     return {
         "id": "resp_" + ctx.ident("resp", 48, "0123456789abcdef"),
         "object": "response",
@@ -151,7 +157,11 @@ def _events(answer: Answer, request: Mapping[str, Any], ctx: RenderContext) -> I
     for index, item in enumerate(full["output"]):
         if item["type"] == "message":
             text = item["content"][0]["text"]
-            yield event("response.output_item.added", output_index=index, item={**item, "status": "in_progress", "content": []})
+            yield event(
+                "response.output_item.added",
+                output_index=index,
+                item={**item, "status": "in_progress", "content": []},
+            )
             empty = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
             ids = {"item_id": item["id"], "output_index": index, "content_index": 0}
             yield event("response.content_part.added", **ids, part=empty)
@@ -164,7 +174,10 @@ def _events(answer: Answer, request: Mapping[str, Any], ctx: RenderContext) -> I
             yield event("response.output_item.added", output_index=index, item=started)
             for piece in split_pieces(item["arguments"]):
                 yield event(
-                    "response.function_call_arguments.delta", item_id=item["id"], output_index=index, delta=piece
+                    "response.function_call_arguments.delta",
+                    item_id=item["id"],
+                    output_index=index,
+                    delta=piece,
                 )
             yield event(
                 "response.function_call_arguments.done",
@@ -193,6 +206,8 @@ def render_error(
     headers: Mapping[str, str] | None = None,
 ) -> WireReply:
     """Return an OpenAI-shaped error body."""
-    default_type, code = _ERRORS.get(status, ("server_error" if status >= 500 else "invalid_request_error", None))
+    default_type, code = _ERRORS.get(
+        status, ("server_error" if status >= 500 else "invalid_request_error", None)
+    )
     error = {"message": message, "type": err_type or default_type, "param": None, "code": code}
     return json_reply(status, {"error": error}, headers)

@@ -156,8 +156,7 @@ class ScriptSet:
         if dupes:
             problems = tuple(
                 Problem(
-                    "case scripted twice (also in "
-                    f"{self.scripts[c].source}:{self.scripts[c].line})",
+                    f"case scripted twice (also in {self.scripts[c].source}:{self.scripts[c].line})",
                     file=other.scripts[c].source,
                     line=other.scripts[c].line,
                     case_id=c,
@@ -205,7 +204,9 @@ def _dotted(path: Sequence[str | int]) -> str:
     return out
 
 
-def _unknown_keys(col: _Collector, data: Mapping[str, Any], allowed: set[str], path: list, cid: str | None) -> None:
+def _unknown_keys(
+    col: _Collector, data: Mapping[str, Any], allowed: set[str], path: list, cid: str | None
+) -> None:
     for key in data:
         if key not in allowed:
             col.add(f"unknown key {key!r} (allowed: {', '.join(sorted(allowed))})", [*path, key], cid)
@@ -224,11 +225,15 @@ def _parse_fault(col: _Collector, data: Any, path: list, cid: str | None) -> Fau
     if retry_after is not None and (
         isinstance(retry_after, bool) or not isinstance(retry_after, (int, float)) or retry_after < 0
     ):
-        col.add(f"retry_after must be a number of seconds >= 0, got {retry_after!r}", [*path, "retry_after"], cid)
+        col.add(
+            f"retry_after must be a number of seconds >= 0, got {retry_after!r}", [*path, "retry_after"], cid
+        )
         retry_after = None
     times = data.get("times")
     if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
-        col.add(f"times must be an integer >= 1 (omit it to fail always), got {times!r}", [*path, "times"], cid)
+        col.add(
+            f"times must be an integer >= 1 (omit it to fail always), got {times!r}", [*path, "times"], cid
+        )
         times = None
     for key in ("message", "type"):
         if key in data and not isinstance(data[key], str):
@@ -298,7 +303,8 @@ def _parse_turn(col: _Collector, data: Any, path: list, cid: str | None) -> Answ
     if isinstance(delay, bool) or not isinstance(delay, int) or not 0 <= delay <= 600_000:
         col.add(f"delay_ms must be an integer from 0 to 600000, got {delay!r}", [*path, "delay_ms"], cid)
         delay = 0
-    if not calls and text is None and not raw_calls and (fault is None or fault.times is not None):
+    answers_nothing = not calls and text is None and not raw_calls
+    if answers_nothing and ("fault" not in data or (fault is not None and fault.times is not None)):
         col.add("a turn needs calls, text, or a fault that always fails", path, cid)
     return Answer(calls=tuple(calls), text=text, fault=fault, delay_ms=delay)
 
@@ -352,8 +358,12 @@ def parse_scripts(data: Any, source: str = "<scripts>", root: yaml.Node | None =
             col.add(f"case scripted twice (first at line {scripts[cid].line})", [*path, "case"], cid)
             continue
         turns = _parse_turns(col, entry.get("turns"), [*path, "turns"], cid)
-        by_kind = _parse_variants(col, entry["by_kind"], [*path, "by_kind"], cid) if "by_kind" in entry else {}
-        by_model = _parse_variants(col, entry["by_model"], [*path, "by_model"], cid) if "by_model" in entry else {}
+        by_kind = (
+            _parse_variants(col, entry["by_kind"], [*path, "by_kind"], cid) if "by_kind" in entry else {}
+        )
+        by_model = (
+            _parse_variants(col, entry["by_model"], [*path, "by_model"], cid) if "by_model" in entry else {}
+        )
         scripts[cid] = Script(
             case_id=cid,
             turns=turns,

@@ -41,7 +41,7 @@ class _Handler(BaseHTTPRequestHandler):
     def engine(self) -> Engine:
         return self.server.engine  # type: ignore[attr-defined]
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         if getattr(self.server, "verbose", False):
             sys.stderr.write(f"emulator: {self.address_string()} {format % args}\n")
 
@@ -49,7 +49,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
-        status, headers, payload = self.engine.handle(method, parts.path, parts.query, dict(self.headers), raw)
+        status, headers, payload = self.engine.handle(
+            method, parts.path, parts.query, dict(self.headers), raw
+        )
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
