@@ -70,7 +70,9 @@ def test_data_shape() -> None:
 @pytest.fixture(scope="module")
 def browser():
     """A headless Chromium driven by selenium (skips with the reason when absent)."""
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
+    webdriver = pytest.importorskip(
+        "selenium.webdriver", reason="selenium is not installed (pip install selenium)"
+    )
     from selenium.webdriver.chrome.service import Service
 
     if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
@@ -109,7 +111,9 @@ def test_heatmap_and_drill_down_in_chromium(browser, tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     page.write_text(_html(), encoding="utf-8")
     browser.get(page.as_uri())
-    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready"))
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready")
+    )
 
     n_cases = len({c for cases in OUTCOMES.values() for c in cases})
     cells = browser.find_elements(By.CSS_SELECTOR, "#heatmap td.cell")
