@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from harness.config import load_config
 from harness.errors import UserError
 from harness.reports import load_run
 from harness.reports.gate import (
+    BASELINE_FORMAT,
     baseline_from_rows,
     load_baseline,
     render_gate,
@@ -67,9 +69,9 @@ def run(args: argparse.Namespace) -> int:
             missing = [p for p in args.providers if p not in fresh["providers"]]
             if missing:
                 raise UserError(f"{results_file}: no results for provider(s) {', '.join(missing)}")
-            merged = (
-                load_baseline(baseline_path) if baseline_path.exists() else {"format": 1, "providers": {}}
-            )
+            merged: dict[str, Any] = {"format": BASELINE_FORMAT, "providers": {}}
+            if baseline_path.exists():
+                merged = load_baseline(baseline_path)
             for pid in args.providers:
                 merged["providers"][pid] = fresh["providers"][pid]
             fresh = merged
