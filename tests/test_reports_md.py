@@ -64,3 +64,11 @@ def test_tiny_limit_still_holds() -> None:
     md = _md(_many_failures(50), limit=3000)
     assert len(md) <= 3000
     assert "Truncated" in md
+
+
+def test_failures_by_kind_table() -> None:
+    md = _md(demo_rows())
+    section = md.split("## Failures by kind", 1)[1].split("##", 1)[0]
+    line = next(x for x in section.splitlines() if x.startswith("| `hallucinated_function`"))
+    # providers in order: crafted-anthropic, crafted-openai-chat, emulator-gemini (3 trials)
+    assert [c.strip() for c in line.strip("|").split("|")][1:] == ["", "", "3"]

@@ -76,6 +76,17 @@ def _summary_section(summary: Mapping[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _kinds_section(summary: Mapping[str, Any]) -> str:
+    kinds = list(summary["failure_kinds"])
+    if not kinds:
+        return ""
+    pids = list(summary["providers"])
+    rows = [[f"`{k}`", *(summary["providers"][p]["failure_kinds"].get(k, "") for p in pids)] for k in kinds]
+    return "## Failures by kind\n\nResults showing each kind of failure.\n\n" + _table(
+        ["kind", *(f"`{p}`" for p in pids)], rows
+    )
+
+
 def _category_section(summary: Mapping[str, Any]) -> str:
     pids = list(summary["providers"])
     rows = []
@@ -161,6 +172,8 @@ def render_markdown(
             " not a real vendor."
         )
     sections = ["\n".join(head), _summary_section(summary), _category_section(summary)]
+    if summary["failure_kinds"]:
+        sections.append(_kinds_section(summary))
     if summary["trials"] > 1:
         sections.append(_trials_section(summary))
     sections.append(_disagreement_section(summary))

@@ -221,6 +221,10 @@
           N(m.latency_ms.p50, ms(m.latency_ms.p50)), N(m.latency_ms.p95, ms(m.latency_ms.p95)),
           N(m.tokens.input, num(m.tokens.input)), N(m.tokens.output, num(m.tokens.output)), N(m.cost.usd, usd(m.cost.usd))] };
       }));
+    var kinds = Object.keys(S.failure_kinds);
+    table($('#kinds'), ['kind'].concat(visibleProviders().map(esc)), kinds.map(function (k) {
+      return { cells: [T(k, kindBadge(k))].concat(visibleProviders().map(function (p) { var n = S.providers[p].failure_kinds[k] || 0; return N(n, n || ''); })) };
+    }), { empty: 'No failures.' });
     if (S.trials > 1) {
       $('#trials-panel').hidden = false;
       var rows = [];
@@ -425,7 +429,7 @@
   initFilters();
   $('#legend').innerHTML = LEGEND.map(function (l) { return '<span><i class="k-' + l[0] + '"></i>' + l[1] + '</span>'; }).join('');
   renderAll();
-  ['#metrics', '#trials', '#disagree', '#failures'].forEach(function (s) { makeSortable($(s)); });
+  ['#metrics', '#kinds', '#trials', '#disagree', '#failures'].forEach(function (s) { makeSortable($(s)); });
   $('#chart-metric').addEventListener('click', function (e) {
     var b = e.target.closest('button'); if (!b) return;
     chartMetric = b.getAttribute('data-m');
