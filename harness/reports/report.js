@@ -116,7 +116,7 @@
     $('#title').textContent = D.title;
     var bits = [S.cases + ' cases', D.providers.length + ' providers', S.rows + ' results'];
     if (S.trials > 1) bits.push('up to ' + S.trials + ' trials');
-    if (D.meta && D.meta.generated_at) bits.push(D.meta.generated_at);
+    ['generated_at', 'started_at', 'finished_at'].forEach(function (k) { if (D.meta && D.meta[k]) bits.push(k.replace('_at', '') + ' ' + D.meta[k]); });
     $('#subtitle').textContent = bits.join(' · ');
     if (D.providers.some(isEmu)) {
       $('#banner').innerHTML = '<div class="note">Providers marked <b>emulator</b> replay traffic of fc-harness\'s local emulator — not a real vendor\'s answers.</div>';
