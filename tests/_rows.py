@@ -166,7 +166,7 @@ def make_row(
     provider_id: str,
     outcome: str = "pass",
     *,
-    trial: int = 0,
+    trial: int = 1,
     latency_ms: float | None = 800.0,
     usage: Usage | None = None,
     category: str | None = None,
@@ -299,6 +299,6 @@ def demo_rows() -> list[ResultRow]:
     for pid, cases in OUTCOMES.items():
         for cid, outcomes in cases.items():
             for i, outcome in enumerate(outcomes):
-                trial = i + 1 if len(outcomes) > 1 else 0
+                trial = i + 1  # trials are numbered from 1, as the runner does
                 rows.append(make_row(cid, pid, outcome, trial=trial, latency_ms=500.0 + 100 * i))
     return rows

@@ -72,3 +72,9 @@ def test_failures_by_kind_table() -> None:
     line = next(x for x in section.splitlines() if x.startswith("| `hallucinated_function`"))
     # providers in order: crafted-anthropic, crafted-openai-chat, emulator-gemini (3 trials)
     assert [c.strip() for c in line.strip("|").split("|")][1:] == ["", "", "3"]
+
+
+def test_trial_shown_only_for_repeated_cases() -> None:
+    md = _md(demo_rows())
+    assert "**`weather.beijing.tomorrow`** · simple · `cases/travel/weather.yaml`\n" in md
+    assert "**`multiple.stock`** · multiple · `cases/finance.yaml` · trial 2" in md

@@ -53,3 +53,10 @@ def test_long_failure_lists_are_cut() -> None:
 
 def test_no_rows() -> None:
     assert render_table([]) == "no results"
+
+
+def test_trial_numbers_only_where_a_case_has_several() -> None:
+    out = render_table(demo_rows())
+    assert "weather.beijing.tomorrow [crafted-openai-chat]" in out  # trial 1 of 1: no @1
+    assert "@1 [crafted" not in out
+    assert "multiple.stock@3 [emulator-gemini]" in out

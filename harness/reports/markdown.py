@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.reports.metrics import COUNTING_RULES, is_emulator
+from harness.reports.metrics import COUNTING_RULES, is_emulator, multi_trial
 from harness.reports.table import fmt_ms, fmt_pct, fmt_usd, provider_label
 from harness.results import ResultRow
 
@@ -145,9 +145,9 @@ def _disagreement_section(summary: Mapping[str, Any]) -> str:
     return "\n".join(out)
 
 
-def _failure_entry(r: ResultRow) -> str:
+def _failure_entry(r: ResultRow, show_trial: bool) -> str:
     where = r.source or r.category
-    trial = f" · trial {r.trial}" if r.trial else ""
+    trial = f" · trial {r.trial}" if show_trial else ""
     text = r.verdict.explain()
     if r.error and r.error not in text:
         text += f"\n  - {r.error}"
@@ -187,6 +187,7 @@ def render_markdown(
     by_provider: dict[str, list[ResultRow]] = {}
     for r in failing:
         by_provider.setdefault(r.provider_id, []).append(r)
+    several = multi_trial(rows)
     budget = limit - _RESERVE
     left_out = 0
     for pid, prs in by_provider.items():
@@ -200,7 +201,7 @@ def render_markdown(
             continue
         text += opening
         for i, r in enumerate(prs):
-            entry = _failure_entry(r)
+            entry = _failure_entry(r, (r.provider_id, r.case_id) in several)
             if len(text) + len(entry) + len(closing) > budget:
                 left_out += len(prs) - i
                 break

@@ -38,6 +38,7 @@ __all__ = [
     "failure_kinds",
     "group_cases",
     "is_emulator",
+    "multi_trial",
     "pass_hat_k",
     "percentile",
     "rate",
@@ -154,6 +155,12 @@ def group_cases(rows: Iterable[ResultRow]) -> dict[tuple[str, str], list[ResultR
     for g in groups.values():
         g.sort(key=lambda r: r.trial)
     return dict(groups)
+
+
+def multi_trial(rows: Iterable[ResultRow]) -> set[tuple[str, str]]:
+    """Return the (provider_id, case_id) pairs that have more than one trial."""
+    seen: Counter[tuple[str, str]] = Counter((r.provider_id, r.case_id) for r in rows)
+    return {key for key, n in seen.items() if n > 1}
 
 
 def case_status(trials: Sequence[ResultRow]) -> str:

@@ -256,7 +256,7 @@
     }).map(function (r) {
       var msg = r.failures.length ? r.failures.map(function (f) { return esc(f.message); }).join('<br>') : esc(r.error || '');
       return { attrs: ' class="clickable" data-case="' + esc(r.c) + '" data-provider="' + esc(r.p) + '" data-trial="' + r.trial + '"',
-        cells: [T(r.p), T(r.c, '<code>' + esc(r.c) + '</code>' + (r.trial ? ' <span class="badge">trial ' + r.trial + '</span>' : '')), T(D.cases[r.c].category), T(r.kind, kindBadge(r.kind)), T(msg, msg)] };
+        cells: [T(r.p), T(r.c, '<code>' + esc(r.c) + '</code>' + (grid[r.c][r.p].length > 1 ? ' <span class="badge">trial ' + r.trial + '</span>' : '')), T(D.cases[r.c].category), T(r.kind, kindBadge(r.kind)), T(msg, msg)] };
     });
     table($('#failures'), ['provider', 'case', 'category', 'kind', 'explanation'], rows, { empty: 'No failures.' });
     $('#fail-count').textContent = rows.length + ' shown';

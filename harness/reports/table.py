@@ -8,7 +8,7 @@ from typing import Any
 from tabulate import tabulate
 
 from harness.config import Price
-from harness.reports.metrics import is_emulator, summarize
+from harness.reports.metrics import is_emulator, multi_trial, summarize
 from harness.results import ResultRow
 
 __all__ = ["fmt_ms", "fmt_pct", "fmt_usd", "provider_label", "render_table"]
@@ -93,9 +93,10 @@ def render_table(rows: Sequence[ResultRow], prices: Mapping[str, Price] | None =
     if failing:
         failing.sort(key=lambda r: (r.provider_id, r.case_id, r.trial))
         lines = [f"Failing cases ({len(failing)}):"]
+        several = multi_trial(rows)
         for r in failing[:MAX_FAILURES]:
             text = r.verdict.explain()
-            if r.trial:
+            if (r.provider_id, r.case_id) in several:
                 text = text.replace(f"{r.case_id} [", f"{r.case_id}@{r.trial} [", 1)
             if r.error and r.error not in text:
                 text += f"\n  - {r.error}"
