@@ -65,3 +65,17 @@ def test_control_characters_and_chinese_survive() -> None:
     r = r.__class__(**{**r.__dict__, "verdict": v})
     failure = _suites([r])["crafted-openai-chat"].find("testcase/failure")
     assert "北京" in failure.text and "天气" in failure.text
+
+
+def test_suite_properties_carry_latency_tokens_and_cost() -> None:
+    from harness.config import Price
+
+    root = ET.fromstring(render_junit(demo_rows(), prices={"gpt-4o-mini": Price(0.15, 0.6)}))
+    suite = root.find("testsuite[@name='crafted-openai-chat']")
+    props = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert props["pass_rate"] == "0.6667"
+    assert props["latency_p50_ms"] == "500.0000"
+    assert props["input_tokens"] == "720" and props["output_tokens"] == "180"
+    assert props["cost_usd"] == "0.0002"
+    anth = {p.get("name") for p in root.find("testsuite[@name='crafted-anthropic']").iter("property")}
+    assert "cost_usd" not in anth  # no price for its model

@@ -60,7 +60,8 @@ def write_reports(
     )
     atomic_write_text(out / "report.md", render_markdown(rows, summary, run_id=run_id))
     atomic_write_text(out / "report.html", render_html(rows, summary, run_id=run_id, meta=summary["meta"]))
-    atomic_write_text(out / "junit.xml", render_junit(rows, run_id=run_id))
+    prices = config.prices if config else None
+    atomic_write_text(out / "junit.xml", render_junit(rows, run_id=run_id, prices=prices))
 
 
 def load_run(path: str | Path) -> tuple[list[ResultRow], Path]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from harness.reports.metrics import is_emulator, row_kind
+from harness.config import Price
+from harness.reports.metrics import bucket_metrics, cost, is_emulator, row_kind
 from harness.results import ResultRow
 
 __all__ = ["render_junit"]
@@ -47,8 +48,13 @@ def _testcase(r: ResultRow, name: str) -> ET.Element:
     return tc
 
 
-def render_junit(rows: Sequence[ResultRow], *, run_id: str = "") -> str:
-    """Return junit.xml text for `rows` (failure = model failure, error = provider error/stale)."""
+def render_junit(
+    rows: Sequence[ResultRow], *, run_id: str = "", prices: Mapping[str, Price] | None = None
+) -> str:
+    """Return junit.xml text for `rows` (failure = model failure, error = provider error/stale).
+
+    Each suite's properties carry the provider's model, pass rate, latency, tokens and cost.
+    """
     root = ET.Element("testsuites", name=f"fc-harness {run_id}".strip())
     by_provider: dict[str, list[ResultRow]] = defaultdict(list)
     for r in rows:
@@ -74,6 +80,19 @@ def render_junit(rows: Sequence[ResultRow], *, run_id: str = "") -> str:
         ET.SubElement(props, "property", name="kind", value=prs[0].kind)
         if is_emulator(pid):
             ET.SubElement(props, "property", name="traffic", value="emulator (not a real vendor)")
+        m = bucket_metrics(prs)
+        figures = {
+            "pass_rate": m["pass_rate"],
+            "latency_p50_ms": m["latency_ms"]["p50"],
+            "latency_p95_ms": m["latency_ms"]["p95"],
+            "input_tokens": m["tokens"]["input"],
+            "output_tokens": m["tokens"]["output"],
+            "cost_usd": cost(prs, prices)["usd"],
+        }
+        for name, value in figures.items():
+            if value is not None:
+                text = f"{value:.4f}" if isinstance(value, float) else str(value)
+                ET.SubElement(props, "property", name=name, value=text)
         for r in prs:
             name = r.case_id if trials[r.case_id] == 1 else f"{r.case_id}@{r.trial}"
             suite.append(_testcase(r, name))
