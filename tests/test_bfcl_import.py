@@ -65,7 +65,7 @@ def test_answers_become_matchers() -> None:
 
 def test_import_keeps_ids_and_meta(tmp_path: Path) -> None:
     imported = bfcl.import_cases(_source(tmp_path))
-    (simple_file, (simple,)), (irr_file, (irr,)) = imported
+    (_, (simple,)), (_, (irr,)) = imported
     assert simple.id == "simple_python_0" and simple.category == "simple"
     assert simple.meta["bfcl_category"] == "simple_python"
     assert simple.meta["bfcl_answer"] == [{"math.hypot": {"x": [4.0, 4], "tags": [["a"], ""]}}]

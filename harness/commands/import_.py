@@ -108,8 +108,9 @@ def _run_bfcl(args: argparse.Namespace) -> int:
     total = 0
     for file, cases in imported:
         header = (
-            f"# BFCL category {file.category!r} imported by `fcharness import bfcl` from {file.questions.name}\n"
-            "# (Apache-2.0, ShishirPatil/gorilla). Regenerate rather than edit: `meta` is what the\n"
+            f"# BFCL category {file.category!r} imported by `fcharness import bfcl`\n"
+            f"# from {file.questions.name}"
+            " (Apache-2.0, ShishirPatil/gorilla). Regenerate rather than edit: `meta` is what the\n"
             "# `bfcl` grading profile reads.\n"
         )
         target = out / f"bfcl_{file.short}.yaml"

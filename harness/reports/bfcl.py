@@ -68,7 +68,9 @@ def _acc(cell: tuple[int, int] | None) -> float | None:
 
 def _unweighted(cells: list[tuple[int, int] | None]) -> float | None:
     accs = [_acc(c) for c in cells if c is not None]
-    return None if not accs or any(a is None for a in accs) else sum(a for a in accs if a is not None) / len(accs)
+    if not accs or any(a is None for a in accs):
+        return None
+    return sum(a for a in accs if a is not None) / len(accs)
 
 
 def _weighted(cells: list[tuple[int, int] | None]) -> float | None:
@@ -116,7 +118,8 @@ def bfcl_scores(cases: Iterable[Case], verdicts: Iterable[Verdict]) -> list[Prov
         for label, cats in V1_COLUMNS if era == "v1" else CURRENT_COLUMNS:
             hit = [c for c in cats if c in graded]
             if hit:
-                cols[label] = (sum(len(passed[provider].get(c, ())) for c in hit), sum(totals[c] for c in hit))
+                correct = sum(len(passed[provider].get(c, ())) for c in hit)
+                cols[label] = (correct, sum(totals[c] for c in hit))
         out.append(ProviderScores(provider, era, cols, _summaries(era, cols)))
     return out
 
@@ -162,7 +165,7 @@ def _table(header: list[str], rows: list[list[Any]], fmt: str) -> list[str]:
         out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
         out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
         return out
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
     fmt_row = "  ".join(f"{{:<{w}}}" for w in widths)
     return [fmt_row.format(*header), fmt_row.format(*("-" * w for w in widths))] + [
         fmt_row.format(*map(str, r)) for r in rows
