@@ -152,8 +152,8 @@ def _status(result: RunResult) -> dict[str, str]:
 def test_record_then_replay_fast_and_via_sdk_agree(project: Path, emulator: Any) -> None:
     # Given every case recorded against the emulator
     recorded = _run(emulator, RecordMode.ALL)
-    assert _status(recorded)["wx.beijing[emulator-openai-chat]@0"] == "pass"
-    assert _status(recorded)["wx.shanghai[emulator-openai-chat-stream]@0"] == "fail"
+    assert _status(recorded)["wx.beijing[emulator-openai-chat]@1"] == "pass"
+    assert _status(recorded)["wx.shanghai[emulator-openai-chat-stream]@1"] == "fail"
     # When replayed with no emulator and no key, by both paths
     emulator.stop()
     fast = _run(None)
@@ -318,7 +318,7 @@ def test_trials_record_at_k_cassettes_and_replay_all(project: Path, emulator: An
         "wx.beijing@3.yaml",
     ]
     rows = _run(None, keyword="wx.beijing", providers=("emulator-openai-chat",)).rows
-    assert [(r.trial, r.status) for r in rows] == [(0, "pass"), (1, "pass"), (2, "pass")]
+    assert [(r.trial, r.status) for r in rows] == [(1, "pass"), (2, "pass"), (3, "pass")]
 
 
 def test_concurrent_recording_keeps_each_case_in_its_own_cassette(project: Path, emulator: Any) -> None:
