@@ -37,7 +37,7 @@ from typing import Any
 from harness import _execute
 from harness._progress import Progress
 from harness._run_output import write_run_dir
-from harness.cassettes import RecordMode, cassette_path, trial_paths
+from harness.cassettes import RecordMode, cassette_path, trials_by_case
 from harness.config import Config, ProviderProfile
 from harness.errors import ConfigError, MissingAPIKeyError, UserError
 from harness.model import Case
@@ -312,11 +312,12 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     profiles = select_providers(config, options, root)
     recording = options.record_mode is not RecordMode.NONE
 
+    listings = {p.id: trials_by_case(root, p.id) for p in profiles} if not recording else {}
+
     def trials(case: Case, profile: ProviderProfile) -> Sequence[int]:
         if recording:
             return range(1, max(1, options.trials) + 1)
-        found = [k for k, _ in trial_paths(root, profile.id, case.id)]
-        return found or (1,)
+        return listings[profile.id].get(case.id) or (1,)
 
     jobs = build_jobs(cases, profiles, keyword=options.keyword, shard=options.shard, trials=trials)
     session = Session(config, options, root)
