@@ -157,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"statuses: {statuses}; exit code {code}")
     print(
         f"fcharness run (replay, whole command): {len(rows)} verdicts in {elapsed:.2f} s"
-        f" = {len(rows) / elapsed:,.0f} verdicts/s (CPU {cpu:.2f} s = {len(rows) / cpu:,.0f} verdicts/s per core)"
+        f" = {len(rows) / elapsed:,.0f} verdicts/s"
+        f" (CPU {cpu:.2f} s = {len(rows) / cpu:,.0f} verdicts/s per core)"
     )
     print(f"grading only:                          {len(graded) / grading:,.0f} verdicts/s")
     print(f"cassette loading (vcrpy persister):    {len(cassettes) / loading:,.0f} cassettes/s")

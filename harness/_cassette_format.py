@@ -4,8 +4,11 @@ A vcrpy serializer (`serialize(dict) -> str`, `deserialize(str) -> dict`) regist
 `"fcharness"`. On disk each body is stored decoded so a cassette diff is reviewable:
 
 - a JSON body (request or response) becomes `parsed_body:` (structured YAML, Unicode kept);
-- a server-sent-events body becomes `events:` — `{event, data}` items in order, `data`
-  decoded from JSON when it is JSON, kept as text otherwise (`[DONE]`);
+- a server-sent-events body becomes `events:` — one item per event, in order, with its
+  `event:` name and its data: JSON data as one line of JSON under `json:` (a stream is many
+  small JSON documents; one line per event mirrors the wire, keeps a diff line-per-event and
+  loads about twice as fast as nested YAML), other data as text under `data:` (`[DONE]`);
+  loading gives `{event, data}` items with `data` decoded, as `parse_stream` expects;
 - Bedrock's binary event stream (`application/vnd.amazon.eventstream`) becomes `events:` —
   `{headers, payload}` items, re-encoded (with their CRCs) on load; when a frame cannot be
   re-encoded byte for byte the raw body is kept as `body_base64:` beside the readable events;
@@ -21,16 +24,22 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import struct
+import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
 try:  # libyaml when available: loading cassettes is the hot path of a replay
+    from yaml import CBaseLoader as _BaseComposer
     from yaml import CSafeDumper as _Dumper
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
+    from yaml import BaseLoader as _BaseComposer  # type: ignore[assignment]
     from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
@@ -46,6 +55,7 @@ __all__ = [
 ]
 
 EVENTSTREAM = "application/vnd.amazon.eventstream"
+_NO_FOLD = 1 << 20  # never fold long strings: one SSE event stays on one line
 
 
 class _CassetteDumper(_Dumper):
@@ -253,7 +263,7 @@ def _pack_response(resp: dict[str, Any]) -> dict[str, Any]:
         return out
     text = _as_text(body)
     if "text/event-stream" in ctype and text is not None:
-        out["events"] = decode_sse(text)
+        out["events"] = [_pack_event(ev) for ev in decode_sse(text)]
         return out
     ok, parsed = _try_json(text)
     if ok:
@@ -265,9 +275,28 @@ def _pack_response(resp: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _pack_event(ev: dict[str, Any]) -> dict[str, Any]:
+    """One SSE event as stored: JSON data on one line under `json:`, other data as text."""
+    data = ev.get("data")
+    if isinstance(data, str):
+        return ev
+    packed = {k: v for k, v in ev.items() if k != "data"}
+    packed["json"] = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return packed
+
+
+def _unpack_event(ev: dict[str, Any]) -> dict[str, Any]:
+    if "json" not in ev:
+        return ev
+    out = {k: v for k, v in ev.items() if k != "json"}
+    out["data"] = json.loads(ev["json"])
+    return out
+
+
 def _unpack_request(req: dict[str, Any]) -> dict[str, Any]:
     if "parsed_body" in req:
-        body = json.dumps(req["parsed_body"], ensure_ascii=False, separators=(",", ":"))
+        # canonical JSON (sorted keys, no spaces): the replay's stale check compares it as text
+        body = json.dumps(req["parsed_body"], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return {"method": req["method"], "uri": req["uri"], "body": body, "headers": req.get("headers") or {}}
     return {
         "method": req["method"],
@@ -287,7 +316,9 @@ def _unpack_response(resp: dict[str, Any]) -> dict[str, Any]:
     elif "events" in resp and EVENTSTREAM in ctype:
         raw = encode_eventstream(resp["events"])
     elif "events" in resp:
-        raw = encode_sse(resp["events"])
+        events = [_unpack_event(ev) for ev in resp["events"]]
+        out["events"] = events
+        raw = encode_sse(events)
     elif "parsed_body" in resp:
         raw = json.dumps(resp["parsed_body"], ensure_ascii=False, separators=(",", ":"))
     else:
@@ -309,13 +340,140 @@ def serialize(cassette: dict[str, Any]) -> str:
         for i in cassette.get("interactions", ())
     ]
     return yaml.dump(
-        data, Dumper=_CassetteDumper, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False
+        data,
+        Dumper=_CassetteDumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=_NO_FOLD,
+        default_flow_style=False,
     )
+
+
+# --- loading: PyYAML's safe semantics, built faster ------------------------------------------
+#
+# Loading cassettes is the hot path of a replay. libyaml composes the node tree (C); building
+# Python values from it with PyYAML's SafeConstructor costs a Python call per node plus an
+# implicit-tag resolution per scalar. `_build` walks the same tree with fast paths for the
+# values cassettes hold (mappings, sequences, strings, null, booleans, numbers), hands every
+# other plain scalar to PyYAML's own resolver and constructor and explicitly tagged scalars to
+# SafeConstructor, and leaves documents with merge keys (`<<`) or tagged collections to
+# SafeLoader, so the result is exactly SafeLoader's (a hypothesis test checks this).
+
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_RESOLVER = Resolver()
+_WORDS: dict[str, Any] = {
+    "": None, "~": None, "null": None, "Null": None, "NULL": None,
+    "true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False,
+}  # fmt: skip
+
+
+_PLAIN = "!fcharness-plain"
+
+
+class _Composer(_BaseComposer):  # type: ignore[misc, valid-type]
+    """libyaml's composer, tagging plain (untagged, unquoted) scalars for `_plain`."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode and implicit[0]:
+            return _PLAIN
+        return str(super().resolve(kind, value, implicit))
+
+
+class _Fallback(Exception):
+    """The document uses a construct the fast builder leaves to SafeLoader."""
+
+
+_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+")
+
+
+class _Constructors(threading.local):
+    """SafeConstructor keeps per-document state: one per thread (recording loads concurrently)."""
+
+    def __init__(self) -> None:
+        self.loader = yaml.SafeLoader("")
+
+
+_SAFE = _Constructors()
+
+
+def _construct(node: Node) -> Any:
+    loader = _SAFE.loader
+    try:
+        return loader.construct_object(node, deep=True)
+    finally:
+        loader.constructed_objects.clear()
+        loader.recursive_objects.clear()
+
+
+#: First characters of plain scalars that PyYAML may resolve to something other than a string.
+_MAYBE_NOT_STR = frozenset(k for k in Resolver.yaml_implicit_resolvers if k)
+
+
+#: YAML 1.1 booleans and nulls: the only non-strings a plain scalar starting with a letter can be.
+_WORDS_11: dict[str, Any] = {
+    **_WORDS,
+    **dict.fromkeys(("yes", "Yes", "YES", "on", "On", "ON"), True),
+    **dict.fromkeys(("no", "No", "NO", "off", "Off", "OFF"), False),
+}
+
+
+def _plain(value: str) -> Any:
+    if not value:
+        return None
+    first = value[0]
+    if first not in _MAYBE_NOT_STR:
+        return value
+    if first.isalpha():
+        return _WORDS_11.get(value, value)
+    if value in _WORDS:
+        return _WORDS[value]
+    if _INT.fullmatch(value):
+        return int(value)
+    if _FLOAT.fullmatch(value):
+        return float(value)
+    tag = _RESOLVER.resolve(ScalarNode, value, (True, False))
+    if tag == _STR:
+        return value
+    if tag == "tag:yaml.org,2002:merge":
+        raise _Fallback
+    return _construct(ScalarNode(tag, value))
+
+
+def _build(node: Node) -> Any:
+    if isinstance(node, ScalarNode):
+        if node.tag == _PLAIN:
+            return _plain(node.value)
+        if node.tag == _STR:
+            return node.value
+        return _construct(node)
+    if isinstance(node, MappingNode) and node.tag == _MAP:
+        return {_build(k): _build(v) for k, v in node.value}
+    if isinstance(node, SequenceNode) and node.tag == _SEQ:
+        return [_build(item) for item in node.value]
+    raise _Fallback  # a tagged collection (!!set, !!omap, ...): SafeLoader builds the document
+
+
+def load_yaml(text: str) -> Any:
+    """`yaml.load(text, Loader=SafeLoader)`, faster."""
+    loader = _Composer(text)
+    try:
+        node = loader.get_single_node()
+    finally:
+        loader.dispose()
+    if node is None:
+        return None
+    try:
+        return _build(node)
+    except (_Fallback, RecursionError):
+        return yaml.load(text, Loader=_Loader)
 
 
 def deserialize(text: str) -> dict[str, Any]:
     """Inverse of `serialize`: vcrpy's cassette dict (plus the decoded bodies on responses)."""
-    data = yaml.load(text, Loader=_Loader)
+    data = load_yaml(text)
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
         raise ValueError("not a cassette: expected a mapping with an 'interactions' list")
     data["interactions"] = [

@@ -70,7 +70,7 @@ class _Recorded:
         """Return the unused recorded interaction whose body equals `request`, or raise StaleCassette."""
         canon = canonical_json(request)
         for i, it in enumerate(self.interactions):
-            if i not in self.used and it.canonical == canon:
+            if i not in self.used and it.matches(canon):
                 self.used.add(i)
                 return it
         pid, cid, src = self.job.profile.id, self.job.case.id, self.job.case.source

@@ -13,6 +13,9 @@ from typing import Any
 import httpx
 import pytest
 import vcr.errors
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harness import _cassette_format as fmt
 from harness import _io
@@ -121,6 +124,7 @@ def test_bodies_are_stored_readable_with_unicode_kept(tmp_path: Path, server: st
     # Then Chinese reads as Chinese, JSON bodies are structured and SSE is a list of events
     assert "北京明天天气？" in text and "\\u5317" not in text
     assert "parsed_body:" in text and "events:" in text
+    assert """json: '{"城市":"北京"}'""" in text  # one line per streamed event
     assert "content-encoding" not in text.lower()
     inter = load_interactions(path)
     assert inter[0].response.body["城市"] == "北京"
@@ -282,3 +286,40 @@ def test_sse_round_trip_keeps_event_names_and_text_data() -> None:
     events = fmt.decode_sse(text)
     assert events == [{"event": "message_start", "data": {"a": 1}}, {"event": None, "data": "[DONE]"}]
     assert fmt.decode_sse(fmt.encode_sse(events)) == events
+
+
+_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False)
+    | st.text()
+    | st.sampled_from(
+        ["yes", "No", "on", "~", "0x1F", "0o17", "017", "1_000", "1:20", "2025-06-22", "1e3", ".inf", "<<"]
+    ),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json)
+def test_fast_yaml_loading_is_exactly_safe_loader(value: Any) -> None:
+    text = yaml.dump({"v": value}, Dumper=fmt._CassetteDumper, allow_unicode=True, sort_keys=False)
+    assert fmt.load_yaml(text) == yaml.load(text, Loader=yaml.SafeLoader)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # YAML 1.1 plain scalars
+        "a: yes\nb: 0x1F\nc: 017\nd: 1:20\ne: 2025-06-22\nf: .inf\ng: ~\nh: 1_000\ni: 1e3\nj: -0.5\n",
+        "base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n",  # merge keys fall back to SafeLoader
+        "s: !!binary aGVsbG8=\nt: !!str 12\nu: '12'\nv: \"true\"\n",  # explicit tags and quoting
+        "seq: !!set {a, b}\n",  # a tagged mapping
+    ],
+)
+def test_fast_yaml_loading_matches_safe_loader_on_yaml_1_1_scalars(text: str) -> None:
+    assert fmt.load_yaml(text) == yaml.load(text, Loader=yaml.SafeLoader)
