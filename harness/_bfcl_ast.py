@@ -40,7 +40,7 @@ _STD = re.compile(r"[ ,./\-_*^]")
 Call = tuple[str, Any]
 
 
-@dataclass
+@dataclass(slots=True)
 class Check:
     """The outcome of one check, shaped like BFCL's result dict."""
 
@@ -83,6 +83,29 @@ def find_description(functions: Any, name: str, era: str) -> Any:
 
 def _std_list(values: Any) -> list[Any]:
     return [standardize_string(v) if type(v) is str else v for v in values]
+
+
+# Standardised forms of possible answers, computed once per answer list (answers are
+# never mutated; the cache keeps each list alive, so its id stays unique).
+_STD_CACHE: dict[tuple[int, Any], tuple[Any, Any]] = {}
+
+
+def _cached(acceptable: Any, build: Any) -> Any:
+    key = (id(acceptable), build)
+    hit = _STD_CACHE.get(key)
+    if hit is not None and hit[0] is acceptable:
+        return hit[1]
+    value = build(acceptable)
+    _STD_CACHE[key] = (acceptable, value)
+    return value
+
+
+def _std_strings(acceptable: Any) -> set[str]:
+    return {standardize_string(a) for a in acceptable if type(a) is str}
+
+
+def _std_lists(acceptable: Any) -> list[list[Any]]:
+    return [_std_list(a) for a in acceptable]
 
 
 def _answer_type(acceptable: Sequence[Any]) -> type | None:
@@ -130,7 +153,7 @@ def _type_check(
 
 
 def _string_check(param: str, value: str, acceptable: Sequence[Any]) -> Check:
-    if standardize_string(value) in [standardize_string(a) for a in acceptable if type(a) is str]:
+    if standardize_string(value) in _cached(acceptable, _std_strings):
         return OK
     return Check(
         False,
@@ -143,7 +166,7 @@ def _string_check(param: str, value: str, acceptable: Sequence[Any]) -> Check:
 
 
 def _list_check(param: str, value: list[Any], acceptable: Sequence[Any]) -> Check:
-    if _std_list(value) in [_std_list(a) for a in acceptable]:
+    if _std_list(value) in _cached(acceptable, _std_lists):
         return OK
     return Check(
         False,
@@ -179,7 +202,7 @@ def _dict_check(param: str, value: Mapping[str, Any], acceptable: Sequence[Any],
                     ok = False
                     break
                 continue
-            std_answers = _std_list(answer[key])
+            std_answers = _cached(answer[key], _std_list)
             if (standardize_string(v) if type(v) is str else v) not in std_answers:
                 res.errors.append(
                     f"Invalid value for parameter {key!r}: {v!r}. Expected one of {std_answers}."

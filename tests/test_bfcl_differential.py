@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from harness import bfcl, bfcl_checker
+from harness import _bfcl_ast, bfcl, bfcl_checker
 from harness.model import Case, ModelTurn, ToolCall
 
 pytestmark = pytest.mark.bfcl
@@ -181,9 +181,49 @@ def _bfcl_valid(mod: types.ModuleType, case: Case, out: Output, mode: str) -> bo
     return bool(result["valid"])
 
 
+#: Internal cross-checks made on the way: the compiled fast path against the full checker,
+#: and `schema_ok` against jsonschema itself (every passing verdict, 1 in 5 failing ones).
+INTERNAL: Counter[str] = Counter()
+INTERNAL_ERRORS: list[str] = []
+
+
+def _schema_by_jsonschema(case: Case, out: Output, mode: str) -> bool:
+    from jsonschema import Draft202012Validator
+
+    for name, args in out:
+        tool = next(
+            (
+                t
+                for t in case.tools
+                if name in (t.name, t.name.replace(".", "_") if mode == "sanitized" else "")
+            ),
+            None,
+        )
+        if tool is None or not Draft202012Validator(tool.parameters).is_valid(args):
+            return False
+    return True
+
+
 def _ours(case: Case, out: Output, mode: str, undecodable: bool = False) -> bool:
     calls = tuple(ToolCall(n, None if undecodable else a, "{oops" if undecodable else None) for n, a in out)
-    return bfcl_checker.grade(case, [ModelTurn(calls=calls)], tool_names=mode).passed
+    verdict = bfcl_checker.grade(case, [ModelTurn(calls=calls)], tool_names=mode)
+    if undecodable or bfcl_checker.is_no_call_category(case.meta["bfcl_category"]):
+        return verdict.passed
+    sanitize = mode == "sanitized"
+    plan = bfcl_checker._plan(case, sanitize)
+    if plan.fast is not None:
+        INTERNAL["fast_vs_full"] += 1
+        full = _bfcl_ast.check_ast(plan.functions, out, plan.answer, plan.category, sanitize=sanitize).valid
+        if plan.fast(out) != full:
+            INTERNAL_ERRORS.append(f"{case.id} fast path {plan.fast(out)} vs full checker {full}: {out}")
+    if verdict.passed or INTERNAL["schema_seen"] % 5 == 0:
+        INTERNAL["schema_vs_jsonschema"] += 1
+        if verdict.schema_ok != _schema_by_jsonschema(case, out, mode):
+            INTERNAL_ERRORS.append(
+                f"{case.id} schema_ok {verdict.schema_ok} disagrees with jsonschema: {out}"
+            )
+    INTERNAL["schema_seen"] += 1
+    return verdict.passed
 
 
 def _sanitized(out: Output) -> Output:
@@ -242,11 +282,13 @@ def test_every_comparison_agrees(bfcl_ast: types.ModuleType, imported: list[Case
     print(
         f"\nBFCL differential: {stats['comparisons']} comparisons over {len(imported)} entries "
         f"({stats['bfcl_valid']} valid / {stats['bfcl_invalid']} invalid per BFCL), "
-        f"{len(disagreements)} disagreements"
+        f"{len(disagreements)} disagreements; internal checks: {INTERNAL['fast_vs_full']} fast-vs-full, "
+        f"{INTERNAL['schema_vs_jsonschema']} schema_ok-vs-jsonschema, {len(INTERNAL_ERRORS)} mismatches"
     )
     assert stats["comparisons"] > 10_000
     assert stats["bfcl_valid"] > 2_000 and stats["bfcl_invalid"] > 10_000  # both outcomes well covered
     assert not disagreements, "\n".join(disagreements[:30])
+    assert not INTERNAL_ERRORS, "\n".join(INTERNAL_ERRORS[:30])
 
 
 def test_ground_truth_passes_both(bfcl_ast: types.ModuleType, imported: list[Case]) -> None:
