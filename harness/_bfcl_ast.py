@@ -128,7 +128,8 @@ def _type_check(
         for item in acceptable:
             ok = True
             if type(item) is list:
-                for v in value:
+                elements: Any = value
+                for v in elements:
                     if not _type_check(param, v, item, str(nested), nested, None).valid:
                         ok = False
                         break
@@ -325,7 +326,7 @@ def simple_check(
 
 
 def _offered_name(description: Mapping[str, Any], sanitize: bool) -> str:
-    name = description["name"]
+    name = str(description["name"])
     return name.replace(".", "_") if sanitize and "." in name else name
 
 
@@ -336,7 +337,7 @@ def _with_call(res: Check, index: int) -> Check:
 
 
 def _no_order(
-    functions: Any, output: Sequence[Call], answers: list[Mapping[str, Any]], sanitize: bool, era: str
+    functions: Any, output: Sequence[Call], answers: Sequence[Mapping[str, Any]], sanitize: bool, era: str
 ) -> Check:
     if len(output) != len(answers):
         return _fail(

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped,unused-ignore]
 
 __all__ = ["compile_schema"]
 
@@ -59,7 +59,8 @@ def compile_schema(schema: Any) -> Check:
     if not isinstance(schema, Mapping):
         return lambda v: schema is not False
     if not set(schema) <= _FAST or not isinstance(schema.get("type", "object"), str):
-        return Draft202012Validator(schema).is_valid
+        validator: Any = Draft202012Validator(schema)
+        return lambda v: bool(validator.is_valid(v))
     checks: list[Check] = []
     props = {k: compile_schema(s) for k, s in schema.get("properties", {}).items()}
     required = list(schema.get("required", ()))

@@ -158,8 +158,9 @@ def _schema_ok(plan: _Plan, calls: Sequence[tuple[str, Any]]) -> bool:
 def _verdict(
     case: Case, provider_id: str, passed: bool, selection: bool, failures: list[Failure], schema: bool
 ) -> Verdict:
-    status = "pass" if passed else "fail"
-    return Verdict(case.id, provider_id, passed, selection, passed, schema, tuple(failures), status)
+    return Verdict(
+        case.id, provider_id, passed, selection, passed, schema, tuple(failures), "pass" if passed else "fail"
+    )
 
 
 def _pass(case: Case, plan: _Plan, provider_id: str, schema: bool) -> Verdict:
@@ -185,7 +186,7 @@ def grade(
     plan = hit[1] if hit is not None and hit[0] is case else _plan(case, sanitize)
     turn = turns[0] if turns else ModelTurn()
     calls = [(c.name, c.arguments) for c in turn.calls]
-    undecodable = [i for i, (_, a) in enumerate(calls) if a is None] if calls else calls
+    undecodable = [i for i, (_, a) in enumerate(calls) if a is None]
     if plan.no_call:
         if not calls or undecodable:
             return _pass(case, plan, provider_id, not undecodable)

@@ -26,7 +26,7 @@ _Dumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _QUOTE = re.compile(r"^(?:0o[0-7]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 
 
-class _CaseDumper(_Dumper):  # type: ignore[misc,valid-type]
+class _CaseDumper(_Dumper):  # type: ignore[misc]
     """Block-style YAML with Unicode kept and YAML-1.2-ambiguous strings quoted."""
 
 
