@@ -1,0 +1,154 @@
+"""The case-file JSON Schema and the translation of its errors into located `Problem`s."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator, Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft202012Validator
+
+__all__ = ["case_schema", "case_validator", "file_validator", "schema_errors", "suggest"]
+
+
+@cache
+def case_schema() -> dict[str, Any]:
+    """Return the case-file JSON Schema shipped in `harness/schemas/case.schema.json`."""
+    text = resources.files("harness").joinpath("schemas/case.schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _runtime_schema() -> dict[str, Any]:
+    """The case schema with `$defs/value` relaxed to `{}`.
+
+    The shipped schema checks matcher keys inside argument values so editors flag `$oneof`;
+    at load time `harness._matcher_checks` checks them with better messages, and skipping
+    the recursive value schema makes loading about twice as fast.
+    """
+    schema = dict(case_schema())
+    schema["$defs"] = {**schema["$defs"], "value": {}}
+    return schema
+
+
+@cache
+def file_validator() -> Draft202012Validator:
+    """A validator for a whole case file."""
+    return Draft202012Validator(_runtime_schema())
+
+
+@cache
+def case_validator() -> Draft202012Validator:
+    """A validator for one case mapping (the `$defs/case` part of the schema)."""
+    return Draft202012Validator({"$ref": "#/$defs/case", "$defs": _runtime_schema()["$defs"]})
+
+
+@cache
+def tools_file_validator() -> Draft202012Validator:
+    """A validator for a shared tools file (`_tools/*.yaml`): `tools:` only."""
+    schema = case_schema()
+    return Draft202012Validator(
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["tools"],
+            "properties": {"tools": schema["properties"]["tools"]},
+            "$defs": _runtime_schema()["$defs"],
+        }
+    )
+
+
+def suggest(word: str, options: Sequence[str]) -> str:
+    """Return ' (did you mean X?)' for the nearest of `options`, or ''."""
+    near = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {near[0]!r}?)" if near else ""
+
+
+_JSON_TYPES = {
+    dict: "an object",
+    list: "a list",
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    type(None): "null",
+}
+
+
+def json_type(value: Any) -> str:
+    """Name `value`'s JSON type for messages."""
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+_ROLE_KEYS = {"tool_calls": "assistant", "tool_call_id": "tool", "name": "tool"}
+
+
+def schema_errors(
+    validator: Draft202012Validator, instance: Any
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Yield (instance path, message) for each schema error, phrased for case authors.
+
+    Unknown matcher keys inside arguments are left to the matcher check (better messages).
+    """
+    for error in validator.iter_errors(instance):
+        yield from _translate(error)
+
+
+def _translate(error: jsonschema.ValidationError) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    path = tuple(error.absolute_path)
+    kind = error.validator
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    inst = error.instance
+    if "propertyNames" in error.absolute_schema_path:
+        return  # matcher syntax: reported by the matcher check
+    if kind == "additionalProperties" and isinstance(inst, dict):
+        allowed = sorted(schema.get("properties", {}))
+        for key in inst:
+            if key not in schema.get("properties", {}):
+                yield (
+                    (*path, key),
+                    f"unknown key {key!r}{suggest(str(key), allowed)}; allowed here: {', '.join(allowed)}",
+                )
+    elif kind == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else error.message
+        yield path, f"missing required key {missing!r}"
+    elif kind == "enum":
+        options = [str(o) for o in error.validator_value]
+        yield path, f"{inst!r} is not one of {', '.join(options)}{suggest(str(inst), options)}"
+    elif kind == "type":
+        wanted = error.validator_value
+        wanted_s = " or ".join(wanted) if isinstance(wanted, list) else wanted
+        yield path, f"must be {wanted_s}, got {json_type(inst)}"
+    elif kind == "pattern":
+        desc = schema.get("description", "")
+        yield path, f"{inst!r} does not match {error.validator_value}" + (f": {desc}" if desc else "")
+    elif kind == "minItems":
+        yield path, "must not be empty"
+    elif kind == "uniqueItems":
+        yield path, "lists the same name twice"
+    elif kind == "not" and error.validator_value == {"required": ["expect", "turns"]}:
+        yield (
+            (*path, "turns"),
+            "a case has either `expect:` (single turn) or `turns:` (multi-turn), not both; "
+            "move the first turn's calls to turns[0].expect",
+        )
+    elif kind == "anyOf" and error.validator_value == [{"required": ["expect"]}, {"required": ["turns"]}]:
+        yield path, "a case needs `expect:` (the calls of its single turn; [] for none) or `turns:`"
+    elif kind == "not" and error.validator_value == {"required": ["expect_text"]}:
+        yield (
+            (*path, "expect_text"),
+            "`expect_text` beside `turns:` is ambiguous; put it in the turn it checks (turns[i].expect_text)",
+        )
+    elif kind == "anyOf" and schema.get("description"):
+        yield path, f"invalid value {inst!r}: expected {schema['description']}"
+    elif kind == "not" and error.validator_value == {}:
+        key = path[-1] if path else "?"
+        role = _ROLE_KEYS.get(str(key), "other")
+        yield path, f"key {key!r} is only allowed on {role} messages"
+    else:
+        yield path, str(error.message)

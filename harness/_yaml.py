@@ -1,0 +1,132 @@
+"""YAML reading for case files: JSON-like scalars and the line of every key and item.
+
+PyYAML's default (YAML 1.1) resolver turns `2025-06-22` into a `datetime.date`, `10:30`
+into 630, `no` into False and `012` into 10 — all wrong for function arguments, which are
+JSON. `CaseLoader` resolves only YAML 1.2 core-schema scalars (null, true/false, decimal
+and `0x`/`0o` integers, floats with a `.` or exponent, `.inf`, `.nan`); everything else
+(`012`, `10:30`, `yes`) stays a string.
+
+Lines are kept in a side table (`LineMap`, keyed by the id of each mapping and list) so
+the loaded data stays plain `dict`/`list`: nothing downstream sees loader artefacts.
+The C parser (libyaml) is used when available.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import yaml
+
+__all__ = ["LineMap", "YamlSyntaxError", "line_of", "load_yaml"]
+
+_Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_INT = re.compile(r"^(?:[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+|0o[0-7]+)$")
+_FLOAT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)(?:[eE][-+]?[0-9]+)?|[-+]?[0-9]+[eE][-+]?[0-9]+"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+
+#: id(mapping) → (line of the mapping, {key: line of the key}); id(list) → (line, [item lines]).
+LineMap = dict[int, tuple[int, Any]]
+
+
+class YamlSyntaxError(Exception):
+    """A YAML file could not be parsed; carries the 1-based line when known."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class CaseLoader(_Base):  # type: ignore[misc,valid-type]
+    """SafeLoader with JSON-like scalars that records the line of every key and list item."""
+
+    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.lines: LineMap = {}
+        self.duplicate_keys: list[tuple[int, str]] = []
+
+    def construct_yaml_map(self, node: yaml.MappingNode) -> Any:
+        """Build a dict and record the line of each of its keys."""
+        data: dict[Any, Any] = {}
+        yield data
+        data.update(self.construct_mapping(node))
+        key_lines: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = key_node.value
+            if key in key_lines and key_node.tag == "tag:yaml.org,2002:str":
+                self.duplicate_keys.append((key_node.start_mark.line + 1, str(key)))
+            key_lines[key] = key_node.start_mark.line + 1
+        self.lines[id(data)] = (node.start_mark.line + 1, key_lines)
+
+    def construct_yaml_seq(self, node: yaml.SequenceNode) -> Any:
+        """Build a list and record the line of each item."""
+        data: list[Any] = []
+        yield data
+        data.extend(self.construct_sequence(node))
+        self.lines[id(data)] = (node.start_mark.line + 1, [n.start_mark.line + 1 for n in node.value])
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        """Decimal, 0x and 0o integers only (no YAML 1.1 octal or sexagesimal)."""
+        text = str(self.construct_scalar(node))
+        if text.startswith("0x"):
+            return int(text[2:], 16)
+        if text.startswith("0o"):
+            return int(text[2:], 8)
+        return int(text, 10)
+
+
+CaseLoader.add_constructor("tag:yaml.org,2002:map", CaseLoader.construct_yaml_map)
+CaseLoader.add_constructor("tag:yaml.org,2002:seq", CaseLoader.construct_yaml_seq)
+CaseLoader.add_constructor("tag:yaml.org,2002:int", CaseLoader.construct_yaml_int)
+CaseLoader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
+CaseLoader.add_implicit_resolver("tag:yaml.org,2002:null", _NULL, ["~", "n", "N", ""])
+CaseLoader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
+CaseLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
+
+
+def load_yaml(text: str) -> tuple[Any, LineMap, list[tuple[int, str]]]:
+    """Parse one YAML document; return (data, line map, duplicate keys as (line, key))."""
+    loader = CaseLoader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or "invalid YAML"
+        context = f" ({exc.context})" if exc.context else ""
+        raise YamlSyntaxError(f"YAML syntax error: {problem}{context}", line) from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(f"YAML error: {exc}", None) from None
+    finally:
+        loader.dispose()
+    return data, loader.lines, loader.duplicate_keys
+
+
+def line_of(root: Any, path: Sequence[str | int], lines: LineMap) -> int | None:
+    """Return the line of the deepest element of `path` found under `root`."""
+    line: int | None = None
+    node = root
+    entry = lines.get(id(node))
+    if entry is not None:
+        line = entry[0]
+    for step in path:
+        entry = lines.get(id(node))
+        if isinstance(node, dict) and step in node:
+            if entry is not None:
+                line = entry[1].get(step, line)
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            if entry is not None:
+                line = entry[1][step]
+            node = node[step]
+        else:
+            break
+    return line
