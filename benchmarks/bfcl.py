@@ -71,13 +71,7 @@ def main() -> int:
     ap.add_argument("--fixtures", type=Path, default=REPO.parent / "shared" / "fixtures" / "bfcl-2024-08-11")
     ap.add_argument("--repeat", type=int, default=7)
     args = ap.parse_args()
-    try:
-        from harness.grading import grade  # the `fcharness grade --profile bfcl` entry point
-    except ModuleNotFoundError:
-        from harness.bfcl_checker import grade as _g
-
-        def grade(case: Any, turns: Any, *, provider_id: str, profile: str, tool_names: str) -> Any:
-            return _g(case, turns, provider_id=provider_id, tool_names=tool_names)
+    from harness.grading import grade  # what `fcharness grade --profile bfcl` calls
 
     ast_checker, is_empty_output = _bfcl_checker()
     from bfcl_eval.constants.enums import Language

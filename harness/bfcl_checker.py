@@ -26,7 +26,7 @@ from harness._bfcl_schema import compile_schema
 from harness.errors import UserError
 from harness.model import Case, Failure, ModelTurn, Verdict
 
-__all__ = ["NO_CALL_CATEGORIES", "grade", "is_no_call_category"]
+__all__ = ["NO_CALL_CATEGORIES", "grade", "grade_turn", "is_no_call_category"]
 
 #: BFCL categories where a correct answer makes no call (v1 called it `relevance`).
 NO_CALL_CATEGORIES = ("irrelevance", "live_irrelevance", "relevance")
@@ -245,3 +245,22 @@ def _failure(
     path = f"root[{check.param!r}]" if check.param is not None else None
     expected = check.expected if check.param is not None or kind == "wrong_function" else None
     return Failure(kind, message, call=check.call, path=path, expected=expected, actual=check.actual)
+
+
+def grade_turn(case: Case, turn_index: int, model_turn: ModelTurn, *, tool_names: str = "exact") -> Any:
+    """`harness.grading.TurnGrade` of BFCL's single turn (matches: first actual call per expected name)."""
+    from harness.grading import TurnGrade
+
+    if turn_index != 0:
+        raise UserError(f"case {case.id!r}: BFCL cases have one turn; no turn {turn_index}")
+    verdict = grade(case, [model_turn], tool_names=tool_names)
+    sanitize = tool_names == "sanitized"
+    names = [c.name for c in model_turn.calls]
+    matches: list[int | None] = []
+    for expected in case.turns[0].expect:
+        want = expected.name.replace(".", "_") if sanitize else expected.name
+        index = next((i for i, n in enumerate(names) if n == want and i not in matches), None)
+        matches.append(index)
+    return TurnGrade(
+        verdict.failures, tuple(matches), verdict.tool_selection_ok, verdict.arguments_ok, verdict.schema_ok
+    )

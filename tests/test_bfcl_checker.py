@@ -140,3 +140,14 @@ def test_non_bfcl_case_is_a_user_error() -> None:
         bfcl_checker.grade(case, [ModelTurn()])
     with pytest.raises(UserError, match="tool-names"):
         bfcl_checker.grade(_case("simple_python", SIMPLE), [ModelTurn()], tool_names="dots")
+
+
+def test_grading_dispatches_the_bfcl_profile() -> None:
+    from harness import grading
+
+    case = _case("simple_python", SIMPLE)
+    turn = ModelTurn(calls=(ToolCall("geo_area", {"size": 2}),))
+    assert grading.grade(case, [turn], profile="bfcl", tool_names="sanitized").passed
+    assert not grading.grade(case, [turn], profile="bfcl").passed
+    tg = grading.grade_turn(case, 0, turn, profile="bfcl", tool_names="sanitized")
+    assert tg.passed and tg.matches == (0,)
