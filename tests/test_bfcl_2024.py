@@ -16,8 +16,6 @@ import pytest
 from harness import bfcl, bfcl_checker
 from harness.model import Case, ModelTurn, ToolCall
 
-pytestmark = pytest.mark.bfcl
-
 
 def _turn(row: dict) -> ModelTurn:
     calls = []

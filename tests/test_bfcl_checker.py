@@ -151,3 +151,24 @@ def test_grading_dispatches_the_bfcl_profile() -> None:
     assert not grading.grade(case, [turn], profile="bfcl").passed
     tg = grading.grade_turn(case, 0, turn, profile="bfcl", tool_names="sanitized")
     assert tg.passed and tg.matches == (0,)
+
+
+def test_dict_rules_differ_by_era() -> None:
+    """v1 (2024) needs every answer key in a dict argument; current BFCL lets `""` keys be omitted."""
+    fn = {
+        "name": "f",
+        "parameters": {
+            "type": "dict",
+            "properties": {"opts": {"type": "dict", "properties": {}}},
+            "required": [],
+        },
+    }
+    acceptable = {"opts": [{"a": [1], "b": ["", 2]}]}
+    v1 = _case("simple", {"f": acceptable}, fn)
+    current = _case("simple_python", [{"f": acceptable}], [fn])
+    partial = ("f", {"opts": {"a": 1}})
+    assert _grade(current, partial).passed
+    verdict = _grade(v1, partial)
+    assert not verdict.passed and "value_error:dict_items" in verdict.failures[0].message
+    assert _grade(v1, ("f", {"opts": {"a": 1, "b": 2}})).passed
+    assert not _grade(current, ("f", {"opts": {"a": 1, "c": 2}})).passed  # unexpected key
