@@ -5,8 +5,10 @@ raw function docs and the raw possible answer) and applies BFCL's rules
 (`harness._bfcl_ast`): string standardisation, int accepted for float at the top level
 only, `""` meaning the parameter may be omitted, exact call counts, greedy order-free
 matching of parallel calls, and the no-call rule for `irrelevance` / `live_irrelevance` /
-v1 `relevance` (pass iff no call is decoded). A call whose arguments are not a JSON object
-counts as an output BFCL cannot decode.
+v1 `relevance` (pass iff no call is decoded). A call whose arguments BFCL does not read as
+a JSON object (text that is not JSON, `""`, or another JSON value: its decoder fails or its
+`is_function_calling_format_output` rejects it) leaves the whole output without a valid
+call: a pass for the no-call rule, a failure elsewhere.
 
 `tool_names="sanitized"` compares output names with the offered names' dots replaced by
 `_` (BFCL's `underscore_to_dot` models); `exact` compares them as given. Runs through the
@@ -186,18 +188,20 @@ def grade(
     plan = hit[1] if hit is not None and hit[0] is case else _plan(case, sanitize)
     turn = turns[0] if turns else ModelTurn()
     calls = [(c.name, c.arguments) for c in turn.calls]
-    undecodable = [i for i, (_, a) in enumerate(calls) if a is None]
+    # Calls whose arguments BFCL does not read as a JSON object (not JSON, `""`, or another
+    # JSON value): its decoder fails or its format check rejects the whole output.
+    unusable = [i for i, c in enumerate(turn.calls) if c.arguments is None or c.raw_arguments == ""]
     if plan.no_call:
-        if not calls or undecodable:
-            return _pass(case, plan, provider_id, not undecodable)
+        if not calls or unusable:
+            return _pass(case, plan, provider_id, not unusable)
         msg = (
             "BFCL irrelevance_error:decoder_success: Valid syntax. Successfully decode AST when it "
             f"should not ({len(calls)} call(s) where none is expected)."
         )
         failure = Failure("unexpected_call", msg, call=0, actual=calls[0][0])
         return _verdict(case, provider_id, False, False, [failure], _schema_ok(plan, calls))
-    if undecodable:
-        i = undecodable[0]
+    if unusable:
+        i = unusable[0]
         raw = turn.calls[i].raw_arguments
         msg = f"BFCL ast_decoder:decoder_failed: arguments of call {i} are not a JSON object: {raw!r}"
         failure = Failure("invalid_arguments_json", msg, call=i, actual=raw)

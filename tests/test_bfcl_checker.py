@@ -130,6 +130,12 @@ def test_irrelevance_no_call_rule() -> None:
     assert case.turns[0].expect == ()
     assert _grade(case).passed
     assert _grade(case, ("geo.area", None)).passed  # BFCL cannot decode it: no call
+
+    def raw(text: str, args: Any) -> ModelTurn:
+        return ModelTurn(calls=(ToolCall("geo.area", args, text),))
+
+    assert bfcl_checker.grade(case, [raw("[1]", None)]).passed  # JSON, but not a call's format
+    assert bfcl_checker.grade(case, [raw("", {})]).passed  # "" is not JSON to BFCL
     v = _grade(case, ("geo.area", {"size": 1.0}))
     assert not v.passed and v.failures[0].kind == "unexpected_call"
 

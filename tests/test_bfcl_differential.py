@@ -15,6 +15,7 @@ its own `is_empty_output`.
 
 from __future__ import annotations
 
+import json
 import sys
 import types
 from collections import Counter
@@ -204,6 +205,14 @@ def _schema_by_jsonschema(case: Case, out: Output, mode: str) -> bool:
     return True
 
 
+def _as_grade_input(name: str, raw: str) -> ToolCall:
+    """A call as `fcharness grade` reads `{"name": ..., "arguments": "<raw text>"}`."""
+    from harness.commands.grade import _decode_arguments
+
+    arguments, kept = _decode_arguments(raw)
+    return ToolCall(name, arguments, kept)
+
+
 def _ours(case: Case, out: Output, mode: str, undecodable: bool = False) -> bool:
     calls = tuple(ToolCall(n, None if undecodable else a, "{oops" if undecodable else None) for n, a in out)
     verdict = bfcl_checker.grade(case, [ModelTurn(calls=calls)], tool_names=mode)
@@ -250,14 +259,25 @@ def test_every_comparison_agrees(bfcl_ast: types.ModuleType, imported: list[Case
     for case in imported:
         offered = [t.name for t in case.tools]
         if bfcl_checker.is_no_call_category(case.meta["bfcl_category"]):
-            probe: Output = [(offered[0] if offered else "some_function", {})]
-            for label, out, undecodable in (
-                ("no-call", [], False),
-                ("a-call", probe, False),
-                ("bad-json", probe, True),
+            name = offered[0] if offered else "some_function"
+            # Raw argument texts as a vendor sends them; BFCL's FC decoder json.loads each one.
+            for label, raws in (
+                ("no-call", []),
+                ("a-call", ["{}"]),
+                ("two-calls", ['{"x": 1}', "{}"]),
+                ("bad-json", ["{oops"]),
+                ("one-bad-of-two", ["{}", "{oops"]),
+                ("json-not-object", ["[1, 2]"]),
+                ("empty-text", [""]),
             ):
-                contains_call = not undecodable and not is_empty_output([{n: a} for n, a in out])
-                compare(case, label, _ours(case, out, "exact", undecodable), not contains_call)
+                try:
+                    decoded = [{name: json.loads(r)} for r in raws]
+                    contains_call = not is_empty_output(decoded)
+                except ValueError:
+                    contains_call = False
+                turn = ModelTurn(calls=tuple(_as_grade_input(name, r) for r in raws))
+                ours = bfcl_checker.grade(case, [turn]).passed
+                compare(case, f"irrelevance:{label}", ours, not contains_call)
             continue
         gt = ground_truth(case.meta["bfcl_answer"])
         for label, out in mutations(gt, offered):
