@@ -13,18 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from harness._bfcl_ast import (
-    NESTED_TYPES,
-    PYTHON_TYPES,
-    _answer_type,
-    _check_param,
-    _std_list,
-    _std_lists,
-    _std_strings,
-    era_of,
-    find_description,
-    standardize_string,
-)
+from harness._bfcl_ast import NESTED_TYPES, PYTHON_TYPES, _check_param, era_of, find_description
+from harness._bfcl_values import answer_type, standardize_string, std_list, std_lists, std_strings
 
 __all__ = ["compile_entry"]
 
@@ -36,7 +26,7 @@ EntryCheck = Callable[[Sequence[Call]], bool]
 def _param(param: str, details: Mapping[str, Any], acceptable: list[Any], era: str) -> Callable[[Any], bool]:
     desc = details["type"]
     expected = PYTHON_TYPES[desc]
-    a_type = _answer_type(acceptable)
+    a_type = answer_type(acceptable)
     is_variable = a_type is not None and a_type != expected
     if desc in NESTED_TYPES:
         return _array(param, details, acceptable, era, a_type, is_variable)
@@ -44,7 +34,7 @@ def _param(param: str, details: Mapping[str, Any], acceptable: list[Any], era: s
         return lambda v: _check_param(param, v, details, acceptable, era).valid
     to_float = desc == "float"
     if expected is str and not is_variable:
-        std = _std_strings(acceptable)
+        std = std_strings(acceptable)
 
         def check_str(v: Any) -> bool:
             if type(v) is str:
@@ -69,13 +59,13 @@ def _array(
     try:
         if nested is dict:
             raise TypeError("lists of dicts take the full checker")
-        std_lists = _std_lists(acceptable)
+        answers = std_lists(acceptable)
     except (TypeError, KeyError):
         return lambda v: _check_param(param, v, details, acceptable, era).valid
     # BFCL's one-level nested type check passes if some answer is not a list, or if every
     # element has the items' type or the type of that answer's first element.
     trivially_typed = any(type(item) is not list for item in acceptable)
-    item_types = [_answer_type(item) for item in acceptable if type(item) is list]
+    item_types = [answer_type(item) for item in acceptable if type(item) is list]
     from_tuple = details["type"] == "tuple"
 
     def elements_ok(v: list[Any]) -> bool:
@@ -94,7 +84,7 @@ def _array(
         if type(v) is list:
             if not trivially_typed and not elements_ok(v):
                 return False
-            return v in acceptable if is_variable else _std_list(v) in std_lists
+            return v in acceptable if is_variable else std_list(v) in answers
         return a_type is not None and type(v) == a_type and v in acceptable  # noqa: E721
 
     return check
@@ -157,7 +147,7 @@ def _param_implies_schema(details: Mapping[str, Any], acceptable: list[Any]) -> 
     if desc not in PYTHON_TYPES or desc == "dict" or not isinstance(acceptable, list):
         return False
     expected = PYTHON_TYPES[desc]
-    a_type = _answer_type(acceptable)
+    a_type = answer_type(acceptable)
     if a_type is not None and a_type != expected:  # BFCL accepts the answer's type too
         return False
     if desc not in NESTED_TYPES:
@@ -168,7 +158,7 @@ def _param_implies_schema(details: Mapping[str, Any], acceptable: list[Any]) -> 
     nested = PYTHON_TYPES.get(items.get("type", ""))
     if nested is None or nested is dict or any(type(item) is not list for item in acceptable):
         return False
-    return all(_answer_type(item) in (None, nested) for item in acceptable)
+    return all(answer_type(item) in (None, nested) for item in acceptable)
 
 
 def schema_implied(description: Mapping[str, Any], params: Mapping[str, Any]) -> bool:
