@@ -148,3 +148,25 @@ def test_case_files_round_trip_through_the_loader(tmp_path: Path, capsys: pytest
             case.turns,
             case.tags,
         ), cid
+
+
+def test_grade_accepts_bfcl_ids(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Outputs may name a case by BFCL's own id when the case id had to be lower-cased."""
+    out = tmp_path / "cases"
+    assert main(["import", "bfcl", "--source", str(_source(tmp_path)), "--out", str(out)]) == 0
+    outputs = tmp_path / "out.jsonl"
+    rows = [
+        {"case_id": "Irrelevance_0", "provider_id": "m", "calls": []},
+        {
+            "case_id": "simple_python_0",
+            "provider_id": "m",
+            "calls": [{"name": "math_hypot", "arguments": '{"x": 4}'}],
+        },
+    ]
+    outputs.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    capsys.readouterr()
+    argv = ["grade", "--cases", str(out), "--outputs", str(outputs), "--profile", "bfcl", "--format", "json"]
+    assert main([*argv, "--tool-names", "sanitized"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [v["case_id"] for v in doc["verdicts"]] == ["irrelevance_0", "simple_python_0"]
+    assert doc["bfcl"][0]["columns"]["Simple"] == {"correct": 1, "total": 1, "accuracy": 1.0}
