@@ -156,8 +156,12 @@ def build_case(
     default_tools: Sequence[Tool],
     pool: Mapping[str, Tool],
     line: int | None = None,
+    blocked: bool = False,
 ) -> Case | None:
-    """Check one case mapping semantically; return the Case, or None when it has errors."""
+    """Check one case mapping semantically; return the Case, or None when it has errors.
+
+    `blocked` says the structural (schema) check already found an error in this case.
+    """
     errors_before = rep.errors()
     cid = raw.get("id") if isinstance(raw.get("id"), str) else None
 
@@ -178,11 +182,12 @@ def build_case(
     if "turns" in raw and isinstance(raw["turns"], list):
         turn_raws = [(t, ("turns", i)) for i, t in enumerate(raw["turns"]) if isinstance(t, Mapping)]
     else:
-        turn_raws = [(raw, ())]
+        turn_raws = [({"expect": raw.get("expect"), "expect_text": raw.get("expect_text")}, ())]
     turns: list[Turn] = []
     for t_raw, t_path in turn_raws:
         expect = _check_expect(t_raw.get("expect"), (*t_path, "expect"), offered, extra, add)
         results = t_raw.get("results")
+        results = results if isinstance(results, list) else None
         n_expect = len(expect)
         if isinstance(results, list) and len(results) != n_expect:
             add(
@@ -209,7 +214,7 @@ def build_case(
         )
     tool_choice = _check_tool_choice(raw.get("tool_choice", "auto"), offered, turns, add)
     category = _check_category(raw.get("category"), "turns" in raw, turns, tools, add)
-    if rep.errors() > errors_before or cid is None:
+    if blocked or rep.errors() > errors_before or cid is None:
         return None
     skip = raw.get("skip") or {}
     meta = {"description": raw["description"]} if isinstance(raw.get("description"), str) else {}

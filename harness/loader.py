@@ -198,8 +198,11 @@ def _load_file(
     if loaded is None:
         return [], []
     data, rep = loaded
+    blocked: set[int] = set()
     for p, message in schema_errors(file_validator(), data):
         rep.add(p, message, case_id=_case_id_at(data, p))
+        if len(p) >= 2 and p[0] == "cases" and isinstance(p[1], int):
+            blocked.add(p[1])
     if "cases" not in data:
         rep.add((), "no `cases:` in this file (shared tools belong in a _tools/ folder)")
     pool = shared.pool_for(path.parent)
@@ -219,7 +222,9 @@ def _load_file(
         line = rep.lines.get(id(raw), (None,))[0]
         if isinstance(raw.get("id"), str):
             ids.append((raw["id"], str(path), line, f"cases[{i}].id"))
-        case = build_case(raw, ("cases", i), rep, default_tools=file_tools, pool=full_pool, line=line)
+        case = build_case(
+            raw, ("cases", i), rep, default_tools=file_tools, pool=full_pool, line=line, blocked=i in blocked
+        )
         if case is not None:
             cases.append(case)
             all_tools.extend(case.tools)
@@ -343,11 +348,12 @@ def parse_case_dict(
     pool = dict(tools_by_name or {})
     rep = Reporter(file=source, root=raw, default_line=line, field_prefix=field_prefix)
     check = dict(raw)
-    if any(isinstance(t, Tool) for t in check.get("tools") or ()):
+    if isinstance(check.get("tools"), list) and any(isinstance(t, Tool) for t in check["tools"]):
         check["tools"] = [_tool_dict(t) if isinstance(t, Tool) else t for t in check["tools"]]
     for p, message in schema_errors(case_validator(), check):
         rep.add(p, message, case_id=raw.get("id") if isinstance(raw.get("id"), str) else None)
-    case = build_case(raw, (), rep, default_tools=list(pool.values()), pool=pool, line=line)
+    blocked = bool(rep.problems)
+    case = build_case(raw, (), rep, default_tools=list(pool.values()), pool=pool, line=line, blocked=blocked)
     errors = [p for p in rep.problems if p.severity == "error"]
     if errors or case is None:
         raise CaseFileError(

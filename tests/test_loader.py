@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harness._yaml import load_yaml
 from harness.errors import CaseFileError, UserError
@@ -354,3 +360,85 @@ def test_shipped_cases_load_into_model_objects() -> None:
     assert chain.turns[0].results[0]["condition"] == "rain"
     assert chain.turns[1].expect[0].name == "book_train"
     assert cases["booking.flight.forced"].tool_choice == {"name": "book_flight"}
+
+
+# --- robustness: bad input never crashes the loader --------------------------------------------
+
+_KEYS = [
+    "id", "category", "messages", "expect", "turns", "tools", "use", "tool_choice", "order",
+    "extra_arguments", "skip", "only", "tags", "role", "content", "call", "arguments", "name",
+    "parameters", "results", "expect_text", "tool_calls", "tool_call_id", "type", "properties",
+    "required", "$one_of", "$regex", "$approx", "$tol", "$optional", "$schema", "$date", "$absent",
+]  # fmt: skip
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.sampled_from(_KEYS),
+    st.sampled_from(
+        ["user", "assistant", "tool", "system", "get_weather", "auto", "none", "required", "object"]
+    ),
+    st.text(max_size=5),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(_KEYS), inner, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=st.dictionaries(st.sampled_from(_KEYS), _values, max_size=8))
+def test_parse_case_dict_never_crashes(raw: dict[str, object]) -> None:
+    try:
+        parse_case_dict(raw, tools_by_name={"get_weather": weather_tool()})
+    except CaseFileError as exc:
+        assert exc.problems  # every refusal says why
+        assert all(p.message for p in exc.problems)
+
+
+@settings(max_examples=100, deadline=None)
+@given(doc=st.dictionaries(st.sampled_from(["tools", "use", "cases", "x"]), _values, max_size=3))
+def test_validate_paths_never_crashes_on_odd_files(doc: dict[str, object]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "c.yaml"
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+        report = validate_paths([path])
+        assert all(p.file == str(path) for p in report.problems)
+
+
+def _paths(node: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """Every path to a node of a JSON-like tree."""
+    out = [prefix]
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+_SHIPPED = load_yaml((REPO / "cases/travel/booking.yaml").read_text(encoding="utf-8"))[0]["cases"]
+
+
+@functools.cache
+def _booking_tools() -> dict[str, Tool]:
+    """The tools the shipped booking cases offer."""
+    return {t.name: t for t in load_cases([REPO / "cases/travel/booking.yaml"])[0].tools}
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.data())
+def test_mutated_shipped_cases_never_crash_the_loader(data: st.DataObject) -> None:
+    raw = copy.deepcopy(data.draw(st.sampled_from(_SHIPPED)))
+    path = data.draw(st.sampled_from(_paths(raw)[1:]))
+    node = raw
+    for step in path[:-1]:
+        node = node[step]  # type: ignore[index]
+    node[path[-1]] = data.draw(_values)  # type: ignore[index]
+    try:
+        parse_case_dict(raw, tools_by_name=_booking_tools())
+    except CaseFileError as exc:
+        assert exc.problems
