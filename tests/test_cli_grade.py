@@ -195,6 +195,28 @@ def test_strict_profile_option(cases_file: Path, tmp_path: Path, capsys: Any) ->
     assert main(grade_cli(cases_file, out, "--profile", "strict", "--format", "json")) == 0
 
 
+def test_tool_names_option(tmp_path: Path, capsys: Any) -> None:
+    cases = tmp_path / "dotted.yaml"
+    cases.write_text(
+        CASES_YAML.replace("name: book_train", "name: train.book").replace(
+            "call: book_train", "call: train.book"
+        ),
+        encoding="utf-8",
+    )
+    line = {
+        "case_id": "weather.then.train",
+        "provider_id": "m",
+        "turns": [
+            {"calls": [GOOD_WEATHER]},
+            {"calls": [{"name": "train_book", "arguments": {"from": "北京", "to": "上海"}}]},
+        ],
+    }
+    out = write_lines(tmp_path, line)
+    assert main(grade_cli(cases, out)) == 1
+    assert "hallucinated_function" in capsys.readouterr().out
+    assert main(grade_cli(cases, out, "--tool-names", "sanitized")) == 0
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
