@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["MATCHERS", "MATCHER_KEYS", "MODIFIER_KEYS", "is_matcher"]
+__all__ = ["MATCHERS", "MATCHER_KEYS", "MATCHER_NAMES", "MODIFIER_KEYS", "is_matcher"]
 
 #: matcher key → what its operand must be (shown in validation messages).
 MATCHERS: dict[str, str] = {
@@ -40,3 +40,7 @@ MATCHER_KEYS: frozenset[str] = frozenset(MATCHERS)
 def is_matcher(value: Any) -> bool:
     """Return True when `value` is a matcher spec (a mapping with a `$`-prefixed key)."""
     return isinstance(value, Mapping) and any(isinstance(k, str) and k.startswith("$") for k in value)
+
+
+#: Every `$` key a case may write (matchers and their modifiers), as `harness.matchers` reads it.
+MATCHER_NAMES: frozenset[str] = MATCHER_KEYS | frozenset(MODIFIER_KEYS)

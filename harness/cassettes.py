@@ -1,0 +1,396 @@
+"""Cassettes: vcrpy configured for fc-harness (DESIGN.md §6).
+
+- Layout: `cassettes/<provider-id>/<case-id>.yaml`, trial k ≥ 2 in `<case-id>@k.yaml`; the path
+  is derived safely (`cassette_path` refuses ids that could leave the folder).
+- Record modes as vcrpy names them (`RecordMode`): `none` replays only (default of `run` and
+  CI), `once`, `new_episodes`, `all` (default of `record`; re-recording replaces the file).
+- Scrubbing happens before anything is written: auth, AWS-signature, organisation/project
+  and cookie headers are dropped, key query parameters too, and every occurrence of the
+  actual key values (headers, URL, bodies) becomes `<redacted>`.
+- Requests match on method, host, path and the canonical JSON body (`canonical_json`).
+- Files go through `AtomicPersister` (a run killed mid-way leaves no truncated cassette)
+  and the `fcharness` serializer (`harness._cassette_format`: readable YAML bodies).
+
+vcrpy patches HTTP libraries globally, so concurrent cases cannot each enter
+`use_cassette`; `CassetteRouter` patches once and routes each thread's requests to the
+cassette that thread opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import vcr
+from vcr.cassette import Cassette
+from vcr.patch import CassettePatcherBuilder
+from vcr.persisters.filesystem import CassetteNotFoundError, FilesystemPersister
+from vcr.serialize import serialize as _vcr_serialize
+
+from harness import _cassette_format
+from harness._io import atomic_write_text
+from harness.errors import CassetteError, UserError
+from harness.providers.base import WireResponse
+
+__all__ = [
+    "RECORD_MODES",
+    "REDACTED",
+    "SCRUB_HEADERS",
+    "SCRUB_QUERY_PARAMETERS",
+    "AtomicPersister",
+    "CassetteRouter",
+    "Interaction",
+    "RecordMode",
+    "canonical_json",
+    "cassette_path",
+    "coerce_record_mode",
+    "load_interactions",
+    "make_vcr",
+    "missing_message",
+    "record_command",
+    "stale_message",
+    "trial_paths",
+]
+
+REDACTED = "<redacted>"
+
+#: Request headers dropped before a cassette is written (compared case-insensitively).
+SCRUB_HEADERS: tuple[str, ...] = (
+    "authorization",
+    "proxy-authorization",
+    "x-api-key",
+    "api-key",
+    "x-goog-api-key",
+    "x-goog-user-project",
+    "x-amz-date",
+    "x-amz-security-token",
+    "x-amz-content-sha256",
+    "x-amz-user-agent",
+    "amz-sdk-invocation-id",
+    "openai-organization",
+    "openai-project",
+    "anthropic-organization-id",
+    "cookie",
+)
+
+#: Query parameters dropped before a cassette is written.
+SCRUB_QUERY_PARAMETERS: tuple[str, ...] = (
+    "key",
+    "api_key",
+    "apikey",
+    "api-key",
+    "access_token",
+    "token",
+    "x-amz-security-token",
+    "x-amz-signature",
+    "x-amz-credential",
+)
+
+#: Response headers dropped before a cassette is written (secrets, and per-request noise).
+_SCRUB_RESPONSE_HEADERS = frozenset({"set-cookie", "openai-organization", "openai-project", "date"})
+
+#: Request header prefixes dropped as noise: SDK telemetry (OS, arch, runtime versions).
+_NOISE_REQUEST_PREFIXES = ("x-stainless-",)
+
+
+class RecordMode(str, Enum):
+    """When traffic is recorded (vcrpy's names)."""
+
+    NONE = "none"
+    """Replay only; a request with no recording is an error (default of `run`, CI)."""
+    ONCE = "once"
+    """Record a cassette that does not exist yet; replay existing ones."""
+    NEW_EPISODES = "new_episodes"
+    """Replay what matches, record what does not."""
+    ALL = "all"
+    """Record everything, replacing existing cassettes (default of `record`)."""
+
+
+RECORD_MODES: tuple[str, ...] = tuple(m.value for m in RecordMode)
+
+
+def coerce_record_mode(value: str | RecordMode) -> RecordMode:
+    """Return `value` as a RecordMode, or raise a UserError listing the valid modes."""
+    try:
+        return RecordMode(value)
+    except ValueError:
+        valid = ", ".join(repr(m.value) for m in RecordMode)
+        raise UserError(f"{value!r} is not a valid record mode; valid modes are: {valid}") from None
+
+
+# --- paths ---------------------------------------------------------------------------------
+
+_SAFE_COMPONENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _check_component(value: str, what: str) -> None:
+    if not _SAFE_COMPONENT.match(value) or value in (".", "..") or ".." in value.split("."):
+        raise UserError(
+            f"{what} {value!r} cannot name a cassette: use letters, digits, '.', '_' and '-' only "
+            "(no path separators, no '..')"
+        )
+
+
+def cassette_path(root: str | Path, provider_id: str, case_id: str, trial: int = 1) -> Path:
+    """Return `root/<provider-id>/<case-id>[@trial].yaml`, refusing anything that escapes `root`."""
+    _check_component(provider_id, "provider id")
+    _check_component(case_id, "case id")
+    if trial < 1:
+        raise UserError(f"trial must be ≥ 1, got {trial}")
+    name = f"{case_id}.yaml" if trial == 1 else f"{case_id}@{trial}.yaml"
+    base = Path(root).resolve()
+    path = (base / provider_id / name).resolve()
+    if base not in path.parents:
+        raise UserError(f"cassette path for {provider_id}/{case_id} escapes {base}")
+    return path
+
+
+def trial_paths(root: str | Path, provider_id: str, case_id: str) -> list[tuple[int, Path]]:
+    """Return the (trial, path) pairs of the cassettes present for a case, trial 1 first."""
+    first = cassette_path(root, provider_id, case_id)
+    found = [(1, first)] if first.exists() else []
+    for p in first.parent.glob(f"{glob_escape(case_id)}@*.yaml"):
+        k = p.name[len(case_id) + 1 : -len(".yaml")]
+        if k.isdigit() and int(k) >= 2:
+            found.append((int(k), p))
+    return sorted(found)
+
+
+def glob_escape(text: str) -> str:
+    """Escape glob metacharacters in `text`."""
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+# --- commands and messages -----------------------------------------------------------------
+
+
+def record_command(provider_id: str, case_id: str, source: str | None = None) -> str:
+    """Return the exact command that (re-)records one case on one provider."""
+    where = f"{source} " if source else ""
+    return f"fcharness record {where}-p {provider_id} -k {case_id}"
+
+
+def missing_message(path: Path, provider_id: str, case_id: str, source: str | None = None) -> str:
+    """Explain a missing cassette and how to record it."""
+    return f"no cassette at {path}; record it with: {record_command(provider_id, case_id, source)}"
+
+
+def stale_message(
+    recorded: Any, current: Any, provider_id: str, case_id: str, source: str | None = None, turn: int = 0
+) -> str:
+    """Explain a cassette whose recorded request differs from today's, with a deepdiff."""
+    from deepdiff import DeepDiff
+
+    diff = DeepDiff(recorded, current, verbose_level=2)
+    lines = diff.pretty().splitlines() if diff else ["(bodies differ only in JSON types)"]
+    shown = lines[:20] + ([f"... and {len(lines) - 20} more differences"] if len(lines) > 20 else [])
+    body = "\n".join(f"    {line}" for line in shown)
+    return (
+        f"cassette is stale: the request of turn {turn} differs from the recorded one "
+        f"(recorded → current):\n{body}\n  re-record with: {record_command(provider_id, case_id, source)}"
+    )
+
+
+# --- matching ------------------------------------------------------------------------------
+
+
+def canonical_json(value: Any) -> str:
+    """Return the canonical JSON text of a decoded body (sorted keys, no whitespace)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _decoded_body(body: Any) -> Any:
+    if body is None or body in (b"", ""):
+        return None
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def body_matcher(r1: Any, r2: Any) -> None:
+    """vcrpy matcher: the canonical JSON bodies are equal (raise AssertionError otherwise)."""
+    a, b = _decoded_body(r1.body), _decoded_body(r2.body)
+    if canonical_json(a) != canonical_json(b):
+        raise AssertionError("the canonical JSON bodies differ")
+
+
+# --- scrubbing -----------------------------------------------------------------------------
+
+
+class _Scrubber:
+    """Replaces the actual secret values everywhere in a request or response."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+
+    def _text(self, value: Any) -> Any:
+        if isinstance(value, str):
+            for s in self.secrets:
+                value = value.replace(s, REDACTED)
+        elif isinstance(value, bytes):
+            for s in self.secrets:
+                value = value.replace(s.encode("utf-8"), REDACTED.encode("utf-8"))
+        return value
+
+    def request(self, request: Any) -> Any:
+        """before_record_request hook."""
+        request.uri = self._text(request.uri)
+        if request.body is not None:
+            request.body = self._text(request.body)
+        for name in list(request.headers):
+            if name.lower().startswith(_NOISE_REQUEST_PREFIXES) or name.lower() == "content-length":
+                del request.headers[name]
+            else:
+                request.headers[name] = self._text(request.headers[name])
+        return request
+
+    def response(self, response: dict[str, Any]) -> dict[str, Any]:
+        """before_record_response hook."""
+        headers = response.get("headers") or {}
+        response["headers"] = {
+            k: [self._text(v) for v in (vs if isinstance(vs, list) else [vs])]
+            for k, vs in headers.items()
+            if k.lower() not in _SCRUB_RESPONSE_HEADERS
+        }
+        body = response.get("body") or {}
+        if "string" in body:
+            body["string"] = self._text(body["string"])
+        return response
+
+
+class AtomicPersister(FilesystemPersister):
+    """vcrpy's filesystem persister, writing through a temporary file and a rename."""
+
+    @staticmethod
+    def save_cassette(cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:
+        """Serialize and write atomically: a killed run never leaves a truncated cassette."""
+        atomic_write_text(cassette_path, _vcr_serialize(cassette_dict, serializer))
+
+
+def make_vcr(record_mode: RecordMode | str = RecordMode.NONE, secrets: Iterable[str] = ()) -> vcr.VCR:
+    """Return a VCR configured for fc-harness (serializer, matcher, persister, scrubbing)."""
+    mode = coerce_record_mode(record_mode)
+    scrubber = _Scrubber(secrets)
+    v = vcr.VCR(
+        serializer="fcharness",
+        record_mode=mode.value,
+        match_on=("method", "host", "path", "fcharness_body"),
+        filter_headers=SCRUB_HEADERS,
+        filter_query_parameters=SCRUB_QUERY_PARAMETERS,
+        before_record_request=scrubber.request,
+        before_record_response=scrubber.response,
+        decode_compressed_response=True,
+        drop_unused_requests=mode is RecordMode.ALL,
+    )
+    v.register_serializer("fcharness", _cassette_format)
+    v.register_matcher("fcharness_body", body_matcher)
+    v.register_persister(AtomicPersister)
+    return v
+
+
+class _RouterState(threading.local):
+    cassette: Cassette | None = None
+
+
+class CassetteRouter:
+    """Patches HTTP libraries once and routes each thread's traffic to its own cassette."""
+
+    def __init__(self, vcr_config: vcr.VCR) -> None:
+        self.vcr = vcr_config
+        self._state = _RouterState()
+        self.custom_patches: tuple[Any, ...] = ()
+        self.skip_patchers: tuple[Any, ...] = ()
+
+    @property
+    def _path(self) -> str:
+        cassette = self._state.cassette
+        return str(cassette._path) if cassette is not None else "<fcharness cassette router>"
+
+    def __len__(self) -> int:
+        cassette = self._state.cassette
+        return len(cassette) if cassette is not None else 0
+
+    def __getattr__(self, name: str) -> Any:
+        cassette = self._state.cassette
+        if cassette is None:
+            raise CassetteError(f"an HTTP request was made outside any case cassette (wanted {name!r})")
+        return getattr(cassette, name)
+
+    @contextlib.contextmanager
+    def patched(self) -> Iterator[CassetteRouter]:
+        """Install vcrpy's HTTP patches (once per run), routed through this object."""
+        with contextlib.ExitStack() as stack:
+            for patcher in CassettePatcherBuilder(self).build():
+                stack.enter_context(patcher)
+            yield self
+
+    @contextlib.contextmanager
+    def use(self, path: Path) -> Iterator[Cassette]:
+        """Open the cassette at `path` for the calling thread; save it (atomically) on exit."""
+        config = self.vcr.get_merged_config(path=str(path))
+        for key in ("path_transformer", "func_path_generator", "record_on_exception"):
+            config.pop(key, None)
+        cassette = Cassette.load(**config)
+        self._state.cassette = cassette
+        try:
+            yield cassette
+        finally:
+            self._state.cassette = None
+            cassette._save()
+
+
+# --- loading for the fast replay path ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """One recorded request/response pair, decoded."""
+
+    method: str
+    uri: str
+    body: Any
+    """The decoded JSON request body."""
+    canonical: str
+    """`canonical_json(body)`."""
+    response: WireResponse
+
+
+def _to_wire(resp: dict[str, Any]) -> WireResponse:
+    headers = {k: (v[0] if isinstance(v, list) and v else v) for k, v in (resp.get("headers") or {}).items()}
+    status = int((resp.get("status") or {}).get("code", 0))
+    events = resp.get("events")
+    if events is not None:
+        return WireResponse(status, None, list(events), headers, resp.get("latency_ms"))
+    if "parsed_body" in resp:
+        body = resp["parsed_body"]
+    else:
+        raw = (resp.get("body") or {}).get("string")
+        body = _decoded_body(raw)
+    return WireResponse(status, body, None, headers, resp.get("latency_ms"))
+
+
+def load_interactions(path: Path) -> list[Interaction]:
+    """Load a cassette with vcrpy's persister and the fcharness serializer.
+
+    Raises FileNotFoundError when there is none, CassetteError when it cannot be read.
+    """
+    try:
+        requests, responses, *_ = AtomicPersister.load_cassette(path, serializer=_cassette_format)
+    except CassetteNotFoundError:
+        raise FileNotFoundError(str(path)) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CassetteError(f"{path}: unreadable cassette: {exc}") from None
+    out = []
+    for req, resp in zip(requests, responses, strict=False):
+        body = _decoded_body(req.body)
+        out.append(Interaction(req.method, req.uri, body, canonical_json(body), _to_wire(resp)))
+    return out

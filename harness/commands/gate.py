@@ -1,0 +1,87 @@
+"""`fcharness gate`: compare results with the committed baseline; exit 1 on regressions."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from harness.config import load_config
+from harness.errors import UserError
+from harness.reports import load_run
+from harness.reports.gate import (
+    BASELINE_FORMAT,
+    baseline_from_rows,
+    load_baseline,
+    render_gate,
+    run_gate,
+    write_baseline,
+)
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the command's options."""
+    parser.add_argument(
+        "--baseline", metavar="FILE", default=None, help="baseline JSON (default: <reports>/baseline.json)"
+    )
+    parser.add_argument(
+        "--results",
+        metavar="FILE",
+        default=None,
+        help="results.jsonl or run folder (default: <reports>/latest/results.jsonl)",
+    )
+    parser.add_argument(
+        "--max-drop",
+        metavar="PCT",
+        type=float,
+        default=0.0,
+        help="allowed drop of a provider's pass rate, in percentage points (default: 0)",
+    )
+    parser.add_argument(
+        "-p",
+        "--provider",
+        dest="providers",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only these providers",
+    )
+    parser.add_argument(
+        "--update-baseline", action="store_true", help="write the baseline from the results instead of gating"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Gate the results against the baseline (0 pass, 1 regressions, 2 bad input)."""
+    if args.max_drop < 0:
+        raise UserError(f"--max-drop {args.max_drop:g}: expected a number of percentage points >= 0")
+    config = load_config(getattr(args, "config", None))
+    reports = config.resolve(config.reports)
+    baseline_path = Path(args.baseline) if args.baseline else reports / "baseline.json"
+    rows, results_file = load_run(args.results or reports / "latest" / "results.jsonl")
+    if not rows:
+        raise UserError(f"{results_file}: no result rows")
+    if args.update_baseline:
+        fresh = baseline_from_rows(rows)
+        if args.providers:
+            missing = [p for p in args.providers if p not in fresh["providers"]]
+            if missing:
+                raise UserError(f"{results_file}: no results for provider(s) {', '.join(missing)}")
+            merged: dict[str, Any] = {"format": BASELINE_FORMAT, "providers": {}}
+            if baseline_path.exists():
+                merged = load_baseline(baseline_path)
+            for pid in args.providers:
+                merged["providers"][pid] = fresh["providers"][pid]
+            fresh = merged
+        write_baseline(baseline_path, fresh)
+        n_cases = sum(len(p["cases"]) for p in fresh["providers"].values())
+        print(
+            f"baseline written: {baseline_path} ({len(fresh['providers'])} providers, {n_cases} case results)"
+        )
+        return 0
+    baseline = load_baseline(baseline_path)
+    result = run_gate(baseline, rows, max_drop=args.max_drop, providers=args.providers)
+    print(render_gate(result, baseline_path=str(baseline_path), results_path=str(results_file)))
+    return 0 if result.ok else 1

@@ -1,0 +1,255 @@
+"""`fcharness grade`: grade outputs produced elsewhere (JSONL) against cases (DESIGN.md §7).
+
+Each line of `--outputs` is one case × provider:
+
+    {"case_id": "weather.beijing.tomorrow", "provider_id": "my-model",
+     "calls": [{"name": "get_weather", "arguments": {"location": "北京"}}], "text": "..."}
+
+`arguments` is a JSON object or JSON text; text that does not decode to an object is graded
+as `invalid_arguments_json` (never a crash); absent, null or "" means `{}`. A multi-turn
+case's line may carry `"turns": [{"calls": [...], "text": ...}, ...]` instead of `calls`.
+
+Exit codes: 0 every verdict passes, 1 any fails, 2 bad input (an unknown case id, a
+malformed line, a duplicate case × provider line — each named with file and line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from harness.errors import Problem, UserError
+from harness.model import Case, ModelTurn, ToolCall, Verdict
+
+__all__ = ["add_arguments", "parse_outputs", "render_json", "render_table", "run", "summarize"]
+
+Output = tuple[str, str, list[ModelTurn], int]
+"""(case id, provider id, model turns, line number) of one outputs line."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the options of `fcharness grade`."""
+    parser.add_argument(
+        "--cases", action="append", required=True, metavar="PATH", help="case file or folder (repeatable)"
+    )
+    parser.add_argument(
+        "--outputs",
+        required=True,
+        metavar="FILE.jsonl",
+        help="one JSON object per line: case_id, provider_id, calls (or turns), text",
+    )
+    parser.add_argument(
+        "--profile",
+        choices=("default", "strict", "bfcl"),
+        default="default",
+        help="grading profile (default: default)",
+    )
+    parser.add_argument(
+        "--tool-names",
+        choices=("exact", "sanitized"),
+        default="exact",
+        help="sanitized: `a_b` counts as the offered `a.b` (default: exact)",
+    )
+    parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Grade the outputs file; print a table or JSON; return the exit code."""
+    from harness.grading import grade
+    from harness.loader import load_cases
+
+    cases = {c.id: c for c in load_cases([Path(p) for p in args.cases])}
+    outputs = parse_outputs(Path(args.outputs), cases)
+    verdicts = [
+        grade(cases[cid], turns, provider_id=pid, profile=args.profile, tool_names=args.tool_names)
+        for cid, pid, turns, _ in outputs
+    ]
+    print(render_json(verdicts) if args.format == "json" else render_table(verdicts))
+    return 0 if all(v.passed for v in verdicts) else 1
+
+
+def _decode_arguments(value: Any) -> tuple[dict[str, Any] | None, str | None]:
+    if value is None or value == "":
+        return {}, value
+    if isinstance(value, str):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return None, value
+        return (decoded, value) if isinstance(decoded, dict) else (None, value)
+    if isinstance(value, dict):
+        return value, None
+    return None, json.dumps(value, ensure_ascii=False)
+
+
+def _parse_turn(data: Any, field: str) -> tuple[ModelTurn | None, list[tuple[str, str | None]]]:
+    """Return the model turn in `data` (an object with `calls` and `text`), or the errors."""
+    if not isinstance(data, Mapping):
+        return None, [(f"expected an object, got {type(data).__name__}", field or None)]
+    prefix = f"{field}." if field else ""
+    errors: list[tuple[str, str | None]] = []
+    raw_calls = data.get("calls")
+    raw_calls = [] if raw_calls is None else raw_calls
+    if not isinstance(raw_calls, list):
+        return None, [(f"expected a list, got {type(raw_calls).__name__}", f"{prefix}calls")]
+    calls = []
+    for k, c in enumerate(raw_calls):
+        where = f"{prefix}calls[{k}]"
+        if not isinstance(c, Mapping):
+            errors.append(("expected an object with name and arguments", where))
+            continue
+        name = c.get("name")
+        if not isinstance(name, str) or not name:
+            errors.append(("expected a function name (string)", f"{where}.name"))
+            continue
+        arguments, raw = _decode_arguments(c.get("arguments"))
+        call_id = c.get("id")
+        calls.append(ToolCall(name, arguments, raw, call_id if isinstance(call_id, str) else None))
+    text = data.get("text")
+    if text is not None and not isinstance(text, str):
+        errors.append((f"expected a string or null, got {type(text).__name__}", f"{prefix}text"))
+    if errors:
+        return None, errors
+    return ModelTurn(calls=tuple(calls), text=text), []
+
+
+def _parse_line(obj: Any, cases: Mapping[str, Case]) -> tuple[Output | None, list[tuple[str, str | None]]]:
+    """Return the output of one decoded line, or its (message, field) errors."""
+    if not isinstance(obj, Mapping):
+        return None, [(f"expected a JSON object, got {type(obj).__name__}", None)]
+    unknown = sorted(set(obj) - {"case_id", "provider_id", "calls", "text", "turns"})
+    if unknown:
+        return None, [
+            (f"unknown key {unknown[0]!r} (expected case_id, provider_id, calls, text, turns)", unknown[0])
+        ]
+    cid, pid = obj.get("case_id"), obj.get("provider_id", "")
+    if not isinstance(cid, str) or not cid:
+        return None, [("missing case_id (a string)", "case_id")]
+    if not isinstance(pid, str):
+        return None, [("provider_id must be a string", "provider_id")]
+    case = cases.get(cid)
+    if case is None:
+        return None, [(f"unknown case id {cid!r} (not in the --cases files)", "case_id")]
+    turns: list[ModelTurn] = []
+    errors: list[tuple[str, str | None]] = []
+    if "turns" in obj:
+        if "calls" in obj or "text" in obj:
+            return None, [("give either calls/text or turns, not both", "turns")]
+        raw_turns = obj["turns"]
+        if not isinstance(raw_turns, list) or not raw_turns:
+            return None, [("turns: expected a non-empty list of {calls, text}", "turns")]
+        if len(raw_turns) > len(case.turns):
+            return None, [(f"turns: {len(raw_turns)} turns, but case {cid!r} has {len(case.turns)}", "turns")]
+        for t, data in enumerate(raw_turns):
+            turn, errs = _parse_turn(data, f"turns[{t}]")
+            errors.extend(errs)
+            if turn is not None:
+                turns.append(turn)
+    else:
+        turn, errs = _parse_turn(obj, "")
+        errors.extend(errs)
+        if turn is not None:
+            turns.append(turn)
+    if errors:
+        return None, errors
+    return (cid, pid, turns, 0), []
+
+
+def parse_outputs(path: Path, cases: Mapping[str, Case]) -> list[Output]:
+    """Read an outputs JSONL file; raise UserError naming every bad line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot read outputs file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    problems: list[Problem] = []
+    outputs: list[Output] = []
+    seen: dict[tuple[str, str], int] = {}
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            problems.append(Problem(f"not valid JSON: {exc}", file=str(path), line=n))
+            continue
+        out, errors = _parse_line(obj, cases)
+        cid = obj.get("case_id") if isinstance(obj, Mapping) and isinstance(obj.get("case_id"), str) else None
+        for message, field in errors:
+            problems.append(Problem(message, file=str(path), line=n, case_id=cid, field=field))
+        if out is None:
+            continue
+        key = (out[0], out[1])
+        if key in seen:
+            problems.append(
+                Problem(
+                    f"duplicate line for case {out[0]!r} × provider {out[1]!r} (first on line {seen[key]})",
+                    file=str(path),
+                    line=n,
+                    case_id=out[0],
+                )
+            )
+            continue
+        seen[key] = n
+        outputs.append((out[0], out[1], out[2], n))
+    if problems:
+        raise UserError(f"{path}: {len(problems)} problem(s) in the outputs file", tuple(problems))
+    if not outputs:
+        raise UserError(f"{path}: no outputs to grade (the file is empty)")
+    return outputs
+
+
+def summarize(verdicts: Sequence[Verdict]) -> dict[str, dict[str, Any]]:
+    """Per provider: total, passed, accuracy (and the separate tool/argument/schema rates)."""
+    summary: dict[str, dict[str, Any]] = {}
+    for v in verdicts:
+        s = summary.setdefault(
+            v.provider_id,
+            {"total": 0, "passed": 0, "tool_selection_ok": 0, "arguments_ok": 0, "schema_ok": 0},
+        )
+        s["total"] += 1
+        s["passed"] += v.passed
+        s["tool_selection_ok"] += v.tool_selection_ok
+        s["arguments_ok"] += v.arguments_ok
+        s["schema_ok"] += v.schema_ok
+    for s in summary.values():
+        s["accuracy"] = round(s["passed"] / s["total"], 4)
+    return summary
+
+
+def render_json(verdicts: Sequence[Verdict]) -> str:
+    """The JSON document printed by `--format json`: `summary` and `verdicts`."""
+    doc = {"summary": summarize(verdicts), "verdicts": [v.to_dict() for v in verdicts]}
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def render_table(verdicts: Sequence[Verdict]) -> str:
+    """A per-provider summary table, then the failing verdicts' explanations."""
+    from tabulate import tabulate
+
+    def pct(k: int, n: int) -> str:
+        return f"{100 * k / n:.1f}%"
+
+    rows = [
+        [
+            pid or "(none)",
+            s["total"],
+            s["passed"],
+            pct(s["passed"], s["total"]),
+            pct(s["tool_selection_ok"], s["total"]),
+            pct(s["arguments_ok"], s["total"]),
+            pct(s["schema_ok"], s["total"]),
+        ]
+        for pid, s in summarize(verdicts).items()
+    ]
+    headers = ["provider", "cases", "passed", "accuracy", "tool selection", "arguments", "schema valid"]
+    parts = [tabulate(rows, headers=headers, tablefmt="github")]
+    failing = [v for v in verdicts if not v.passed]
+    if failing:
+        parts.append(f"\nFailing ({len(failing)}):")
+        parts.extend(v.explain() for v in failing)
+    return "\n".join(parts)

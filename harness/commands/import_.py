@@ -1,0 +1,128 @@
+"""`fcharness import bfcl [--source PATH] [--category NAME]... --out DIR`.
+
+Writes one case file per BFCL category (`DIR/bfcl_<category>.yaml`, atomically) that
+`harness.loader.load_cases` loads back, BFCL data kept under each case's `meta:`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness._io import atomic_write_text
+from harness.errors import UserError
+from harness.model import Case, Message, Tool
+
+__all__ = ["add_arguments", "case_to_dict", "dump_cases", "run"]
+
+_Dumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+# Strings a YAML 1.2 reader would take for a number, bool or null are quoted (PyYAML quotes
+# only YAML 1.1's): e.g. `0o17`, `1_000` stays a string either way.
+_QUOTE = re.compile(r"^(?:0o[0-7]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+
+
+class _CaseDumper(_Dumper):  # type: ignore[misc,valid-type]
+    """Block-style YAML with Unicode kept and YAML-1.2-ambiguous strings quoted."""
+
+
+def _str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = '"' if _QUOTE.match(data) else ("|" if "\n" in data and len(data) > 80 else None)
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_CaseDumper.add_representer(str, _str)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register `import`'s suites (only `bfcl` so far)."""
+    sub = parser.add_subparsers(dest="suite", metavar="SUITE", required=True)
+    p = sub.add_parser("bfcl", help="the Berkeley Function Calling Leaderboard (BFCL)")
+    p.add_argument(
+        "--source",
+        type=Path,
+        default=None,
+        help="a folder of BFCL JSON files (default: the installed bfcl-eval package's data)",
+    )
+    p.add_argument(
+        "--category",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a BFCL category (simple, multiple, parallel, parallel_multiple, irrelevance, live_simple, "
+        "live_multiple, live_parallel, live_parallel_multiple, live_irrelevance, or BFCL's file names "
+        "such as simple_python or v1's parallel_function); repeatable; default: every one found",
+    )
+    p.add_argument("--out", type=Path, required=True, help="folder for the case files")
+
+
+def _message(m: Message) -> dict[str, Any]:
+    return {"role": m.role, "content": m.content}
+
+
+def _tool(t: Tool) -> dict[str, Any]:
+    return {"name": t.name, "description": t.description, "parameters": dict(t.parameters)}
+
+
+def case_to_dict(case: Case) -> dict[str, Any]:
+    """A single-turn case as a case-file entry (DESIGN.md §3), with `meta:`."""
+    out: dict[str, Any] = {"id": case.id, "category": case.category}
+    if case.tags:
+        out["tags"] = list(case.tags)
+    out["tools"] = [_tool(t) for t in case.tools]
+    out["messages"] = [_message(m) for m in case.messages]
+    out["expect"] = [{"call": e.name, "arguments": dict(e.arguments)} for e in case.turns[0].expect]
+    if case.meta:
+        out["meta"] = dict(case.meta)
+    return out
+
+
+def dump_cases(cases: list[Case], header: str) -> str:
+    """The text of a case file holding `cases`."""
+    body = yaml.dump(
+        {"cases": [case_to_dict(c) for c in cases]},
+        Dumper=_CaseDumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=110,
+    )
+    return header + body
+
+
+def _run_bfcl(args: argparse.Namespace) -> int:
+    from harness import bfcl
+    from harness.errors import Problem
+
+    source = args.source if args.source is not None else bfcl.default_source()
+    warnings: list[Problem] = []
+    imported = bfcl.import_cases(source, args.category, warnings)
+    for w in warnings:
+        print(f"fcharness: {w}", file=sys.stderr)
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} exists and is not a folder")
+    total = 0
+    for file, cases in imported:
+        header = (
+            f"# BFCL category {file.category!r} imported by `fcharness import bfcl`\n"
+            f"# from {file.questions.name}"
+            " (Apache-2.0, ShishirPatil/gorilla). Regenerate rather than edit: `meta` is what the\n"
+            "# `bfcl` grading profile reads.\n"
+        )
+        target = out / f"bfcl_{file.short}.yaml"
+        atomic_write_text(target, dump_cases(cases, header))
+        total += len(cases)
+        print(f"{target}: {len(cases)} cases ({file.category})")
+    print(f"imported {total} BFCL cases into {out}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `fcharness import SUITE ...`."""
+    if args.suite == "bfcl":
+        return _run_bfcl(args)
+    raise UserError(f"unknown suite {args.suite!r}")  # pragma: no cover - argparse restricts it

@@ -1,0 +1,41 @@
+"""`fcharness report RUN_DIR|results.jsonl [--out DIR]`: rebuild every report from a results file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from harness.config import load_config
+from harness.reports import load_run, render_table, write_reports
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the command's options."""
+    parser.add_argument("source", metavar="RUN_DIR|results.jsonl", help="a run folder or its results.jsonl")
+    parser.add_argument(
+        "--out", metavar="DIR", default=None, help="where to write (default: beside the results)"
+    )
+
+
+def _previous_meta(folder: Path) -> dict[str, Any]:
+    try:
+        meta = json.loads((folder / "summary.json").read_text(encoding="utf-8")).get("meta")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Rebuild summary.json, report.md, report.html and junit.xml; print the table."""
+    config = load_config(getattr(args, "config", None))
+    rows, file = load_run(args.source)
+    out = Path(args.out) if args.out else file.parent
+    meta = _previous_meta(file.parent)
+    write_reports(out, rows, config=config, meta=meta)
+    print(render_table(rows, config.prices))
+    print(f"\nreports written to {out}/ (summary.json, report.md, report.html, junit.xml)")
+    return 0

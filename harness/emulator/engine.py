@@ -1,0 +1,269 @@
+"""The emulator's brain, without sockets: route a request, find its case and turn, answer.
+
+- The **wire kind** comes from the path (`/v1/messages` → anthropic, `/v2/chat` → cohere, ...);
+  on `…/chat/completions` a request with `functions` is `openai-functions`, and a model name
+  containing `mistral` (or the Mistral SDK's user agent) is `mistral`.
+- The **case** is the loaded case whose first user message has the request's first user text
+  (cases sharing a prompt are told apart by the offered function names).
+- The **turn** is the number of assistant turns in the request, less those in the case's own
+  conversation prefix.
+- The **answer** is the script's turn for that (kind, model); a fault answers the first
+  `times` requests of that (case, kind, model, turn) with a vendor-shaped error.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import threading
+import time
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from types import ModuleType
+from typing import Any
+from urllib.parse import unquote
+
+from harness.emulator import (
+    anthropic_wire,
+    bedrock_wire,
+    cohere_wire,
+    gemini_wire,
+    openai_wire,
+    responses_wire,
+)
+from harness.emulator.common import EMULATOR_HEADER, Prompt, RenderContext, WireReply, json_reply
+from harness.emulator.scripts import Answer, ScriptSet
+from harness.model import Case
+from harness.providers.base import sanitize_name
+
+__all__ = ["ENDPOINTS", "Engine", "RequestRecord", "Route", "route"]
+
+_GEMINI = re.compile(
+    r"^/(?:v1|v1alpha|v1beta|v1beta1)/(?:projects/[^/]+/locations/[^/]+/)?(?:publishers/[^/]+/)?"
+    r"models/(?P<model>[^/:]+):(?P<method>generateContent|streamGenerateContent)$"
+)
+_BEDROCK = re.compile(r"^/model/(?P<model>[^/]+)/(?P<op>converse|converse-stream)$")
+
+#: The endpoints served, for `fcharness emulator` and the root page.
+ENDPOINTS: tuple[tuple[str, str], ...] = (
+    (
+        "openai-chat / openai-functions / mistral",
+        "POST /v1/chat/completions (also /chat/completions, "
+        "/openai/v1/…, /compatible-mode/v1/…, /api/paas/v4/…)",
+    ),
+    ("openai-responses", "POST /v1/responses (also /responses, /openai/v1/responses)"),
+    ("anthropic", "POST /v1/messages"),
+    (
+        "gemini",
+        "POST /v1beta/models/{model}:generateContent | :streamGenerateContent?alt=sse "
+        "(Vertex: /v1beta1/projects/{p}/locations/{l}/publishers/google/models/{model}:…)",
+    ),
+    ("bedrock-converse", "POST /model/{modelId}/converse | /model/{modelId}/converse-stream"),
+    ("cohere", "POST /v2/chat"),
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Which wire module answers a request, as which kind, for which model."""
+
+    wire: ModuleType
+    kind: str
+    model: str
+    stream: bool
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request the emulator received (for tests)."""
+
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]
+    body: Any
+    kind: str | None = None
+    case_id: str | None = None
+    turn: int | None = None
+    status: int | None = None
+
+
+def route(path: str, body: Mapping[str, Any], headers: Mapping[str, str]) -> Route | None:
+    """Return the route for a POST path, or None when no endpoint matches."""
+    model = str(body.get("model") or "")
+    stream = body.get("stream") is True
+    if path.endswith("/chat/completions"):
+        agent = headers.get("user-agent", "").lower()
+        if "functions" in body and not body.get("tools"):
+            kind = "openai-functions"
+        elif "mistral" in model.lower() or "mistral-client" in agent:
+            kind = "mistral"
+        else:
+            kind = "openai-chat"
+        return Route(openai_wire, kind, model, stream)
+    if path.endswith("/responses"):
+        return Route(responses_wire, "openai-responses", model, stream)
+    if path.endswith("/v1/messages"):
+        return Route(anthropic_wire, "anthropic", model, stream)
+    if path.endswith("/v2/chat"):
+        return Route(cohere_wire, "cohere", model, stream)
+    if m := _GEMINI.match(path):
+        return Route(gemini_wire, "gemini", m["model"], m["method"] == "streamGenerateContent")
+    if m := _BEDROCK.match(path):
+        return Route(bedrock_wire, "bedrock-converse", unquote(m["model"]), m["op"] == "converse-stream")
+    return None
+
+
+def decode_body(raw: bytes, encoding: str) -> Any:
+    """Decode a request body (gzip/deflate undone); raise ValueError when it is not JSON."""
+    encoding = encoding.lower().strip()
+    if encoding == "gzip":
+        raw = gzip.decompress(raw)
+    elif encoding == "deflate":
+        raw = zlib.decompress(raw)
+    if not raw:
+        return {}
+    return json.loads(raw.decode("utf-8"))
+
+
+def _first_user_text(case: Case) -> str | None:
+    return next((m.content for m in case.messages if m.role == "user" and m.content is not None), None)
+
+
+def _norm(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _offered_names(answer: Answer, offered: tuple[str, ...]) -> Answer:
+    """Call a function by the name the request offered it under (`a.b` sent as `a_b`).
+
+    Scripts use the case's names; a vendor that forbids dots sees sanitised names and a real
+    model answers with those. A name offered neither way (a hallucination) is kept as written.
+    """
+    wire = {sanitize_name(n): n for n in offered}
+    calls = tuple(
+        replace(c, name=wire[sanitize_name(c.name)])
+        if c.name not in offered and sanitize_name(c.name) in wire
+        else c
+        for c in answer.calls
+    )
+    return replace(answer, calls=calls) if calls != answer.calls else answer
+
+
+class Engine:
+    """Answers decoded requests from scripts; thread-safe."""
+
+    def __init__(self, scripts: ScriptSet, cases: Iterable[Case]) -> None:
+        self.scripts = scripts
+        self.cases = tuple(cases)
+        self._by_text: dict[str, list[Case]] = {}
+        for case in self.cases:
+            self._by_text.setdefault(_norm(_first_user_text(case)), []).append(case)
+        self._lock = threading.Lock()
+        self._fault_counts: dict[tuple[str, str, str, int], int] = {}
+        self.requests: list[RequestRecord] = []
+
+    def reset(self) -> None:
+        """Forget fault counters and the request log."""
+        with self._lock:
+            self._fault_counts.clear()
+            self.requests.clear()
+
+    def _find_case(self, prompt: Prompt) -> Case | str:
+        candidates = self._by_text.get(_norm(prompt.user_text), [])
+        if not candidates:
+            shown = (prompt.user_text or "")[:120]
+            return (
+                f"fc-harness emulator: no loaded case has the first user message {shown!r} "
+                f"({len(self.cases)} cases loaded); start the emulator with the case files"
+            )
+        if len(candidates) > 1:
+            offered = {sanitize_name(n) for n in prompt.tool_names}
+            narrowed = [c for c in candidates if {sanitize_name(t.name) for t in c.tools} == offered]
+            scripted = [c for c in narrowed or candidates if self.scripts.get(c.id)]
+            candidates = scripted or narrowed or candidates
+        return candidates[0]
+
+    def handle(self, method: str, path: str, query: str, headers: Mapping[str, str], raw: bytes) -> WireReply:
+        """Answer one HTTP request; never raises for bad input (answers an error instead)."""
+        headers = {k.lower(): v for k, v in headers.items()}
+        record = {"method": method, "path": path, "query": query, "headers": headers, "body": None}
+        try:
+            body = decode_body(raw, headers.get("content-encoding", ""))
+        except (ValueError, OSError, zlib.error) as exc:
+            body = None
+            decode_error: str | None = f"fc-harness emulator: the request body is not JSON ({exc})"
+        else:
+            decode_error = None
+        record["body"] = body if body is not None else raw.decode("utf-8", "replace")
+        reply, extra = self._answer(method, path, body, headers, decode_error)
+        status, out_headers, payload = reply
+        out_headers = {**out_headers, EMULATOR_HEADER: "1"}
+        with self._lock:
+            self.requests.append(RequestRecord(**record, **extra, status=status))
+        return status, out_headers, payload
+
+    def _answer(
+        self, method: str, path: str, body: Any, headers: Mapping[str, str], decode_error: str | None
+    ) -> tuple[WireReply, dict[str, Any]]:
+        if method == "GET" and path in ("/", ""):
+            listing = [{"kind": kind, "endpoint": ep} for kind, ep in ENDPOINTS]
+            return json_reply(200, {"emulator": "fc-harness", "endpoints": listing}), {}
+        found = route(path, body if isinstance(body, dict) else {}, headers) if method == "POST" else None
+        if found is None:
+            message = f"fc-harness emulator: no endpoint {method} {path}"
+            return json_reply(404, {"error": {"message": message, "code": 404}}), {}
+        extra: dict[str, Any] = {"kind": found.kind}
+        wire = found.wire
+        if decode_error or not isinstance(body, dict):
+            err = decode_error or "fc-harness emulator: the request body must be a JSON object"
+            return wire.render_error(400, err, kind=found.kind), extra
+        prompt = wire.extract_prompt(body)
+        case = self._find_case(prompt)
+        if isinstance(case, str):
+            return wire.render_error(404, case, kind=found.kind), extra
+        extra["case_id"] = case.id
+        prefix = sum(1 for m in case.messages if m.role == "assistant")
+        turn = max(0, prompt.assistant_turns - prefix)
+        extra["turn"] = turn
+        script = self.scripts.get(case.id)
+        if script is None:
+            err = f"fc-harness emulator: case {case.id!r} has no emulator script"
+            return wire.render_error(404, err, kind=found.kind), extra
+        turns, variant = script.turns_for(found.kind, found.model)
+        if turn >= len(turns):
+            err = (
+                f"fc-harness emulator: the script of case {case.id!r} ({variant}) has {len(turns)} "
+                f"turn(s); this request is turn {turn + 1}"
+            )
+            return wire.render_error(404, err, kind=found.kind), extra
+        answer = turns[turn]
+        if answer.delay_ms:
+            time.sleep(answer.delay_ms / 1000)
+        fault = self._fault(case.id, found, turn, answer)
+        if fault is not None:
+            return fault, extra
+        ctx = RenderContext(case.id, turn, found.kind, found.model)
+        answer = _offered_names(answer, prompt.tool_names)
+        return wire.render(answer, body, stream=found.stream, ctx=ctx), extra
+
+    def _fault(self, case_id: str, found: Route, turn: int, answer: Answer) -> WireReply | None:
+        fault = answer.fault
+        if fault is None:
+            return None
+        key = (case_id, found.kind, found.model, turn)
+        with self._lock:
+            seen = self._fault_counts.get(key, 0)
+            self._fault_counts[key] = seen + 1
+        if fault.times is not None and seen >= fault.times:
+            return None
+        message = fault.message or f"fc-harness emulator: scripted fault {fault.status} for case {case_id!r}"
+        headers: dict[str, str] = {}
+        if fault.retry_after is not None:
+            ra = fault.retry_after
+            headers["retry-after"] = str(int(ra)) if float(ra).is_integer() else str(ra)
+        return found.wire.render_error(
+            fault.status, message, kind=found.kind, err_type=fault.type, headers=headers
+        )

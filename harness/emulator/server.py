@@ -1,0 +1,168 @@
+"""The emulator's HTTP server on 127.0.0.1: a test double speaking the vendors' wire formats.
+
+`start_emulator(scripts, cases)` serves in a daemon thread and returns a handle:
+
+```python
+with start_emulator("harness/emulator/scripts/demo.yaml", load_cases(["cases"])) as emu:
+    client = openai.OpenAI(base_url=emu.base_url + "/v1", api_key="any")
+```
+
+Any API key is accepted. Streamed answers use chunked transfer encoding. Everything it sends
+is emulator traffic (header `x-fc-harness-emulator: 1`), never a vendor's.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+from harness.emulator.engine import Engine, RequestRecord
+from harness.emulator.scripts import ScriptSet, check_scripts, load_scripts, parse_scripts
+from harness.errors import UserError
+from harness.model import Case
+
+__all__ = ["EmulatorHandle", "start_emulator"]
+
+ScriptsInput = ScriptSet | str | Path | Sequence[str | Path] | Mapping[str, Any]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fc-harness-emulator"
+    sys_version = ""
+
+    @property
+    def engine(self) -> Engine:
+        return self.server.engine  # type: ignore[attr-defined]
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if getattr(self.server, "verbose", False):
+            sys.stderr.write(f"emulator: {self.address_string()} {format % args}\n")
+
+    def _serve(self, method: str) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        status, headers, payload = self.engine.handle(
+            method, parts.path, parts.query, dict(self.headers), raw
+        )
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if isinstance(payload, bytes):
+            self.send_header("content-length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            return
+        self.send_header("transfer-encoding", "chunked")
+        self.end_headers()
+        try:
+            for chunk in payload:
+                if chunk:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def do_POST(self) -> None:
+        """Answer a POST (every vendor endpoint)."""
+        self._serve("POST")
+
+    def do_GET(self) -> None:
+        """Answer a GET (the root lists the endpoints)."""
+        self._serve("GET")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], engine: Engine, verbose: bool) -> None:
+        super().__init__(address, _Handler)
+        self.engine = engine
+        self.verbose = verbose
+
+
+class EmulatorHandle:
+    """A running emulator: its address, its request log, and `stop()`."""
+
+    def __init__(self, server: _Server, thread: threading.Thread) -> None:
+        self._server = server
+        self._thread = thread
+        self.host: str = str(server.server_address[0])
+        self.port: int = int(server.server_address[1])
+        self.base_url = f"http://{self.host}:{self.port}"
+
+    @property
+    def engine(self) -> Engine:
+        """The engine answering requests (scripts, cases, fault counters)."""
+        return self._server.engine
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """The requests received so far (path, decoded body, headers, case, turn, status)."""
+        with self.engine._lock:
+            return list(self.engine.requests)
+
+    def reset(self) -> None:
+        """Forget fault counters and the request log."""
+        self.engine.reset()
+
+    def serve_forever(self) -> None:
+        """Block until the server is stopped (the daemon thread keeps serving)."""
+        self._thread.join()
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> EmulatorHandle:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def _coerce_scripts(scripts: ScriptsInput) -> ScriptSet:
+    if isinstance(scripts, ScriptSet):
+        return scripts
+    if isinstance(scripts, Mapping):
+        return parse_scripts(scripts, "<in-memory scripts>")
+    if isinstance(scripts, (str, Path)):
+        return load_scripts([scripts])
+    return load_scripts(scripts)
+
+
+def start_emulator(
+    scripts: ScriptsInput,
+    cases: Iterable[Case],
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    verbose: bool = False,
+) -> EmulatorHandle:
+    """Start the emulator in a daemon thread; `port=0` picks a free port."""
+    script_set = _coerce_scripts(scripts)
+    case_list = list(cases)
+    problems = check_scripts(script_set, case_list)
+    if problems:
+        raise UserError("emulator scripts name cases that are not loaded", tuple(problems))
+    try:
+        server = _Server((host, port), Engine(script_set, case_list), verbose)
+    except OSError as exc:
+        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    thread = threading.Thread(target=server.serve_forever, name=f"fc-emulator-{port}", daemon=True)
+    thread.start()
+    return EmulatorHandle(server, thread)

@@ -1,0 +1,235 @@
+"""OpenAI Chat Completions (`openai-chat`) and the OpenAI-compatible quirks profiles.
+
+Wire facts: WIRE-FORMATS.md §1 (chat) and §8 (compatible services). One adapter class; a
+`Quirks` record (data, one per vendor) says what each compatible service accepts.
+
+Streaming errors: an `event: error` (or an `{"error": ...}` chunk) after HTTP 200, as Groq
+sends them, makes `parse_stream` raise `ProviderError` with the vendor's message and the
+status it names, so the runner records a `provider_error` verdict exactly as for an HTTP error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from harness.errors import ConfigError
+from harness.model import Case, ModelTurn
+from harness.providers._openai_common import (
+    ChatStream,
+    chat_history,
+    chat_prefix,
+    chat_tool_choice,
+    chat_tools,
+    check_error_body,
+    choice_mode,
+    parse_chat_calls,
+    text_from_content,
+    usage_of,
+    wire_namer,
+)
+from harness.providers._openai_sdk import make_openai_client, raw_call
+from harness.providers.base import HistoryStep, WireResponse
+from harness.providers.capabilities import UnsupportedCaseError
+
+__all__ = ["ADAPTER", "QUIRKS", "OpenAIChatAdapter", "Quirks", "make_adapter"]
+
+ALL_CHOICES = frozenset({"auto", "none", "required", "named"})
+
+#: Neutral params the adapter translates; any other key in `params` is sent as given.
+NEUTRAL_PARAMS = ("temperature", "top_p", "seed", "max_tokens", "parallel_tool_calls", "strict", "stream")
+#: Harness-only params, never sent.
+HARNESS_PARAMS = ("max_tokens_field",)
+
+
+@dataclass(frozen=True)
+class Quirks:
+    """What one OpenAI-compatible service accepts (data; cite the source in a comment)."""
+
+    name: str
+    base_url: str | None = None
+    tool_choices: frozenset[str] = ALL_CHOICES
+    """Which case tool_choice modes it can express: auto, none, required, named."""
+    parallel_tool_calls: bool = True
+    """Whether the `parallel_tool_calls` request field is accepted."""
+    strict: bool = True
+    """Whether `function.strict` is accepted."""
+    stream_usage_option: bool = True
+    """Whether `stream_options.include_usage` is accepted."""
+    max_tokens_field: str = "max_tokens"
+    sanitize_names: bool = True
+    echo_reasoning_content: bool = False
+    """Send `reasoning_content` back with the assistant message in later turns."""
+    deviations: tuple[str, ...] = ()
+    """Known deviations from the OpenAI wire the parser tolerates (documentation)."""
+
+
+#: Known quirks profiles. Sources: WIRE-FORMATS.md §1 and §8 ([C] recorded, [D] docs, [U] unverified).
+QUIRKS: dict[str, Quirks] = {
+    # OpenAI itself (§1): every tool_choice value, parallel_tool_calls, strict.
+    "openai": Quirks("openai", base_url="https://api.openai.com/v1"),
+    # §8 DeepSeek [C][D]: base without /v1; replies carry reasoning_content; strict needs the /beta base.
+    "deepseek": Quirks(
+        "deepseek",
+        base_url="https://api.deepseek.com",
+        strict=False,
+        echo_reasoning_content=True,
+        deviations=("reasoning_content field in replies (not answer text)",),
+    ),
+    # §8 Qwen / DashScope compatible mode [D]; parallel_tool_calls and each choice are [U]: assume OpenAI's.
+    "qwen": Quirks(
+        "qwen",
+        base_url="https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+        strict=False,
+        deviations=("support for parallel_tool_calls and forced choices is unverified (WIRE-FORMATS §8)",),
+    ),
+    # §8 Zhipu GLM [D java.agentscope.io]: only tool_choice auto, no strict, no parallel flag.
+    "glm": Quirks(
+        "glm",
+        base_url="https://open.bigmodel.cn/api/paas/v4",
+        tool_choices=frozenset({"auto"}),
+        parallel_tool_calls=False,
+        strict=False,
+        stream_usage_option=False,
+        deviations=("streams tool arguments only with tool_stream=true",),
+    ),
+    # §8 Moonshot/Kimi [D docs.rs/harn-vm]: forced choices rejected (with thinking); no `required`.
+    "moonshot": Quirks(
+        "moonshot",
+        base_url="https://api.moonshot.ai/v1",
+        tool_choices=frozenset({"auto", "none"}),
+        strict=False,
+        deviations=("400 for a forced tool_choice with thinking on",),
+    ),
+    # §8 Groq [C]: calls-only messages lack `content`; whole calls per chunk; x_groq.usage;
+    # `event: error` after HTTP 200 (tool_use_failed).
+    "groq": Quirks(
+        "groq",
+        base_url="https://api.groq.com/openai/v1",
+        strict=False,
+        deviations=(
+            "each streamed call arrives whole in one chunk",
+            "stream usage in x_groq.usage",
+            "event: error after HTTP 200 (tool_use_failed)",
+        ),
+    ),
+    # §8 Ollama [C]: standard shape plus a `reasoning` field; whether tool_choice is honoured is [U].
+    "ollama": Quirks(
+        "ollama",
+        base_url="http://localhost:11434/v1",
+        strict=False,
+        deviations=("`reasoning` message field (not answer text)", "tool_choice may be ignored [U]"),
+    ),
+    # §8 vLLM [D docs.vllm.ai]: named, auto (server flags), required (>= 0.8.3), none.
+    "vllm": Quirks(
+        "vllm",
+        base_url="http://localhost:8000/v1",
+        deviations=("auto needs --enable-auto-tool-choice --tool-call-parser on the server",),
+    ),
+}
+
+
+class OpenAIChatAdapter:
+    """Adapter for `/chat/completions` (OpenAI and compatible services)."""
+
+    kind = "openai-chat"
+
+    def __init__(self, quirks: Quirks | None = None) -> None:
+        self.quirks = quirks or QUIRKS["openai"]
+        self.name = wire_namer(self.quirks.sanitize_names)
+
+    def build_request(
+        self,
+        case: Case,
+        turn_index: int,
+        history: Sequence[HistoryStep],
+        model: str,
+        params: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """Return the `/chat/completions` body for turn `turn_index` of `case`."""
+        q = self.quirks
+        if case.tools and not self.supports_choice(case):
+            raise UnsupportedCaseError(
+                f"case {case.id!r}: {q.name} accepts tool_choice {sorted(q.tool_choices)}, "
+                f"not {choice_mode(case.tool_choice)[0]!r}"
+            )
+        messages = chat_prefix(case.messages, self.name)
+        messages += chat_history(history[:turn_index], self.name, extra=self._echo_extra)
+        body: dict[str, Any] = {"model": model, "messages": messages}
+        if case.tools:
+            strict = params.get("strict")
+            body["tools"] = chat_tools(
+                case.tools, self.name, strict=bool(strict) if strict is not None else None
+            )
+            body["tool_choice"] = chat_tool_choice(case.tool_choice, self.name)
+            if "parallel_tool_calls" in params and q.parallel_tool_calls:
+                body["parallel_tool_calls"] = bool(params["parallel_tool_calls"])
+        for key in ("temperature", "top_p", "seed"):
+            if params.get(key) is not None:
+                body[key] = params[key]
+        if params.get("max_tokens") is not None:
+            body[str(params.get("max_tokens_field") or q.max_tokens_field)] = params["max_tokens"]
+        if params.get("stream"):
+            body["stream"] = True
+            if q.stream_usage_option:
+                body["stream_options"] = {"include_usage": True}
+        for key, value in params.items():
+            if key not in NEUTRAL_PARAMS and key not in HARNESS_PARAMS:
+                body[key] = value
+        return body
+
+    def _echo_extra(self, step: HistoryStep) -> Mapping[str, Any]:
+        raw = step.turn.raw_assistant
+        if self.quirks.echo_reasoning_content and isinstance(raw, Mapping) and raw.get("reasoning_content"):
+            return {"reasoning_content": raw["reasoning_content"]}
+        return {}
+
+    def parse_response(self, body: Mapping[str, Any]) -> ModelTurn:
+        """Return the neutral turn of a non-streamed `/chat/completions` body."""
+        check_error_body(body)
+        choices = body.get("choices") or []
+        choice = choices[0] if choices else {}
+        message = choice.get("message") or {}
+        usage = body.get("usage")
+        return ModelTurn(
+            calls=parse_chat_calls(message),
+            text=text_from_content(message.get("content")),
+            finish_reason=choice.get("finish_reason"),
+            usage=usage_of(usage) if isinstance(usage, Mapping) else usage_of({}),
+            raw_assistant=dict(message),
+        )
+
+    def parse_stream(self, events: Sequence[Mapping[str, Any]]) -> ModelTurn:
+        """Return the neutral turn of a streamed body; raise ProviderError on an error event."""
+        acc = ChatStream()
+        acc.feed(events)
+        return acc.turn()
+
+    def make_client(self, profile: Any, api_key: str | None, *, http_client: Any = None) -> Any:
+        """Return an `openai.OpenAI` client (the quirks profile supplies a default base_url)."""
+        return make_openai_client(
+            profile, api_key, default_base_url=self.quirks.base_url, http_client=http_client
+        )
+
+    def send(self, client: Any, request: Mapping[str, Any], *, stream: bool) -> WireResponse:
+        """POST the request through `client.chat.completions.with_raw_response.create`."""
+        return raw_call(client.chat.completions.with_raw_response.create, request, stream=stream)
+
+    def supports_choice(self, case: Case) -> bool:
+        """Whether this quirks profile can express the case's tool_choice."""
+        return choice_mode(case.tool_choice)[0] in self.quirks.tool_choices
+
+
+ADAPTER = OpenAIChatAdapter()
+
+
+def make_adapter(quirks: str | None = None) -> OpenAIChatAdapter:
+    """Return the openai-chat adapter for a quirks profile name (None: plain OpenAI)."""
+    if quirks is None:
+        return ADAPTER
+    try:
+        return OpenAIChatAdapter(QUIRKS[quirks])
+    except KeyError:
+        known = ", ".join(sorted(QUIRKS))
+        raise ConfigError(f"unknown quirks profile {quirks!r} for kind openai-chat; known: {known}") from None

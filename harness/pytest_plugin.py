@@ -1,0 +1,240 @@
+"""pytest plugin: each case × provider as a test item (DESIGN.md §8).
+
+Enabled only when cases are named (`--fc-cases PATH` or the ini option `fc_cases`), so it
+never hijacks a project's own test collection. Items look like
+`cases/travel/weather.yaml::weather.beijing.tomorrow[emulator-openai-chat]` (a trial k ≥ 2
+adds `@k` to the provider); `-k` matches case ids, categories, tags and provider ids; each
+item carries the marker `fc_<category>`.
+
+Options (precedence: command line > ini > `fcharness.toml` > defaults):
+`--fc-provider ID` (repeatable; default: every profile with a cassette folder),
+`--fc-record-mode MODE` (default `none`: replay), `--fc-profile`, `--fc-config`,
+`--fc-report DIR` (writes `DIR/<run-id>/` and `DIR/latest/` at the end of the session).
+
+Under pytest-xdist each worker sends its result rows to the controller
+(`workeroutput`), which writes the one report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.cassettes import RECORD_MODES, RecordMode, coerce_record_mode, trial_paths
+from harness.model import CATEGORIES, Case
+from harness.results import ResultRow
+
+__all__ = ["FcCaseFile", "FcCaseItem", "FcVerdictFailure"]
+
+_STATE = pytest.StashKey["_FcState"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the fc-harness options (all in one group, `default=None` = not given)."""
+    group = parser.getgroup("fcharness", "fc-harness function-calling cases")
+    group.addoption(
+        "--fc-cases", action="append", default=None, metavar="PATH", help="collect cases from PATH"
+    )
+    group.addoption(
+        "--fc-provider", action="append", default=None, metavar="ID", help="provider id (repeatable)"
+    )
+    group.addoption(
+        "--fc-record-mode", choices=RECORD_MODES, default=None, help="vcrpy record mode (default: none)"
+    )
+    group.addoption("--fc-profile", default=None, help="grading profile: default, strict or bfcl")
+    group.addoption("--fc-config", default=None, metavar="FILE", help="fcharness.toml to use")
+    group.addoption("--fc-report", default=None, metavar="DIR", help="write reports to DIR at the end")
+    parser.addini("fc_cases", type="paths", default=[], help="case files or folders to collect")
+
+
+class _FcState:
+    """Per-pytest-session state: config, the runner session, the rows produced here."""
+
+    def __init__(self, config: pytest.Config, paths: list[Path]) -> None:
+        from harness.config import load_config
+        from harness.runner import RunOptions
+
+        self.pytest_config = config
+        self.paths = [p.resolve() for p in paths]
+        self.config = load_config(config.getoption("fc_config"))
+        mode = config.getoption("fc_record_mode")
+        self.options = RunOptions(
+            providers=tuple(config.getoption("fc_provider") or ()),
+            record_mode=coerce_record_mode(mode) if mode else RecordMode.NONE,
+            profile=config.getoption("fc_profile"),
+            write_reports=False,
+            print_table=False,
+        )
+        self.root = self.config.resolve(self.config.cassettes)
+        self.report_dir = config.getoption("fc_report")
+        self._profiles: list[Any] | None = None
+        self.session: Any = None
+        self.stack = contextlib.ExitStack()
+        self.rows: list[ResultRow] = []
+        self.run_id = "pytest"
+
+    def profiles(self) -> list[Any]:
+        """The provider profiles items are made for."""
+        if self._profiles is None:
+            from harness.runner import select_providers
+
+            self._profiles = select_providers(self.config, self.options, self.root)
+        return self._profiles
+
+    def runner_session(self) -> Any:
+        """The runner's Session, built on first use (adapters, clients, HTTP patches)."""
+        if self.session is None:
+            from harness._exchanges import patched
+            from harness.runner import Session
+
+            session = Session(self.config, self.options, self.root)
+            session.prepare(self.profiles())
+            if self.options.record_mode is not RecordMode.NONE:
+                self.stack.enter_context(patched(session))
+            self.session = session
+        return self.session
+
+    def covers(self, path: Path) -> bool:
+        """Whether `path` lies in one of the case paths (and not in a `_`/`.` folder)."""
+        path = path.resolve()
+        for root in self.paths:
+            if path == root:
+                return True
+            if root in path.parents:
+                inner = path.relative_to(root).parts[:-1]
+                return not any(part.startswith(("_", ".")) for part in inner)
+        return False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the category markers; enable collection when case paths are given."""
+    for category in CATEGORIES:
+        config.addinivalue_line("markers", f"fc_{category}: fc-harness cases of category {category}")
+    given = config.getoption("fc_cases")
+    paths = [Path(p) for p in given] if given else list(config.getini("fc_cases"))
+    if not paths:
+        return
+    state = _FcState(config, paths)
+    config.stash[_STATE] = state
+    args = [Path(a.split("::")[0]).resolve() for a in config.args]
+    for p in state.paths:
+        if not any(a == p or a in p.parents or p in a.parents for a in args):
+            config.args.append(str(p))
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """Collect case files under the case paths."""
+    state = parent.config.stash.get(_STATE, None)
+    if state is None or file_path.suffix not in (".yaml", ".yml") or not state.covers(file_path):
+        return None
+    return FcCaseFile.from_parent(parent, path=file_path)
+
+
+class FcCaseFile(pytest.File):
+    """One case file: yields an item per case × provider × trial."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        """Load the file's cases with the harness loader (errors name file, line, field)."""
+        from harness.loader import load_cases
+
+        state: _FcState = self.config.stash[_STATE]
+        for case in load_cases([self.path]):
+            for profile in state.profiles():
+                if case.only and profile.id not in case.only:
+                    continue
+                trials = [1]
+                if state.options.record_mode is RecordMode.NONE:
+                    trials = [k for k, _ in trial_paths(state.root, profile.id, case.id)] or [1]
+                for k in trials:
+                    suffix = "" if k == 1 else f"@{k}"
+                    item = FcCaseItem.from_parent(
+                        self, name=f"{case.id}[{profile.id}{suffix}]", case=case, profile=profile, trial=k
+                    )
+                    yield item
+
+
+class FcVerdictFailure(Exception):
+    """A case did not pass; carries its result row."""
+
+    def __init__(self, row: ResultRow) -> None:
+        super().__init__(row.verdict.explain())
+        self.row = row
+
+
+class FcCaseItem(pytest.Item):
+    """One case on one provider (one trial)."""
+
+    def __init__(self, *, case: Case, profile: Any, trial: int = 1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+        self.profile = profile
+        self.trial = trial
+        self.add_marker(f"fc_{case.category}")
+        self.extra_keyword_matches.update({case.category, profile.id, *case.tags})
+
+    def runtest(self) -> None:
+        """Replay (or record) the case, grade it, and fail with the verdict's explanation."""
+        from harness.runner import Job, run_job, unsupported_reason_for
+
+        state: _FcState = self.config.stash[_STATE]
+        session = state.runner_session()
+        job = Job(self.case, self.profile, self.trial, unsupported_reason_for(self.case, self.profile))
+        row = run_job(session, state.run_id, job)
+        state.rows.append(row)
+        if row.status == "unsupported":
+            pytest.skip(row.error or "unsupported")
+        if row.status != "pass":
+            raise FcVerdictFailure(row)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        """The verdict's explanation, not a traceback."""
+        if isinstance(excinfo.value, FcVerdictFailure):
+            row = excinfo.value.row
+            lines = [row.verdict.explain()]
+            if self.case.source:
+                lines.append(
+                    f"  case file: {self.case.source}" + (f":{self.case.line}" if self.case.line else "")
+                )
+            return "\n".join(lines)
+        return str(super().repr_failure(excinfo, style=style))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        """Where the case is: its file and line."""
+        line = (self.case.line - 1) if self.case.line else 0
+        return self.path, line, f"fc-case: {self.case.id} [{self.profile.id}]"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Workers hand their rows to the controller; the controller (or a plain run) writes reports."""
+    state = session.config.stash.get(_STATE, None)
+    if state is None:
+        return
+    state.stack.close()
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["fc_rows"] = json.dumps([r.to_dict() for r in state.rows], ensure_ascii=False)
+        return
+    if state.report_dir and state.rows:
+        from harness._run_output import write_run_dir
+        from harness.runner import new_run_id
+
+        rows = sorted(state.rows, key=lambda r: (r.case_id, r.provider_id, r.trial))
+        reports_root = Path(state.report_dir)
+        run_id = new_run_id(reports_root)
+        rows = [replace(r, run_id=run_id) for r in rows]
+        write_run_dir(reports_root, run_id, rows, state.config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist controller: collect the rows a worker produced."""
+    state = node.config.stash.get(_STATE, None)
+    output = getattr(node, "workeroutput", None) or {}
+    if state is not None and "fc_rows" in output:
+        state.rows.extend(ResultRow.from_dict(d) for d in json.loads(output["fc_rows"]))

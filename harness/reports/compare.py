@@ -1,0 +1,171 @@
+"""`fcharness compare`: a per-case side-by-side of two runs (a model upgrade, a vendor switch).
+
+Providers are paired by id; when the runs share no id and each has one provider (a vendor
+switch), those two are paired; `pairs` ("A_ID=B_ID") pairs them explicitly.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tabulate import tabulate
+
+from harness.errors import UserError
+from harness.reports.metrics import bucket_metrics, case_status, group_cases, row_kind
+from harness.results import ResultRow
+
+__all__ = ["CHANGE_ORDER", "compare_runs", "render_compare"]
+
+#: Changes in the order a reader wants them.
+CHANGE_ORDER = ("broken", "fixed", "changed", "removed", "added", "same")
+
+
+def _pairs(
+    rows_a: Sequence[ResultRow], rows_b: Sequence[ResultRow], pairs: Sequence[str]
+) -> list[tuple[str, str]]:
+    pa = sorted({r.provider_id for r in rows_a})
+    pb = sorted({r.provider_id for r in rows_b})
+    if pairs:
+        out = []
+        for spec in pairs:
+            a, sep, b = spec.partition("=")
+            if not sep or not a or not b:
+                raise UserError(f"--pair {spec!r}: expected A_ID=B_ID")
+            if a not in pa:
+                raise UserError(f"--pair {spec!r}: run A has no provider {a!r} (has: {', '.join(pa)})")
+            if b not in pb:
+                raise UserError(f"--pair {spec!r}: run B has no provider {b!r} (has: {', '.join(pb)})")
+            out.append((a, b))
+        return out
+    common = [p for p in pa if p in pb]
+    if common:
+        return [(p, p) for p in common]
+    if len(pa) == 1 and len(pb) == 1:
+        return [(pa[0], pb[0])]
+    raise UserError(
+        f"the runs share no provider id (A: {', '.join(pa) or 'none'}; B: {', '.join(pb) or 'none'}); "
+        "pair them with --pair A_ID=B_ID"
+    )
+
+
+def _label(trials: Sequence[ResultRow] | None) -> str:
+    if not trials:
+        return "–"
+    status = case_status(trials)
+    counted = [r for r in trials if r.status != "unsupported"]
+    if status == "flaky":
+        return f"flaky {sum(r.status == 'pass' for r in counted)}/{len(counted)}"
+    if status in ("fail", "error", "stale"):
+        kinds = sorted({row_kind(r) for r in trials})
+        return f"{status}: {', '.join(kinds)}"
+    return status
+
+
+def _change(a: Sequence[ResultRow] | None, b: Sequence[ResultRow] | None) -> str:
+    if not a:
+        return "added"
+    if not b:
+        return "removed"
+    sa, sb = case_status(a), case_status(b)
+    if sa == sb and _label(a) == _label(b):
+        return "same"
+    if sa == "pass":
+        return "broken"
+    if sb == "pass":
+        return "fixed"
+    return "changed"
+
+
+def compare_runs(
+    rows_a: Sequence[ResultRow], rows_b: Sequence[ResultRow], *, pairs: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Return per-case entries (status A, status B, change) and per-pair pass rates."""
+    ga, gb = group_cases(rows_a), group_cases(rows_b)
+    entries: list[dict[str, Any]] = []
+    providers: list[dict[str, Any]] = []
+    for pa, pb in _pairs(rows_a, rows_b, pairs):
+        cases = sorted({c for p, c in ga if p == pa} | {c for p, c in gb if p == pb})
+        for cid in cases:
+            ta, tb = ga.get((pa, cid)), gb.get((pb, cid))
+            entries.append(
+                {
+                    "case_id": cid,
+                    "provider_a": pa,
+                    "provider_b": pb,
+                    "status_a": _label(ta),
+                    "status_b": _label(tb),
+                    "change": _change(ta, tb),
+                }
+            )
+        ma = bucket_metrics([r for r in rows_a if r.provider_id == pa])
+        mb = bucket_metrics([r for r in rows_b if r.provider_id == pb])
+        providers.append({"a": pa, "b": pb, "pass_rate_a": ma["pass_rate"], "pass_rate_b": mb["pass_rate"]})
+    entries.sort(key=lambda e: (CHANGE_ORDER.index(e["change"]), e["provider_a"], e["case_id"]))
+    counts = Counter(e["change"] for e in entries)
+    return {"entries": entries, "providers": providers, "counts": {c: counts[c] for c in CHANGE_ORDER}}
+
+
+def _pct(v: float | None) -> str:
+    return "–" if v is None else f"{100 * v:.1f}%"
+
+
+def render_compare(
+    result: Mapping[str, Any], *, name_a: str, name_b: str, fmt: str = "table", show_same: bool = False
+) -> str:
+    """Render a comparison as a terminal table (`table`) or Markdown (`md`)."""
+    md = fmt == "md"
+    counts = result["counts"]
+    summary = ", ".join(f"{c} {counts[c]}" for c in CHANGE_ORDER if counts[c]) or "no cases"
+    prov_rows = [
+        [
+            p["a"] if p["a"] == p["b"] else f"{p['a']} → {p['b']}",
+            _pct(p["pass_rate_a"]),
+            _pct(p["pass_rate_b"]),
+        ]
+        for p in result["providers"]
+    ]
+    shown = [e for e in result["entries"] if show_same or e["change"] != "same"]
+    case_rows = [
+        [
+            e["case_id"],
+            e["provider_a"]
+            if e["provider_a"] == e["provider_b"]
+            else f"{e['provider_a']} → {e['provider_b']}",
+            e["status_a"],
+            e["status_b"],
+            e["change"],
+        ]
+        for e in shown
+    ]
+    tablefmt = "github"
+    out = []
+    if md:
+        out.append(f"## Compare: `{name_a}` (A) → `{name_b}` (B)\n")
+    else:
+        out.append(f"A: {name_a}\nB: {name_b}")
+    out.append(f"Changes: {summary}")
+    out.append(
+        tabulate(
+            prov_rows, headers=["provider", "pass A", "pass B"], tablefmt=tablefmt, disable_numparse=True
+        )
+    )
+    if case_rows:
+        if md:
+            case_rows = [
+                [f"`{r[0]}`", *r[1:4], f"**{r[4]}**" if r[4] in ("broken", "fixed") else r[4]]
+                for r in case_rows
+            ]
+        out.append(
+            tabulate(
+                case_rows,
+                headers=["case", "provider", "status A", "status B", "change"],
+                tablefmt=tablefmt,
+                disable_numparse=True,
+            )
+        )
+    hidden = len(result["entries"]) - len(shown)
+    if hidden:
+        out.append(f"{hidden} unchanged case(s) not shown (use --all to list them).")
+    return "\n\n".join(out) + "\n"

@@ -1,0 +1,102 @@
+"""junit.xml: a testsuite per provider, a testcase per case (× trial), for CI test views."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+
+from harness.config import Price
+from harness.reports.metrics import bucket_metrics, cost, is_emulator, row_kind
+from harness.results import ResultRow
+
+__all__ = ["render_junit"]
+
+# XML 1.0 forbids most control characters even when escaped.
+_BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    return _BAD_XML.sub("\ufffd", text)
+
+
+def _classname(r: ResultRow) -> str:
+    if r.source:
+        return re.sub(r"\.ya?ml$", "", r.source).replace("\\", "/").replace("/", ".")
+    return r.category or "cases"
+
+
+def _testcase(r: ResultRow, name: str) -> ET.Element:
+    tc = ET.Element("testcase", classname=_clean(_classname(r)), name=_clean(name))
+    tc.set("time", f"{(r.latency_ms or 0) / 1000:.3f}")
+    explanation = r.verdict.explain()
+    if r.error and r.error not in explanation:
+        explanation += f"\n  - {r.error}"
+    kind = row_kind(r)
+    if r.status == "fail":
+        first = r.verdict.failures[0].message if r.verdict.failures else "failed"
+        el = ET.SubElement(tc, "failure", message=_clean(f"{kind}: {first}"), type=kind)
+        el.text = _clean(explanation)
+    elif r.status in ("error", "stale"):
+        el = ET.SubElement(tc, "error", message=_clean(r.error or explanation.splitlines()[-1]), type=kind)
+        el.text = _clean(explanation)
+    elif r.status == "unsupported":
+        ET.SubElement(
+            tc, "skipped", message=_clean(f"unsupported: {r.error or 'the vendor cannot express it'}")
+        )
+    return tc
+
+
+def render_junit(
+    rows: Sequence[ResultRow], *, run_id: str = "", prices: Mapping[str, Price] | None = None
+) -> str:
+    """Return junit.xml text for `rows` (failure = model failure, error = provider error/stale).
+
+    Each suite's properties carry the provider's model, pass rate, latency, tokens and cost.
+    """
+    root = ET.Element("testsuites", name=f"fc-harness {run_id}".strip())
+    by_provider: dict[str, list[ResultRow]] = defaultdict(list)
+    for r in rows:
+        by_provider[r.provider_id].append(r)
+    totals: Counter[str] = Counter()
+    for pid in sorted(by_provider):
+        prs = sorted(by_provider[pid], key=lambda r: (r.case_id, r.trial))
+        trials = Counter(r.case_id for r in prs)
+        counts = Counter(r.status for r in prs)
+        suite = ET.SubElement(root, "testsuite", name=pid)
+        stats = {
+            "tests": len(prs),
+            "failures": counts["fail"],
+            "errors": counts["error"] + counts["stale"],
+            "skipped": counts["unsupported"],
+        }
+        for key, value in stats.items():
+            suite.set(key, str(value))
+            totals[key] += value
+        suite.set("time", f"{sum(r.latency_ms or 0 for r in prs) / 1000:.3f}")
+        props = ET.SubElement(suite, "properties")
+        ET.SubElement(props, "property", name="model", value=prs[0].model)
+        ET.SubElement(props, "property", name="kind", value=prs[0].kind)
+        if is_emulator(pid):
+            ET.SubElement(props, "property", name="traffic", value="emulator (not a real vendor)")
+        m = bucket_metrics(prs)
+        figures = {
+            "pass_rate": m["pass_rate"],
+            "latency_p50_ms": m["latency_ms"]["p50"],
+            "latency_p95_ms": m["latency_ms"]["p95"],
+            "input_tokens": m["tokens"]["input"],
+            "output_tokens": m["tokens"]["output"],
+            "cost_usd": cost(prs, prices)["usd"],
+        }
+        for name, value in figures.items():
+            if value is not None:
+                text = f"{value:.4f}" if isinstance(value, float) else str(value)
+                ET.SubElement(props, "property", name=name, value=text)
+        for r in prs:
+            name = r.case_id if trials[r.case_id] == 1 else f"{r.case_id}@{r.trial}"
+            suite.append(_testcase(r, name))
+    for key in ("tests", "failures", "errors", "skipped"):
+        root.set(key, str(totals[key]))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

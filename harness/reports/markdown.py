@@ -1,0 +1,220 @@
+"""report.md: a pull-request comment — summary, categories, trials, disagreement, then failures.
+
+The whole text stays under `LIMIT` characters (GitHub rejects comments over 65,536): the
+failure sections are filled until the budget runs out and a note says what was left out.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from harness.reports.metrics import COUNTING_RULES, is_emulator, multi_trial
+from harness.reports.table import fmt_ms, fmt_pct, fmt_usd, provider_label
+from harness.results import ResultRow
+
+__all__ = ["LIMIT", "render_markdown"]
+
+LIMIT = 65_000
+#: Disagreement rows shown before the rest are counted in a note.
+MAX_DISAGREEMENTS = 25
+_RESERVE = 600  # room kept for the closing truncation note
+
+
+def _cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    lines = ["| " + " | ".join(_cell(h) for h in headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _fence(text: str) -> str:
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def _tokens(p: Mapping[str, Any]) -> str:
+    t = p["tokens"]
+    if t["input"] is None and t["output"] is None:
+        return "–"
+    return f"{t['input'] or 0:,} / {t['output'] or 0:,}"
+
+
+def _summary_section(summary: Mapping[str, Any]) -> str:
+    headers = ["provider", "model", "pass", "tool sel.", "args", "schema", "irrelevance"]
+    headers += ["err / stale / unsup.", "p50", "p95", "tokens in / out", "cost"]
+    rows = []
+    for pid, p in summary["providers"].items():
+        sc = p["status_counts"]
+        rows.append(
+            [
+                f"`{provider_label(pid)}`",
+                p["model"],
+                f"**{fmt_pct(p['pass_rate'])}** ({p['passed']}/{p['counted']})",
+                fmt_pct(p["tool_selection_accuracy"]),
+                fmt_pct(p["argument_accuracy"]),
+                fmt_pct(p["schema_valid_rate"]),
+                fmt_pct(p["irrelevance_accuracy"]),
+                f"{sc['error']} / {sc['stale']} / {sc['unsupported']}",
+                fmt_ms(p["latency_ms"]["p50"]),
+                fmt_ms(p["latency_ms"]["p95"]),
+                _tokens(p),
+                fmt_usd(p["cost"]["usd"]),
+            ]
+        )
+    out = ["## Summary", "", _table(headers, rows), ""]
+    unpriced = sorted({m for p in summary["providers"].values() for m in p["cost"]["unpriced_models"]})
+    if unpriced:
+        out.append(f"No price in `fcharness.toml` `[prices]` for: {', '.join(unpriced)} (cost shown as –).")
+    out.append(f"Counting: {COUNTING_RULES}.")
+    return "\n".join(out)
+
+
+def _kinds_section(summary: Mapping[str, Any]) -> str:
+    kinds = list(summary["failure_kinds"])
+    if not kinds:
+        return ""
+    pids = list(summary["providers"])
+    rows = [[f"`{k}`", *(summary["providers"][p]["failure_kinds"].get(k, "") for p in pids)] for k in kinds]
+    return "## Failures by kind\n\nResults showing each kind of failure.\n\n" + _table(
+        ["kind", *(f"`{p}`" for p in pids)], rows
+    )
+
+
+def _category_section(summary: Mapping[str, Any]) -> str:
+    pids = list(summary["providers"])
+    rows = []
+    for cat in summary["categories"]:
+        row = [cat]
+        for pid in pids:
+            c = summary["providers"][pid]["categories"].get(cat)
+            row.append(f"{fmt_pct(c['pass_rate'])} ({c['passed']}/{c['counted']})" if c else "")
+        rows.append(row)
+    return "## Pass rate by category\n\n" + _table(["category", *(f"`{p}`" for p in pids)], rows)
+
+
+def _trials_section(summary: Mapping[str, Any]) -> str:
+    rows = []
+    flaky_lines = []
+    for pid, p in summary["providers"].items():
+        t = p["trials"]
+        rows.append(
+            [
+                f"`{provider_label(pid)}`",
+                t["trials"],
+                fmt_pct(t["mean_pass_at_1"]),
+                f"pass^{t['k']} {fmt_pct(t['pass_hat_k'])}",
+                len(t["flaky"]),
+            ]
+        )
+        flaky_lines += [
+            f"- `{f['case_id']}` on `{pid}`: {f['passed']}/{f['trials']} trials pass" for f in t["flaky"]
+        ]
+    out = ["## Repeated trials", "", _table(["provider", "trials", "mean pass@1", "pass^k", "flaky"], rows)]
+    out.append("\npass^k = C(c, k) / C(n, k) per case (τ-bench): the chance that k trials all pass.")
+    if flaky_lines:
+        out += ["", "**Flaky cases** (some trials pass, some fail):", "", *flaky_lines]
+    return "\n".join(out)
+
+
+def _disagreement_section(summary: Mapping[str, Any]) -> str:
+    dis = summary["disagreements"]
+    if not dis:
+        return "## Cross-provider disagreement\n\nEvery graded case has the same outcome on every provider."
+    rows = []
+    for d in dis[:MAX_DISAGREEMENTS]:
+        failing = ", ".join(f"`{p}` ({', '.join(k) or 'flaky'})" for p, k in d["failing"].items())
+        rows.append(
+            [f"`{d['case_id']}`", d["category"], ", ".join(f"`{p}`" for p in d["passing"]) or "–", failing]
+        )
+    out = [
+        "## Cross-provider disagreement",
+        "",
+        "Cases some providers pass and others fail, most evenly split first.",
+        "",
+        _table(["case", "category", "passing", "failing (kinds)"], rows),
+    ]
+    if len(dis) > MAX_DISAGREEMENTS:
+        out.append(f"\n… and {len(dis) - MAX_DISAGREEMENTS} more disputed cases (see report.html).")
+    return "\n".join(out)
+
+
+def _failure_entry(r: ResultRow, show_trial: bool) -> str:
+    where = r.source or r.category
+    trial = f" · trial {r.trial}" if show_trial else ""
+    text = r.verdict.explain()
+    if r.error and r.error not in text:
+        text += f"\n  - {r.error}"
+    return f"**`{r.case_id}`** · {r.category} · `{where}`{trial}\n\n{_fence(text)}\n"
+
+
+def render_markdown(
+    rows: Sequence[ResultRow],
+    summary: Mapping[str, Any],
+    *,
+    run_id: str = "",
+    limit: int = LIMIT,
+) -> str:
+    """Return report.md for `rows` and their `summary`, at most `limit` characters long."""
+    head = [f"# fc-harness report — run `{run_id}`" if run_id else "# fc-harness report", ""]
+    head.append(
+        f"{summary['cases']} cases × {len(summary['providers'])} providers, {summary['rows']} results."
+    )
+    if any(is_emulator(p) for p in summary["providers"]):
+        head.append(
+            "\n> Providers marked *(emulator)* replay traffic of fc-harness's local emulator,"
+            " not a real vendor."
+        )
+    sections = ["\n".join(head), _summary_section(summary), _category_section(summary)]
+    if summary["failure_kinds"]:
+        sections.append(_kinds_section(summary))
+    if summary["trials"] > 1:
+        sections.append(_trials_section(summary))
+    sections.append(_disagreement_section(summary))
+    text = "\n\n".join(sections) + "\n\n## Failures\n"
+    failing = sorted(
+        (r for r in rows if r.status in ("fail", "error", "stale")),
+        key=lambda r: (r.provider_id, r.case_id, r.trial),
+    )
+    if not failing:
+        text += "\nNo failures.\n"
+    by_provider: dict[str, list[ResultRow]] = {}
+    for r in failing:
+        by_provider.setdefault(r.provider_id, []).append(r)
+    several = multi_trial(rows)
+    budget = limit - _RESERVE
+    left_out = 0
+    for pid, prs in by_provider.items():
+        opening = (
+            f"\n<details><summary><b>{html.escape(provider_label(pid))}</b> — "
+            f"{len(prs)} failing</summary>\n\n"
+        )
+        closing = "\n</details>\n"
+        if len(text) + len(opening) + len(closing) > budget:
+            left_out += len(prs)
+            continue
+        text += opening
+        for i, r in enumerate(prs):
+            entry = _failure_entry(r, (r.provider_id, r.case_id) in several)
+            if len(text) + len(entry) + len(closing) > budget:
+                left_out += len(prs) - i
+                break
+            text += entry
+        text += closing
+    if left_out:
+        text += (
+            f"\n> **Truncated:** {left_out} of {len(failing)} failing results were left out to keep this "
+            f"report under {limit:,} characters; report.html and results.jsonl hold them all.\n"
+        )
+    if len(text) > limit:  # the fixed sections alone were too long
+        note = (
+            f"\n\n> **Truncated** at {limit:,} characters; report.html and results.jsonl hold everything.\n"
+        )
+        text = text[: limit - len(note)] + note
+    return text

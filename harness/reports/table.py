@@ -1,0 +1,107 @@
+"""The terminal comparison table printed after a run: one row per provider, then the failing cases."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tabulate import tabulate
+
+from harness.config import Price
+from harness.reports.metrics import is_emulator, multi_trial, summarize
+from harness.results import ResultRow
+
+__all__ = ["fmt_ms", "fmt_pct", "fmt_usd", "provider_label", "render_table"]
+
+#: At most this many failing rows are explained in the terminal; the rest are counted.
+MAX_FAILURES = 60
+
+
+def fmt_pct(value: float | None) -> str:
+    """Format a 0–1 fraction as a percentage, `–` when undefined."""
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def fmt_ms(value: float | None) -> str:
+    """Format milliseconds, `–` when unknown."""
+    return "–" if value is None else f"{value:,.0f} ms"
+
+
+def fmt_usd(value: float | None) -> str:
+    """Format a USD amount, `–` when no price is known."""
+    if value is None:
+        return "–"
+    return f"${value:.4f}" if value < 1 else f"${value:,.2f}"
+
+
+def provider_label(provider_id: str) -> str:
+    """Return the provider id, marked when it names emulator traffic."""
+    return f"{provider_id} (emulator)" if is_emulator(provider_id) else provider_id
+
+
+def _provider_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
+    categories = list(summary["categories"])
+    headers = ["provider", "model", "pass", "tool sel.", "args", *categories]
+    body: list[list[str]] = []
+    for pid, p in summary["providers"].items():
+        pass_cell = fmt_pct(p["pass_rate"]) + f" ({p['passed']}/{p['counted']})"
+        cats = [fmt_pct(p["categories"][c]["pass_rate"]) if c in p["categories"] else "" for c in categories]
+        body.append(
+            [
+                provider_label(pid),
+                p["model"],
+                pass_cell,
+                fmt_pct(p["tool_selection_accuracy"]),
+                fmt_pct(p["argument_accuracy"]),
+                *cats,
+            ]
+        )
+    return headers, body
+
+
+def render_table(rows: Sequence[ResultRow], prices: Mapping[str, Price] | None = None) -> str:
+    """Return the per-provider comparison table followed by the failing cases and their explanations."""
+    if not rows:
+        return "no results"
+    summary = summarize(rows, prices)
+    headers, body = _provider_rows(summary)
+    out = [tabulate(body, headers=headers, tablefmt="github", disable_numparse=True)]
+    extra = []
+    for pid, p in summary["providers"].items():
+        sc = p["status_counts"]
+        bits = [f"{k} {sc[k]}" for k in ("error", "stale", "unsupported") if sc[k]]
+        lat = p["latency_ms"]
+        line = f"{provider_label(pid)}: p50 {fmt_ms(lat['p50'])}, p95 {fmt_ms(lat['p95'])}"
+        tok = p["tokens"]
+        if tok["input"] is not None or tok["output"] is not None:
+            line += f", tokens {tok['input'] or 0:,} in / {tok['output'] or 0:,} out"
+        if p["cost"]["usd"] is not None:
+            line += f", cost {fmt_usd(p['cost']['usd'])}"
+        t = p["trials"]
+        if t["trials"] > 1:
+            line += (
+                f", pass@1 {fmt_pct(t['mean_pass_at_1'])}, pass^{t['k']} {fmt_pct(t['pass_hat_k'])},"
+                f" flaky {len(t['flaky'])}"
+            )
+        if bits:
+            line += " (" + ", ".join(bits) + ")"
+        extra.append(line)
+    out.append("\n".join(extra))
+    if any(is_emulator(pid) for pid in summary["providers"]):
+        out.append("(emulator) = replayed traffic of the local emulator, not a real vendor.")
+    failing = [r for r in rows if r.status in ("fail", "error", "stale")]
+    if failing:
+        failing.sort(key=lambda r: (r.provider_id, r.case_id, r.trial))
+        lines = [f"Failing cases ({len(failing)}):"]
+        several = multi_trial(rows)
+        for r in failing[:MAX_FAILURES]:
+            text = r.verdict.explain()
+            if (r.provider_id, r.case_id) in several:
+                text = text.replace(f"{r.case_id} [", f"{r.case_id}@{r.trial} [", 1)
+            if r.error and r.error not in text:
+                text += f"\n  - {r.error}"
+            lines.append(text)
+        if len(failing) > MAX_FAILURES:
+            lines.append(f"... and {len(failing) - MAX_FAILURES} more (see report.md / report.html)")
+        out.append("\n".join(lines))
+    return "\n\n".join(out)

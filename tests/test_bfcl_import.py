@@ -1,0 +1,119 @@
+"""`fcharness import bfcl`: BFCL files → cases; malformed entries reported, never a crash."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness import bfcl
+from harness._bfcl_convert import param_matcher, to_json_schema
+from harness.cli import main
+from harness.errors import UserError
+
+FN = {
+    "name": "math.hypot",
+    "description": "d",
+    "parameters": {
+        "type": "dict",
+        "properties": {
+            "x": {"type": "float", "description": "x"},
+            "tags": {"type": "tuple", "items": {"type": "string"}},
+            "extra": {"type": "any", "optional": True},
+            "cfg": {"type": "dict", "properties": {"k": {"type": "integer"}}},
+        },
+        "required": ["x"],
+    },
+}
+
+
+def _write(folder: Path, name: str, rows: list[object]) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows))
+    return path
+
+
+def _source(tmp_path: Path) -> Path:
+    q = {"id": "simple_python_0", "question": [[{"role": "user", "content": "hi"}]], "function": [FN]}
+    a = {"id": "simple_python_0", "ground_truth": [{"math.hypot": {"x": [4.0, 4], "tags": [["a"], ""]}}]}
+    _write(tmp_path, "BFCL_v4_simple_python.json", [q])
+    _write(tmp_path, "possible_answer/BFCL_v4_simple_python.json", [a])
+    irr = {"id": "Irrelevance_0", "question": [[{"role": "user", "content": "x"}]], "function": [FN]}
+    _write(tmp_path, "BFCL_v4_irrelevance.json", [irr])
+    return tmp_path
+
+
+def test_types_become_json_schema() -> None:
+    schema = to_json_schema(FN["parameters"])
+    assert schema["type"] == "object"
+    assert schema["properties"]["x"] == {"type": "number", "description": "x"}
+    assert schema["properties"]["tags"] == {"type": "array", "items": {"type": "string"}}
+    assert schema["properties"]["extra"] == {}  # any value; BFCL's `optional` is dropped
+    assert schema["properties"]["cfg"]["properties"]["k"] == {"type": "integer"}
+    with pytest.raises(ValueError, match=r"parameters\.properties\.y\.type"):
+        to_json_schema({"type": "dict", "properties": {"y": {"type": "complex"}}})
+
+
+def test_answers_become_matchers() -> None:
+    assert param_matcher([5]) == 5
+    assert param_matcher(["a", "b"]) == {"$one_of": ["a", "b"]}
+    assert param_matcher(["a", ""]) == {"$optional": "a"}
+    assert param_matcher([{"k": [1, ""]}]) == {"k": {"$optional": 1}}
+
+
+def test_import_keeps_ids_and_meta(tmp_path: Path) -> None:
+    imported = bfcl.import_cases(_source(tmp_path))
+    (_, (simple,)), (_, (irr,)) = imported
+    assert simple.id == "simple_python_0" and simple.category == "simple"
+    assert simple.meta["bfcl_category"] == "simple_python"
+    assert simple.meta["bfcl_answer"] == [{"math.hypot": {"x": [4.0, 4], "tags": [["a"], ""]}}]
+    assert simple.turns[0].expect[0].arguments == {"x": {"$one_of": [4.0, 4]}, "tags": {"$optional": ["a"]}}
+    assert irr.id == "irrelevance_0" and irr.meta["bfcl_id"] == "Irrelevance_0"
+    assert irr.turns[0].expect == () and irr.category == "irrelevance"
+
+
+def test_malformed_entries_name_file_line_and_id(tmp_path: Path) -> None:
+    src = _source(tmp_path)
+    good = json.loads((src / "BFCL_v4_simple_python.json").read_text())
+    bad_type = dict(
+        good,
+        id="simple_python_1",
+        function=[{"name": "f", "parameters": {"type": "dict", "properties": {"a": {"type": "blob"}}}}],
+    )
+    _write(src, "BFCL_v4_simple_python.json", [good, "{not json", bad_type, dict(good, id="simple_python_2")])
+    answers = src / "possible_answer" / "BFCL_v4_simple_python.json"
+    answers.write_text(
+        answers.read_text() + json.dumps({"id": "simple_python_1", "ground_truth": [{"f": {}}]}) + "\n"
+    )
+    with pytest.raises(UserError) as err:
+        bfcl.import_cases(src)
+    text = str(err.value)
+    assert "BFCL_v4_simple_python.json:2: error: not valid JSON" in text
+    assert "BFCL_v4_simple_python.json:3: error: case 'simple_python_1'" in text and "blob" in text
+    assert ":4: error: case 'simple_python_2': no possible answer" in text
+
+
+def test_cli_writes_case_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "cases"
+    assert main(["import", "bfcl", "--source", str(_source(tmp_path)), "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["bfcl_irrelevance.yaml", "bfcl_simple.yaml"]
+    assert "imported 2 BFCL cases" in capsys.readouterr().out
+    assert (
+        main(
+            [
+                "import",
+                "bfcl",
+                "--source",
+                str(_source(tmp_path)),
+                "--category",
+                "live_simple",
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
+    assert "no BFCL file for category 'live_simple'" in capsys.readouterr().err
+    assert main(["import", "bfcl", "--source", str(tmp_path / "nope"), "--out", str(out)]) == 2

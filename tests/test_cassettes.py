@@ -1,0 +1,284 @@
+"""Cassettes: layout, record modes, scrubbing, readable format, matching, atomic writes."""
+
+from __future__ import annotations
+
+import gzip
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import vcr.errors
+
+from harness import _cassette_format as fmt
+from harness import _io
+from harness.cassettes import (
+    AtomicPersister,
+    CassetteRouter,
+    RecordMode,
+    canonical_json,
+    cassette_path,
+    coerce_record_mode,
+    load_interactions,
+    make_vcr,
+    missing_message,
+    stale_message,
+    trial_paths,
+)
+from harness.errors import UserError
+
+KEY = "sk-test-SECRET-1234567890abcdef"
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """A tiny vendor: echoes the request (key included) gzipped, or streams SSE."""
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        if body.get("stream"):
+            out = (
+                "data: " + json.dumps({"城市": "北京"}, ensure_ascii=False) + "\n\ndata: [DONE]\n\n"
+            ).encode()
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+        else:
+            echo = {
+                "echo": body,
+                "auth": self.headers.get("authorization"),
+                "path": self.path,
+                "城市": "北京",
+            }
+            out = gzip.compress(json.dumps(echo, ensure_ascii=False).encode())
+            self.send_response(200)
+            self.send_header("content-type", "application/json; charset=utf-8")
+            self.send_header("content-encoding", "gzip")
+            self.send_header("set-cookie", f"session={KEY}")
+        self.send_header("content-length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """A local HTTP server on 127.0.0.1 (stands in for a vendor)."""
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+    srv.server_close()
+
+
+def _record(path: Path, url: str, mode: str = "all") -> list[Any]:
+    router = CassetteRouter(make_vcr(mode, secrets=[KEY]))
+    out = []
+    with router.patched(), router.use(path), httpx.Client() as client:
+        out.append(
+            client.post(
+                f"{url}/v1/chat/completions?key={KEY}&api_key={KEY}&keep=1",
+                json={"model": "m", "user": KEY, "messages": [{"role": "user", "content": "北京明天天气？"}]},
+                headers={"authorization": f"Bearer {KEY}", "x-api-key": KEY, "x-custom": f"k={KEY}"},
+            ).json()
+        )
+        out.append(client.post(f"{url}/v1/chat/completions", json={"model": "m", "stream": True}).text)
+    return out
+
+
+def test_the_key_reaches_no_file_under_the_cassette_folder(tmp_path: Path, server: str) -> None:
+    # Given a vendor that echoes the key back, and a request carrying it in a header,
+    # a query parameter and the body
+    path = cassette_path(tmp_path / "cassettes", "local-echo", "weather.beijing")
+    live = _record(path, server)
+    assert KEY in json.dumps(live[0])  # the live traffic really carried it
+    # Then no file under the cassette folder holds it, anywhere
+    files = [p for p in (tmp_path / "cassettes").rglob("*") if p.is_file()]
+    assert files == [path]
+    for p in files:
+        assert KEY.encode() not in p.read_bytes()
+        assert b"SECRET" not in p.read_bytes()
+    text = path.read_text(encoding="utf-8")
+    assert "authorization" not in text.lower()
+    assert "x-api-key" not in text.lower()
+    assert "set-cookie" not in text.lower()
+    uris = [line for line in text.splitlines() if line.strip().startswith("uri:")]
+    assert uris and all("key=" not in u for u in uris)  # key query parameters dropped
+    assert any("keep=1" in u for u in uris)  # others kept
+    assert "<redacted>" in text
+
+
+def test_bodies_are_stored_readable_with_unicode_kept(tmp_path: Path, server: str) -> None:
+    # Given a recorded JSON exchange (gzipped response) and an SSE exchange
+    path = cassette_path(tmp_path, "local-echo", "unicode")
+    _record(path, server)
+    text = path.read_text(encoding="utf-8")
+    # Then Chinese reads as Chinese, JSON bodies are structured and SSE is a list of events
+    assert "北京明天天气？" in text and "\\u5317" not in text
+    assert "parsed_body:" in text and "events:" in text
+    assert "content-encoding" not in text.lower()
+    inter = load_interactions(path)
+    assert inter[0].response.body["城市"] == "北京"
+    assert inter[1].response.events == [
+        {"event": None, "data": {"城市": "北京"}},
+        {"event": None, "data": "[DONE]"},
+    ]
+
+
+def test_replay_matches_on_the_canonical_json_body(tmp_path: Path, server: str) -> None:
+    # Given a cassette recorded with one key order
+    path = cassette_path(tmp_path, "local-echo", "canon")
+    router = CassetteRouter(make_vcr("all"))
+    with router.patched(), router.use(path), httpx.Client() as c:
+        c.post(f"{server}/v1/x", json={"a": 1, "b": {"c": [1, 2], "d": "北京"}})
+    # When the same body is sent with other key order and whitespace, it replays (no server needed)
+    router = CassetteRouter(make_vcr("none"))
+    raw = '{ "b": {"d": "北京", "c": [1, 2]},  "a": 1 }'.encode()
+    with router.patched(), router.use(path), httpx.Client() as c:
+        got = c.post("http://127.0.0.1:1/v1/x", content=raw, headers={"content-type": "application/json"})
+        assert got.json()["echo"] == {"a": 1, "b": {"c": [1, 2], "d": "北京"}}
+    # But a body that differs in a JSON type (true vs 1) does not match
+    with (
+        pytest.raises(vcr.errors.CannotOverwriteExistingCassetteException),
+        router.patched(),
+        router.use(path),
+        httpx.Client() as c,
+    ):
+        c.post("http://127.0.0.1:1/v1/x", json={"a": True, "b": {"c": [1, 2], "d": "北京"}})
+
+
+def test_canonical_json_keeps_json_types_apart() -> None:
+    assert canonical_json({"b": 1, "a": [1.5]}) == '{"a":[1.5],"b":1}'
+    assert canonical_json({"a": True}) != canonical_json({"a": 1})
+    assert canonical_json({"a": "100"}) != canonical_json({"a": 100})
+
+
+def test_stale_message_has_a_deepdiff_and_the_re_record_command() -> None:
+    msg = stale_message(
+        {"messages": [{"content": "北京"}], "temperature": 0},
+        {"messages": [{"content": "上海"}], "temperature": 0},
+        "emulator-openai-chat",
+        "weather.beijing.tomorrow",
+        "cases/travel/weather.yaml",
+    )
+    assert "root['messages'][0]['content']" in msg
+    assert "北京" in msg and "上海" in msg
+    assert msg.endswith(
+        "re-record with: fcharness record cases/travel/weather.yaml"
+        " -p emulator-openai-chat -k weather.beijing.tomorrow"
+    )
+
+
+def test_missing_message_names_path_and_command(tmp_path: Path) -> None:
+    p = cassette_path(tmp_path, "emulator-openai-chat", "weather.x")
+    msg = missing_message(p, "emulator-openai-chat", "weather.x")
+    assert str(p) in msg
+    assert "fcharness record -p emulator-openai-chat -k weather.x" in msg
+
+
+@pytest.mark.parametrize(
+    ("provider_id", "case_id"),
+    [
+        ("p", "../escape"),  # parent folder
+        ("p", "a/b"),  # a sub-folder
+        ("p", ".."),  # the parent itself
+        ("..", "x"),  # provider id escaping
+        ("p", "/etc/passwd"),  # absolute
+        ("p", "a\\b"),  # Windows separator
+        ("p", ""),  # empty
+    ],
+)
+def test_cassette_path_refuses_escapes(tmp_path: Path, provider_id: str, case_id: str) -> None:
+    with pytest.raises(UserError, match="cannot name a cassette"):
+        cassette_path(tmp_path, provider_id, case_id)
+
+
+def test_cassette_path_layout_and_trials(tmp_path: Path) -> None:
+    assert cassette_path(tmp_path, "p", "a.b") == (tmp_path / "p" / "a.b.yaml").resolve()
+    assert cassette_path(tmp_path, "p", "a.b", 3).name == "a.b@3.yaml"
+    for name in ("a.b.yaml", "a.b@2.yaml", "a.b@10.yaml", "a.bc@2.yaml", "a.b@x.yaml"):
+        (tmp_path / "p").mkdir(exist_ok=True)
+        (tmp_path / "p" / name).write_text("x")
+    assert [k for k, _ in trial_paths(tmp_path, "p", "a.b")] == [1, 2, 10]
+
+
+def test_record_mode_is_coerced_once_and_errors_list_the_modes() -> None:
+    assert coerce_record_mode("all") is RecordMode.ALL
+    with pytest.raises(UserError) as err:
+        coerce_record_mode("al")
+    assert (
+        str(err.value)
+        == "'al' is not a valid record mode; valid modes are: 'none', 'once', 'new_episodes', 'all'"
+    )
+
+
+def test_a_crash_mid_write_leaves_the_old_cassette_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a complete cassette on disk
+    path = tmp_path / "p" / "c.yaml"
+    path.parent.mkdir()
+    path.write_text("version: 1\ninteractions: []\n")
+    before = path.read_bytes()
+
+    # When the process dies while the new cassette is half written
+    def die(fd: int) -> None:
+        raise KeyboardInterrupt("killed mid-write")
+
+    monkeypatch.setattr(_io.os, "fsync", die)
+    big = {"requests": [], "responses": []}
+    with pytest.raises(KeyboardInterrupt):
+        AtomicPersister.save_cassette(path, big, fmt)
+    # Then the old file is intact and no partial file is left behind
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["c.yaml"]
+
+
+def test_eventstream_round_trips_with_crcs() -> None:
+    events = [
+        {
+            "headers": {":event-type": "messageStart", ":message-type": "event"},
+            "payload": {"role": "assistant"},
+        },
+        {"headers": {":event-type": "metadata"}, "payload": {"usage": {"inputTokens": 3}, "城市": "北京"}},
+    ]
+    raw = fmt.encode_eventstream(events)
+    assert fmt.decode_eventstream(raw) == events
+    resp = {
+        "status": {"code": 200, "message": "OK"},
+        "headers": {"Content-Type": [fmt.EVENTSTREAM]},
+        "body": {"string": raw},
+    }
+    text = fmt.serialize(
+        {"interactions": [{"request": {"method": "POST", "uri": "u", "body": None}, "response": resp}]}
+    )
+    assert "messageStart" in text and "body_base64" not in text and "北京" in text
+    back = fmt.deserialize(text)["interactions"][0]["response"]
+    assert back["body"]["string"] == raw
+
+
+def test_eventstream_that_cannot_be_re_encoded_is_kept_as_base64() -> None:
+    raw = fmt.encode_eventstream([{"headers": {"a": "b"}, "payload": {"x": 1}}])
+    spaced = raw.replace(b'{"x":1}', b'{"x": 1}'[:7])  # same length, different bytes → CRC mismatch
+    resp = {
+        "status": {"code": 200},
+        "headers": {"content-type": [fmt.EVENTSTREAM]},
+        "body": {"string": spaced},
+    }
+    text = fmt.serialize(
+        {"interactions": [{"request": {"method": "POST", "uri": "u", "body": None}, "response": resp}]}
+    )
+    assert "body_base64" in text
+    assert fmt.deserialize(text)["interactions"][0]["response"]["body"]["string"] == spaced
+
+
+def test_sse_round_trip_keeps_event_names_and_text_data() -> None:
+    text = 'event: message_start\ndata: {"a":1}\n\ndata: [DONE]\n\n'
+    events = fmt.decode_sse(text)
+    assert events == [{"event": "message_start", "data": {"a": 1}}, {"event": None, "data": "[DONE]"}]
+    assert fmt.decode_sse(fmt.encode_sse(events)) == events
