@@ -217,7 +217,9 @@ def build_case(
     if blocked or rep.errors() > errors_before or cid is None:
         return None
     skip = raw.get("skip") or {}
-    meta = {"description": raw["description"]} if isinstance(raw.get("description"), str) else {}
+    meta = dict(raw["meta"]) if isinstance(raw.get("meta"), Mapping) else {}
+    if isinstance(raw.get("description"), str):
+        meta.setdefault("description", raw["description"])
     return Case(
         id=cid,
         category=category,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import tempfile
 import textwrap
@@ -442,3 +443,28 @@ def test_mutated_shipped_cases_never_crash_the_loader(data: st.DataObject) -> No
         parse_case_dict(raw, tools_by_name=_booking_tools())
     except CaseFileError as exc:
         assert exc.problems
+
+
+def test_meta_is_kept_for_importers(tmp_path: Path) -> None:
+    path = case_file(
+        tmp_path, GOOD_CASE + "  description: about\n  meta: {bfcl: {id: simple_0, answer: [1, 2]}}\n"
+    )
+    (case,) = load_cases([path])
+    assert case.meta == {"bfcl": {"id": "simple_0", "answer": [1, 2]}, "description": "about"}
+
+
+def test_imported_case_files_load_back() -> None:
+    import_ = pytest.importorskip("harness.commands.import_")
+    shipped = load_cases([REPO / "cases/travel/weather.yaml"])
+    # BFCL-like cases: one turn, plain messages (the importer writes no conversation prefixes)
+    plain = [
+        c for c in shipped if not c.is_multi_turn and all(m.role in ("system", "user") for m in c.messages)
+    ]
+    single = [dataclasses.replace(c, meta={"bfcl": {"id": c.id}}) for c in plain]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bfcl_x.yaml"
+        path.write_text(import_.dump_cases(single, "# imported\n"), encoding="utf-8")
+        back = load_cases([path])
+    assert [(c.id, c.tools, c.turns, c.meta) for c in back] == [
+        (c.id, c.tools, c.turns, c.meta) for c in single
+    ]
