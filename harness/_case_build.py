@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from harness._case_schema import suggest
-from harness._matcher_checks import check_spec, literal_options, schema_problems, validate_literal
+from harness._matcher_checks import alternatives, check_spec, schema_problems, validate_literal
 from harness._yaml import LineMap, line_of
 from harness.errors import Problem
 from harness.model import Case, ExpectedCall, Message, Tool, ToolCall, Turn
@@ -288,20 +288,34 @@ def _check_against_tool(tool: Tool, arg: str, spec: Any, path: Path, add: Any) -
         if arg in (params.get("required") or ()):
             add(path, f"{arg!r} is required by {tool.name!r}'s schema, yet expected absent", "warning")
         return
+    optional = isinstance(spec, Mapping) and "$optional" in spec
     if arg not in props:
         extra = params.get("additionalProperties")
         if extra in (None, False) and not params.get("patternProperties"):
-            add(
-                path,
+            message = (
                 f"{tool.name!r} has no parameter {arg!r}{suggest(arg, list(props))}; "
-                f"its parameters: {', '.join(props) or '(none)'}",
+                f"its parameters: {', '.join(props) or '(none)'}"
             )
+            if optional:
+                add(path, message + " (expected as optional, so the case can still pass)", "warning")
+            else:
+                add(path, message)
         return
     if schema_problems(params):
         return
-    for value in literal_options(spec):
-        for message in validate_literal(params, arg, value):
-            add(path, message)
+    values, open_ = alternatives(spec)
+    found = [(v, validate_literal(params, arg, v)) for v in values]
+    bad = [(v, msgs) for v, msgs in found if msgs]
+    if not bad:
+        return
+    # Error only when no schema-valid call can meet the expectation; else a dead alternative.
+    dead_only = open_ or len(bad) < len(values)
+    for _, messages in bad:
+        for message in messages:
+            if dead_only:
+                add(path, message + " (this alternative can never match a schema-valid call)", "warning")
+            else:
+                add(path, message)
 
 
 def _check_messages(raw: Any, offered: Mapping[str, Tool], add: Any) -> list[Message]:
