@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from harness._case_build import Reporter, build_case, parse_tools, resolve_use
+from harness._case_fastcheck import case_ok, file_ok, tools_file_ok
 from harness._case_schema import case_validator, file_validator, schema_errors, tools_file_validator
 from harness._yaml import YamlSyntaxError, load_yaml
 from harness.errors import CaseFileError, Problem
@@ -146,7 +147,7 @@ def _read_tools_file(path: Path, problems: list[Problem]) -> list[tuple[Tool, in
     if loaded is None:
         return []
     data, rep = loaded
-    for p, message in schema_errors(tools_file_validator(), data):
+    for p, message in schema_errors(tools_file_validator(), data, tools_file_ok):
         rep.add(p, message)
     raw = data.get("tools")
     tools = parse_tools(raw, ("tools",), rep)
@@ -199,7 +200,7 @@ def _load_file(
         return [], []
     data, rep = loaded
     blocked: set[int] = set()
-    for p, message in schema_errors(file_validator(), data):
+    for p, message in schema_errors(file_validator(), data, file_ok):
         rep.add(p, message, case_id=_case_id_at(data, p))
         if len(p) >= 2 and p[0] == "cases" and isinstance(p[1], int):
             blocked.add(p[1])
@@ -350,7 +351,7 @@ def parse_case_dict(
     check = dict(raw)
     if isinstance(check.get("tools"), list) and any(isinstance(t, Tool) for t in check["tools"]):
         check["tools"] = [_tool_dict(t) if isinstance(t, Tool) else t for t in check["tools"]]
-    for p, message in schema_errors(case_validator(), check):
+    for p, message in schema_errors(case_validator(), check, case_ok):
         rep.add(p, message, case_id=raw.get("id") if isinstance(raw.get("id"), str) else None)
     blocked = bool(rep.problems)
     case = build_case(raw, (), rep, default_tools=list(pool.values()), pool=pool, line=line, blocked=blocked)

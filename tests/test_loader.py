@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from harness._yaml import load_yaml
@@ -468,3 +468,41 @@ def test_imported_case_files_load_back() -> None:
     assert [(c.id, c.tools, c.turns, c.meta) for c in back] == [
         (c.id, c.tools, c.turns, c.meta) for c in single
     ]
+
+
+# --- the fast accept-check never accepts what the JSON Schema rejects ---------------------------
+
+_SHIPPED_FILES = sorted((REPO / "cases").glob("*/*.yaml"))
+
+
+def test_shipped_files_take_the_fast_path() -> None:
+    from harness._case_fastcheck import file_ok, tools_file_ok
+
+    for path in _SHIPPED_FILES:
+        doc = load_yaml(path.read_text(encoding="utf-8"))[0]
+        assert (tools_file_ok if path.parent.name == "_tools" else file_ok)(doc), path
+
+
+@settings(max_examples=1500, deadline=None)
+@given(data=st.data())
+def test_fast_check_agrees_with_the_json_schema(data: st.DataObject) -> None:
+    from harness._case_fastcheck import file_ok
+    from harness._case_schema import file_validator
+
+    path = data.draw(st.sampled_from([p for p in _SHIPPED_FILES if p.parent.name != "_tools"]))
+    doc = load_yaml(path.read_text(encoding="utf-8"))[0]
+    for _ in range(data.draw(st.integers(1, 3))):
+        target = data.draw(st.sampled_from(_paths(doc)))
+        if not target:
+            continue
+        node = doc
+        for step in target[:-1]:
+            node = node[step]  # type: ignore[index]
+        if data.draw(st.booleans()) and isinstance(node, dict):
+            node.pop(target[-1])  # type: ignore[union-attr]
+        else:
+            node[target[-1]] = data.draw(_values)  # type: ignore[index]
+    accepted = file_ok(doc)
+    event(f"fast check accepted: {accepted}")
+    if accepted:
+        assert file_validator().is_valid(doc), doc
