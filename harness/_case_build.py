@@ -179,6 +179,7 @@ def build_case(
     offered = {t.name: t for t in tools}
     messages = _check_messages(raw.get("messages"), offered, add)
     extra = raw.get("extra_arguments", "forbid")
+    turn_raws: list[tuple[Mapping[str, Any], Path]]
     if "turns" in raw and isinstance(raw["turns"], list):
         turn_raws = [(t, ("turns", i)) for i, t in enumerate(raw["turns"]) if isinstance(t, Mapping)]
     else:

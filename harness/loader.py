@@ -152,7 +152,7 @@ def _read_tools_file(path: Path, problems: list[Problem]) -> list[tuple[Tool, in
     raw = data.get("tools")
     tools = parse_tools(raw, ("tools",), rep)
     problems.extend(rep.problems)
-    item_lines = rep.lines.get(id(raw), (None, []))[1]
+    item_lines: list[int] = rep.lines.get(id(raw), (None, []))[1]
     names = [t.get("name") if isinstance(t, Mapping) else None for t in raw or ()]
     return [(t, item_lines[names.index(t.name)] if t.name in names else None) for t in tools]
 

@@ -17,6 +17,7 @@ from typing import Any
 from harness.config import load_config
 from harness.errors import Problem
 from harness.loader import validate_paths
+from harness.portability import PortabilityProblem
 
 __all__ = ["add_arguments", "run"]
 
@@ -93,7 +94,7 @@ def _print_text(problems: Sequence[Problem], portability: Sequence[Problem]) -> 
 
 
 def _problem_dict(p: Problem) -> dict[str, Any]:
-    extra = {"kind": p.kind, "tool": p.tool} if hasattr(p, "kind") else {}
+    extra = {"kind": p.kind, "tool": p.tool} if isinstance(p, PortabilityProblem) else {}
     return {
         **extra,
         "severity": p.severity,
