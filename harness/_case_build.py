@@ -17,7 +17,7 @@ from harness._case_schema import suggest
 from harness._matcher_checks import alternatives, check_spec, schema_problems, validate_literal
 from harness._yaml import LineMap, line_of
 from harness.errors import Problem
-from harness.model import Case, ExpectedCall, Tool, Turn
+from harness.model import CATEGORIES, Case, ExpectedCall, Tool, Turn
 
 __all__ = ["Reporter", "build_case", "format_path", "parse_tools"]
 
@@ -356,7 +356,7 @@ def _check_category(raw: Any, has_turns: bool, turns: list[Turn], tools: list[To
         inferred = "parallel" if len(names) == 1 else "parallel_multiple"
     else:
         inferred = "multiple" if len(tools) > 1 else "simple"
-    if not isinstance(raw, str):
+    if not isinstance(raw, str) or raw not in CATEGORIES:
         return inferred
     if raw != inferred and not (raw == "simple" and inferred == "multiple"):
         add(
