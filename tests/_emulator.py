@@ -39,7 +39,13 @@ PROMPTS = {
     "hallucinated": "Weather via an invented function",
     "variant": "Weather that depends on the vendor",
     "fewshot": "Weather after an example",
+    "dotted": "Area of a circle of radius 2?",
 }
+CIRCLE = Tool(
+    "geometry.circle_area",
+    "Area of a circle",
+    {"type": "object", "properties": {"radius": {"type": "number"}}, "required": ["radius"]},
+)
 
 
 def _case(
@@ -61,7 +67,8 @@ def cases() -> list[Case]:
         Message("user", "Weather after an example"),
         Message("assistant", "Example answer."),
     )
-    out = [_case(cid) for cid in PROMPTS if cid not in ("chain", "fewshot")]
+    out = [_case(cid) for cid in PROMPTS if cid not in ("chain", "fewshot", "dotted")]
+    out.append(_case("dotted", tools=(CIRCLE,)))
     out.append(_case("chain", tools=(WEATHER, TRAIN), turns=2))
     # a case whose conversation prefix already holds an assistant turn
     out.append(
@@ -152,6 +159,10 @@ SCRIPTS: dict[str, Any] = {
             },
         },
         {"case": "fewshot", "turns": [{"text": "No call needed."}]},
+        {
+            "case": "dotted",
+            "turns": [{"calls": [{"name": "geometry.circle_area", "arguments": {"radius": 2}}]}],
+        },
     ],
 }
 

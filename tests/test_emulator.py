@@ -14,7 +14,7 @@ import pytest
 from harness.emulator.server import EmulatorHandle, start_emulator
 from harness.errors import UserError
 from tests import _emulator
-from tests._emulator import PROMPTS, TRAIN, WEATHER, cases, openai_tools
+from tests._emulator import CIRCLE, PROMPTS, TRAIN, WEATHER, cases, openai_tools
 
 # the shared fixtures (a module-scoped emulator, reset per test)
 emulator = _emulator.emulator
@@ -147,6 +147,21 @@ def test_cases_sharing_a_prompt_are_told_apart_by_tools(emu: EmulatorHandle) -> 
     with_train = chat(emu, "weather", tools=openai_tools(WEATHER, TRAIN)).choices[0].message
     assert calls_of(with_train)[0][0] == "book_train"
     assert [r.case_id for r in emu.requests] == ["weather", "weather-with-train"]
+
+
+def test_dotted_names_answer_under_the_offered_wire_name(emu: EmulatorHandle) -> None:
+    # the script uses the case's name; the request offered the sanitised one
+    tools = [
+        {
+            "type": "function",
+            "function": {"name": "geometry_circle_area", "parameters": dict(CIRCLE.parameters)},
+        }
+    ]
+    assert calls_of(chat(emu, "dotted", tools=tools).choices[0].message) == [
+        ("geometry_circle_area", {"radius": 2})
+    ]
+    dotted = [{"type": "function", "function": {"name": "geometry.circle_area", "parameters": {}}}]
+    assert calls_of(chat(emu, "dotted", tools=dotted).choices[0].message)[0][0] == "geometry.circle_area"
 
 
 def test_variants_by_kind_and_by_model(emu: EmulatorHandle) -> None:

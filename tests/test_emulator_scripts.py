@@ -193,6 +193,9 @@ def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
             proc.stderr.read() if proc.poll() is not None and proc.stderr else ""
         )
         base_url = first.rsplit(" on ", 1)[1].strip()
+        banner = first
+        while proc.stdout and "Ctrl-C" not in banner.splitlines()[-1]:
+            banner += proc.stdout.readline()
         body = {"model": "m", "messages": [{"role": "user", "content": "北京天气"}]}
         request = urllib.request.Request(
             base_url + "/v1/chat/completions", data=json.dumps(body).encode(), method="POST"
@@ -205,7 +208,9 @@ def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
-    assert "/v1/chat/completions" in out and "/model/{modelId}/converse-stream" in out
+    # (the banner was read line by line above: communicate() cannot see text already buffered)
+    assert "/v1/chat/completions" in banner and "/model/{modelId}/converse-stream" in banner
+    assert out is not None
 
 
 def test_cli_bad_scripts_exit_2(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import threading
 import time
 import zlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any
 from urllib.parse import unquote
@@ -36,6 +36,7 @@ from harness.emulator import (
 from harness.emulator.common import EMULATOR_HEADER, Prompt, RenderContext, WireReply, json_reply
 from harness.emulator.scripts import Answer, ScriptSet
 from harness.model import Case
+from harness.providers.base import sanitize_name
 
 __all__ = ["ENDPOINTS", "Engine", "RequestRecord", "Route", "route"]
 
@@ -135,6 +136,22 @@ def _norm(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+def _offered_names(answer: Answer, offered: tuple[str, ...]) -> Answer:
+    """Call a function by the name the request offered it under (`a.b` sent as `a_b`).
+
+    Scripts use the case's names; a vendor that forbids dots sees sanitised names and a real
+    model answers with those. A name offered neither way (a hallucination) is kept as written.
+    """
+    wire = {sanitize_name(n): n for n in offered}
+    calls = tuple(
+        replace(c, name=wire[sanitize_name(c.name)])
+        if c.name not in offered and sanitize_name(c.name) in wire
+        else c
+        for c in answer.calls
+    )
+    return replace(answer, calls=calls) if calls != answer.calls else answer
+
+
 class Engine:
     """Answers decoded requests from scripts; thread-safe."""
 
@@ -163,8 +180,8 @@ class Engine:
                 f"({len(self.cases)} cases loaded); start the emulator with the case files"
             )
         if len(candidates) > 1:
-            offered = {n.replace(".", "_") for n in prompt.tool_names}
-            narrowed = [c for c in candidates if {t.name.replace(".", "_") for t in c.tools} == offered]
+            offered = {sanitize_name(n) for n in prompt.tool_names}
+            narrowed = [c for c in candidates if {sanitize_name(t.name) for t in c.tools} == offered]
             scripted = [c for c in narrowed or candidates if self.scripts.get(c.id)]
             candidates = scripted or narrowed or candidates
         return candidates[0]
@@ -229,6 +246,7 @@ class Engine:
         if fault is not None:
             return fault, extra
         ctx = RenderContext(case.id, turn, found.kind, found.model)
+        answer = _offered_names(answer, prompt.tool_names)
         return wire.render(answer, body, stream=found.stream, ctx=ctx), extra
 
     def _fault(self, case_id: str, found: Route, turn: int, answer: Answer) -> WireReply | None:
