@@ -237,6 +237,21 @@ def test_name_rules_come_from_the_capabilities_table() -> None:
         assert name_pattern(kind) == capabilities.capabilities_for(table_kind).name_pattern
 
 
+def test_botocore_refuses_an_empty_bedrock_description() -> None:
+    # The evidence behind the Bedrock description rule: botocore's own parameter validation.
+    botocore_session = pytest.importorskip("botocore.session")
+    validate = pytest.importorskip("botocore.validate")
+    op = botocore_session.get_session().get_service_model("bedrock-runtime").operation_model("Converse")
+    spec = {"name": "f", "description": "", "inputSchema": {"json": {"type": "object"}}}
+    params = {
+        "modelId": "m",
+        "messages": [{"role": "user", "content": [{"text": "hi"}]}],
+        "toolConfig": {"tools": [{"toolSpec": spec}]},
+    }
+    report = validate.ParamValidator().validate(params, op.input_shape)
+    assert "toolSpec.description" in report.generate_report()
+
+
 def test_description_limits() -> None:
     problems = lint_cases([case_with(tool("f", description=""))], ["bedrock-converse"])
     assert [p.severity for p in problems] == ["warning"] and "empty description" in problems[0].message
