@@ -22,12 +22,19 @@ from typing import Any
 
 from harness._case_build import Reporter, build_case, parse_tools, resolve_use
 from harness._case_fastcheck import case_ok, file_ok, tools_file_ok
-from harness._case_schema import case_validator, file_validator, schema_errors, tools_file_validator
+from harness._case_schema import case_validator, file_validator, schema_errors, suggest, tools_file_validator
 from harness._yaml import YamlSyntaxError, load_yaml
 from harness.errors import CaseFileError, Problem
 from harness.model import Case, Tool
 
-__all__ = ["ValidationReport", "discover_files", "load_cases", "parse_case_dict", "validate_paths"]
+__all__ = [
+    "ValidationReport",
+    "check_provider_ids",
+    "discover_files",
+    "load_cases",
+    "parse_case_dict",
+    "validate_paths",
+]
 
 _SUFFIXES = (".yaml", ".yml")
 TOOLS_DIR = "_tools"
@@ -318,6 +325,28 @@ def _same_prompts(cases: Sequence[Case]) -> list[Problem]:
                     severity="warning",
                 )
             )
+    return problems
+
+
+def check_provider_ids(cases: Sequence[Case], known: Iterable[str]) -> list[Problem]:
+    """Warn about `skip:` / `only:` provider ids that no provider profile defines (typos)."""
+    known_ids = sorted(set(known))
+    problems: list[Problem] = []
+    for case in cases:
+        named = [("skip", pid) for pid in case.skip] + [("only", pid) for pid in case.only]
+        for key, pid in named:
+            if pid not in known_ids:
+                problems.append(
+                    Problem(
+                        f"{key}: provider id {pid!r} is not in the config{suggest(pid, known_ids)}; "
+                        f"known: {', '.join(known_ids)}",
+                        file=case.source,
+                        line=case.line,
+                        case_id=case.id,
+                        field=f"{key}.{pid}" if key == "skip" else key,
+                        severity="warning",
+                    )
+                )
     return problems
 
 

@@ -309,3 +309,26 @@ def test_optional_expectation_for_an_undeclared_parameter_is_a_warning(tmp_path:
     )
     p = the_problem(validate_paths([path]).problems, "warning")
     assert p.field == "cases[0].expect[0].arguments.zip" and "no parameter 'zip'" in p.message
+
+
+def test_skip_and_only_ids_are_checked_against_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = case_file(
+        tmp_path, GOOD_CASE + "  skip: {emulator-openai-functoins: legacy API}\n  only: [nobody]\n"
+    )
+    write(
+        tmp_path,
+        "fcharness.toml",
+        """\
+        [providers.emulator-openai-functions]
+        kind = "openai-functions"
+        model = "m"
+        """,
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", str(path)]) == 0  # warnings only
+    out = capsys.readouterr().out
+    assert f"{path}:3: warning: case 'w.good': field skip.emulator-openai-functoins:" in out
+    assert "did you mean 'emulator-openai-functions'" in out
+    assert f"{path}:3: warning: case 'w.good': field only: only: provider id 'nobody'" in out
