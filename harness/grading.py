@@ -162,9 +162,11 @@ def grade_turn(
     _check_options(profile, tool_names)
     if profile == "bfcl":
         checker = _bfcl()
-        if not hasattr(checker, "grade_turn"):
-            raise UserError("the 'bfcl' profile grades whole cases: use grade(), not grade_turn()")
-        return checker.grade_turn(case, turn_index, model_turn, tool_names=tool_names)  # type: ignore[no-any-return]
+        if hasattr(checker, "grade_turn"):
+            return checker.grade_turn(case, turn_index, model_turn, tool_names=tool_names)  # type: ignore[no-any-return]
+        # BFCL's AST checker grades whole single-turn entries; between the turns of a
+        # multi-turn case the default semantics decide (the verdict still comes from grade()).
+        profile = "default"
     return _grade_turn(_plan(case, profile), turn_index, model_turn, tool_names == "sanitized")
 
 
