@@ -36,6 +36,7 @@ for failures. Grading is pure: no I/O.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -141,6 +142,7 @@ def _check_options(profile: str, tool_names: str) -> None:
         raise UserError(f"unknown --tool-names {tool_names!r}; choose one of {', '.join(TOOL_NAMES)}")
 
 
+@functools.cache
 def _bfcl() -> Any:
     try:
         return importlib.import_module("harness.bfcl_checker")
