@@ -37,6 +37,7 @@ for failures. Grading is pure: no I/O.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -142,6 +143,9 @@ def _check_options(profile: str, tool_names: str) -> None:
 
 
 def _bfcl() -> Any:
+    loaded = sys.modules.get("harness.bfcl_checker")  # the fast path once imported
+    if loaded is not None:
+        return loaded
     try:
         return importlib.import_module("harness.bfcl_checker")
     except ModuleNotFoundError as exc:
@@ -160,9 +164,11 @@ def grade_turn(
     _check_options(profile, tool_names)
     if profile == "bfcl":
         checker = _bfcl()
-        if not hasattr(checker, "grade_turn"):
-            raise UserError("the 'bfcl' profile grades whole cases: use grade(), not grade_turn()")
-        return checker.grade_turn(case, turn_index, model_turn, tool_names=tool_names)  # type: ignore[no-any-return]
+        if hasattr(checker, "grade_turn"):
+            return checker.grade_turn(case, turn_index, model_turn, tool_names=tool_names)  # type: ignore[no-any-return]
+        # BFCL's AST checker grades whole single-turn entries; between the turns of a
+        # multi-turn case the default semantics decide (the verdict still comes from grade()).
+        profile = "default"
     return _grade_turn(_plan(case, profile), turn_index, model_turn, tool_names == "sanitized")
 
 

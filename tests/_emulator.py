@@ -39,7 +39,14 @@ PROMPTS = {
     "hallucinated": "Weather via an invented function",
     "variant": "Weather that depends on the vendor",
     "fewshot": "Weather after an example",
+    "dotted": "Area of a circle of radius 2?",
+    "midstream": "Weather that breaks off mid-stream",
 }
+CIRCLE = Tool(
+    "geometry.circle_area",
+    "Area of a circle",
+    {"type": "object", "properties": {"radius": {"type": "number"}}, "required": ["radius"]},
+)
 
 
 def _case(
@@ -61,7 +68,8 @@ def cases() -> list[Case]:
         Message("user", "Weather after an example"),
         Message("assistant", "Example answer."),
     )
-    out = [_case(cid) for cid in PROMPTS if cid not in ("chain", "fewshot")]
+    out = [_case(cid) for cid in PROMPTS if cid not in ("chain", "fewshot", "dotted")]
+    out.append(_case("dotted", tools=(CIRCLE,)))
     out.append(_case("chain", tools=(WEATHER, TRAIN), turns=2))
     # a case whose conversation prefix already holds an assistant turn
     out.append(
@@ -152,6 +160,19 @@ SCRIPTS: dict[str, Any] = {
             },
         },
         {"case": "fewshot", "turns": [{"text": "No call needed."}]},
+        {
+            "case": "midstream",
+            "turns": [
+                {
+                    "calls": [BEIJING],
+                    "fault": {"status": 500, "mid_stream": True, "message": "emulated: broke"},
+                }
+            ],
+        },
+        {
+            "case": "dotted",
+            "turns": [{"calls": [{"name": "geometry.circle_area", "arguments": {"radius": 2}}]}],
+        },
     ],
 }
 

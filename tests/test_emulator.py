@@ -14,7 +14,7 @@ import pytest
 from harness.emulator.server import EmulatorHandle, start_emulator
 from harness.errors import UserError
 from tests import _emulator
-from tests._emulator import PROMPTS, TRAIN, WEATHER, cases, openai_tools
+from tests._emulator import CIRCLE, PROMPTS, TRAIN, WEATHER, cases, openai_tools
 
 # the shared fixtures (a module-scoped emulator, reset per test)
 emulator = _emulator.emulator
@@ -149,6 +149,21 @@ def test_cases_sharing_a_prompt_are_told_apart_by_tools(emu: EmulatorHandle) -> 
     assert [r.case_id for r in emu.requests] == ["weather", "weather-with-train"]
 
 
+def test_dotted_names_answer_under_the_offered_wire_name(emu: EmulatorHandle) -> None:
+    # the script uses the case's name; the request offered the sanitised one
+    tools = [
+        {
+            "type": "function",
+            "function": {"name": "geometry_circle_area", "parameters": dict(CIRCLE.parameters)},
+        }
+    ]
+    assert calls_of(chat(emu, "dotted", tools=tools).choices[0].message) == [
+        ("geometry_circle_area", {"radius": 2})
+    ]
+    dotted = [{"type": "function", "function": {"name": "geometry.circle_area", "parameters": {}}}]
+    assert calls_of(chat(emu, "dotted", tools=dotted).choices[0].message)[0][0] == "geometry.circle_area"
+
+
 def test_variants_by_kind_and_by_model(emu: EmulatorHandle) -> None:
     assert calls_of(chat(emu, "variant").choices[0].message)[0][1]["date"] == "2025-06-22"
     sloppy = chat(emu, "variant", model="emulator-sloppy-1").choices[0].message
@@ -266,7 +281,8 @@ def test_unknown_endpoint_and_root_listing(emu: EmulatorHandle) -> None:
     request = urllib.request.Request(emu.base_url + "/v9/nothing", data=b"{}", method="POST")
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(request, timeout=10)
-    assert info.value.code == 404 and "no endpoint POST /v9/nothing" in info.value.read().decode()
+    with info.value as error:  # an HTTPError holds the open response
+        assert error.code == 404 and "no endpoint POST /v9/nothing" in error.read().decode()
 
 
 def test_unscripted_case_is_named() -> None:

@@ -14,13 +14,14 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import re
 import threading
 import time
 import zlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any
 from urllib.parse import unquote
@@ -34,8 +35,9 @@ from harness.emulator import (
     responses_wire,
 )
 from harness.emulator.common import EMULATOR_HEADER, Prompt, RenderContext, WireReply, json_reply
-from harness.emulator.scripts import Answer, ScriptSet
+from harness.emulator.scripts import Answer, Fault, ScriptSet
 from harness.model import Case
+from harness.providers.base import sanitize_name
 
 __all__ = ["ENDPOINTS", "Engine", "RequestRecord", "Route", "route"]
 
@@ -135,6 +137,22 @@ def _norm(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+def _offered_names(answer: Answer, offered: tuple[str, ...]) -> Answer:
+    """Call a function by the name the request offered it under (`a.b` sent as `a_b`).
+
+    Scripts use the case's names; a vendor that forbids dots sees sanitised names and a real
+    model answers with those. A name offered neither way (a hallucination) is kept as written.
+    """
+    wire = {sanitize_name(n): n for n in offered}
+    calls = tuple(
+        replace(c, name=wire[sanitize_name(c.name)])
+        if c.name not in offered and sanitize_name(c.name) in wire
+        else c
+        for c in answer.calls
+    )
+    return replace(answer, calls=calls) if calls != answer.calls else answer
+
+
 class Engine:
     """Answers decoded requests from scripts; thread-safe."""
 
@@ -163,8 +181,8 @@ class Engine:
                 f"({len(self.cases)} cases loaded); start the emulator with the case files"
             )
         if len(candidates) > 1:
-            offered = {n.replace(".", "_") for n in prompt.tool_names}
-            narrowed = [c for c in candidates if {t.name.replace(".", "_") for t in c.tools} == offered]
+            offered = {sanitize_name(n) for n in prompt.tool_names}
+            narrowed = [c for c in candidates if {sanitize_name(t.name) for t in c.tools} == offered]
             scripted = [c for c in narrowed or candidates if self.scripts.get(c.id)]
             candidates = scripted or narrowed or candidates
         return candidates[0]
@@ -172,7 +190,6 @@ class Engine:
     def handle(self, method: str, path: str, query: str, headers: Mapping[str, str], raw: bytes) -> WireReply:
         """Answer one HTTP request; never raises for bad input (answers an error instead)."""
         headers = {k.lower(): v for k, v in headers.items()}
-        record = {"method": method, "path": path, "query": query, "headers": headers, "body": None}
         try:
             body = decode_body(raw, headers.get("content-encoding", ""))
         except (ValueError, OSError, zlib.error) as exc:
@@ -180,12 +197,22 @@ class Engine:
             decode_error: str | None = f"fc-harness emulator: the request body is not JSON ({exc})"
         else:
             decode_error = None
-        record["body"] = body if body is not None else raw.decode("utf-8", "replace")
         reply, extra = self._answer(method, path, body, headers, decode_error)
         status, out_headers, payload = reply
         out_headers = {**out_headers, EMULATOR_HEADER: "1"}
+        record = RequestRecord(
+            method=method,
+            path=path,
+            query=query,
+            headers=headers,
+            body=body if body is not None else raw.decode("utf-8", "replace"),
+            kind=extra.get("kind"),
+            case_id=extra.get("case_id"),
+            turn=extra.get("turn"),
+            status=status,
+        )
         with self._lock:
-            self.requests.append(RequestRecord(**record, **extra, status=status))
+            self.requests.append(record)
         return status, out_headers, payload
 
     def _answer(
@@ -225,13 +252,19 @@ class Engine:
         answer = turns[turn]
         if answer.delay_ms:
             time.sleep(answer.delay_ms / 1000)
-        fault = self._fault(case.id, found, turn, answer)
-        if fault is not None:
-            return fault, extra
         ctx = RenderContext(case.id, turn, found.kind, found.model)
+        answer = _offered_names(answer, prompt.tool_names)
+        fault = self._fault(case.id, found, turn, answer)
+        if fault is not None and fault.mid_stream and found.stream:
+            return _broken_stream(
+                wire.render(answer, body, stream=True, ctx=ctx), wire, fault, case.id
+            ), extra
+        if fault is not None:
+            return _error_reply(wire, found.kind, fault, case.id), extra
         return wire.render(answer, body, stream=found.stream, ctx=ctx), extra
 
-    def _fault(self, case_id: str, found: Route, turn: int, answer: Answer) -> WireReply | None:
+    def _fault(self, case_id: str, found: Route, turn: int, answer: Answer) -> Fault | None:
+        """Return the fault to inject for this request, counting requests for `times`."""
         fault = answer.fault
         if fault is None:
             return None
@@ -241,11 +274,26 @@ class Engine:
             self._fault_counts[key] = seen + 1
         if fault.times is not None and seen >= fault.times:
             return None
-        message = fault.message or f"fc-harness emulator: scripted fault {fault.status} for case {case_id!r}"
-        headers: dict[str, str] = {}
-        if fault.retry_after is not None:
-            ra = fault.retry_after
-            headers["retry-after"] = str(int(ra)) if float(ra).is_integer() else str(ra)
-        return found.wire.render_error(
-            fault.status, message, kind=found.kind, err_type=fault.type, headers=headers
-        )
+        return fault
+
+
+def _fault_message(fault: Fault, case_id: str) -> str:
+    return fault.message or f"fc-harness emulator: scripted fault {fault.status} for case {case_id!r}"
+
+
+def _error_reply(wire: ModuleType, kind: str, fault: Fault, case_id: str) -> WireReply:
+    headers: dict[str, str] = {}
+    if fault.retry_after is not None:
+        ra = fault.retry_after
+        headers["retry-after"] = str(int(ra)) if float(ra).is_integer() else str(ra)
+    message = _fault_message(fault, case_id)
+    return wire.render_error(fault.status, message, kind=kind, err_type=fault.type, headers=headers)
+
+
+def _broken_stream(reply: WireReply, wire: ModuleType, fault: Fault, case_id: str) -> WireReply:
+    """Keep the first event of a streamed answer, then end with the vendor's error event."""
+    status, headers, payload = reply
+    chunks = iter([payload]) if isinstance(payload, bytes) else payload
+    first = next(chunks, b"")
+    tail = wire.stream_error(fault.status, _fault_message(fault, case_id), err_type=fault.type)
+    return status, headers, itertools.chain([first], tail)
