@@ -283,8 +283,11 @@ class _Scrubber:
         for name in list(request.headers):
             if name.lower() not in KEEP_REQUEST_HEADERS:
                 del request.headers[name]
-            else:
-                request.headers[name] = self._text(request.headers[name])
+                continue
+            value = request.headers[name]
+            if isinstance(value, bytes):  # botocore sends bytes: store text, not !!binary
+                value = value.decode("utf-8", "replace")
+            request.headers[name] = self._text(value)
         return request
 
     def response(self, response: dict[str, Any]) -> dict[str, Any]:
