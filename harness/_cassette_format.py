@@ -316,9 +316,9 @@ def _unpack_response(resp: dict[str, Any]) -> dict[str, Any]:
     elif "events" in resp and EVENTSTREAM in ctype:
         raw = encode_eventstream(resp["events"])
     elif "events" in resp:
-        events = [_unpack_event(ev) for ev in resp["events"]]
-        out["events"] = events
-        raw = encode_sse(events)
+        out["events"] = [_unpack_event(ev) for ev in resp["events"]]
+        # the stored `json:` lines are already the wire's data lines: no re-encoding
+        raw = encode_sse([{**ev, "data": ev["json"]} if "json" in ev else ev for ev in resp["events"]])
     elif "parsed_body" in resp:
         raw = json.dumps(resp["parsed_body"], ensure_ascii=False, separators=(",", ":"))
     else:
