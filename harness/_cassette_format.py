@@ -24,24 +24,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 import struct
-import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.resolver import Resolver
 
-try:  # libyaml when available: loading cassettes is the hot path of a replay
-    from yaml import CBaseLoader as _BaseComposer
+from harness._fast_yaml import load_yaml
+
+try:  # libyaml when available
     from yaml import CSafeDumper as _Dumper
-    from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
-    from yaml import BaseLoader as _BaseComposer  # type: ignore[assignment]
     from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 __all__ = [
     "EVENTSTREAM",
@@ -347,128 +341,6 @@ def serialize(cassette: dict[str, Any]) -> str:
         width=_NO_FOLD,
         default_flow_style=False,
     )
-
-
-# --- loading: PyYAML's safe semantics, built faster ------------------------------------------
-#
-# Loading cassettes is the hot path of a replay. libyaml composes the node tree (C); building
-# Python values from it with PyYAML's SafeConstructor costs a Python call per node plus an
-# implicit-tag resolution per scalar. `_build` walks the same tree with fast paths for the
-# values cassettes hold (mappings, sequences, strings, null, booleans, numbers), hands every
-# other plain scalar to PyYAML's own resolver and constructor and explicitly tagged scalars to
-# SafeConstructor, and leaves documents with merge keys (`<<`) or tagged collections to
-# SafeLoader, so the result is exactly SafeLoader's (a hypothesis test checks this).
-
-_STR = "tag:yaml.org,2002:str"
-_MAP = "tag:yaml.org,2002:map"
-_SEQ = "tag:yaml.org,2002:seq"
-_RESOLVER = Resolver()
-_WORDS: dict[str, Any] = {
-    "": None, "~": None, "null": None, "Null": None, "NULL": None,
-    "true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False,
-}  # fmt: skip
-
-
-_PLAIN = "!fcharness-plain"
-
-
-class _Composer(_BaseComposer):  # type: ignore[misc, valid-type]
-    """libyaml's composer, tagging plain (untagged, unquoted) scalars for `_plain`."""
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        if kind is ScalarNode and implicit[0]:
-            return _PLAIN
-        return str(super().resolve(kind, value, implicit))
-
-
-class _Fallback(Exception):
-    """The document uses a construct the fast builder leaves to SafeLoader."""
-
-
-_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
-_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+")
-
-
-class _Constructors(threading.local):
-    """SafeConstructor keeps per-document state: one per thread (recording loads concurrently)."""
-
-    def __init__(self) -> None:
-        self.loader = yaml.SafeLoader("")
-
-
-_SAFE = _Constructors()
-
-
-def _construct(node: Node) -> Any:
-    loader = _SAFE.loader
-    try:
-        return loader.construct_object(node, deep=True)
-    finally:
-        loader.constructed_objects.clear()
-        loader.recursive_objects.clear()
-
-
-#: First characters of plain scalars that PyYAML may resolve to something other than a string.
-_MAYBE_NOT_STR = frozenset(k for k in Resolver.yaml_implicit_resolvers if k)
-
-
-#: YAML 1.1 booleans and nulls: the only non-strings a plain scalar starting with a letter can be.
-_WORDS_11: dict[str, Any] = {
-    **_WORDS,
-    **dict.fromkeys(("yes", "Yes", "YES", "on", "On", "ON"), True),
-    **dict.fromkeys(("no", "No", "NO", "off", "Off", "OFF"), False),
-}
-
-
-def _plain(value: str) -> Any:
-    if not value:
-        return None
-    first = value[0]
-    if first not in _MAYBE_NOT_STR:
-        return value
-    if first.isalpha():
-        return _WORDS_11.get(value, value)
-    if value in _WORDS:
-        return _WORDS[value]
-    if _INT.fullmatch(value):
-        return int(value)
-    if _FLOAT.fullmatch(value):
-        return float(value)
-    tag = _RESOLVER.resolve(ScalarNode, value, (True, False))
-    if tag == _STR:
-        return value
-    if tag == "tag:yaml.org,2002:merge":
-        raise _Fallback
-    return _construct(ScalarNode(tag, value))
-
-
-def _build(node: Node) -> Any:
-    if isinstance(node, ScalarNode):
-        if node.tag == _PLAIN:
-            return _plain(node.value)
-        if node.tag == _STR:
-            return node.value
-        return _construct(node)
-    if isinstance(node, MappingNode) and node.tag == _MAP:
-        return {_build(k): _build(v) for k, v in node.value}
-    if isinstance(node, SequenceNode) and node.tag == _SEQ:
-        return [_build(item) for item in node.value]
-    raise _Fallback  # a tagged collection (!!set, !!omap, ...): SafeLoader builds the document
-
-
-def load_yaml(text: str) -> Any:
-    """`yaml.load(text, Loader=SafeLoader)`, faster."""
-    loader = _Composer(text)
-    try:
-        node = loader.get_single_node()
-    finally:
-        loader.dispose()
-    if node is None:
-        return None
-    try:
-        return _build(node)
-    except (_Fallback, RecursionError):
-        return yaml.load(text, Loader=_Loader)
 
 
 def deserialize(text: str) -> dict[str, Any]:

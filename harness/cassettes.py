@@ -37,6 +37,14 @@ from vcr.serialize import serialize as _vcr_serialize
 
 from harness import _cassette_format
 from harness._io import atomic_write_text
+from harness._scrub import (
+    KEEP_REQUEST_HEADERS,
+    KEEP_RESPONSE_HEADERS,
+    REDACTED,
+    SCRUB_HEADERS,
+    SCRUB_QUERY_PARAMETERS,
+    Scrubber,
+)
 from harness.errors import CassetteError, UserError
 from harness.providers.base import WireResponse
 
@@ -62,50 +70,6 @@ __all__ = [
     "trial_paths",
     "trials_by_case",
 ]
-
-REDACTED = "<redacted>"
-
-#: Request headers dropped before a cassette is written (compared case-insensitively).
-SCRUB_HEADERS: tuple[str, ...] = (
-    "authorization",
-    "proxy-authorization",
-    "x-api-key",
-    "api-key",
-    "x-goog-api-key",
-    "x-goog-user-project",
-    "x-amz-date",
-    "x-amz-security-token",
-    "x-amz-content-sha256",
-    "x-amz-user-agent",
-    "amz-sdk-invocation-id",
-    "openai-organization",
-    "openai-project",
-    "anthropic-organization-id",
-    "cookie",
-)
-
-#: Query parameters dropped before a cassette is written.
-SCRUB_QUERY_PARAMETERS: tuple[str, ...] = (
-    "key",
-    "api_key",
-    "apikey",
-    "api-key",
-    "access_token",
-    "token",
-    "x-amz-security-token",
-    "x-amz-signature",
-    "x-amz-credential",
-)
-
-#: Headers kept in a cassette; every other header is dropped before anything is written.
-#: Matching never looks at headers, so an allowlist keeps secrets and per-request noise (SDK
-#: telemetry, dates, connection handling) out, keeps diffs small and makes replay cheaper.
-KEEP_REQUEST_HEADERS = frozenset(
-    {"content-type", "user-agent", "anthropic-version", "anthropic-beta", "openai-beta", "x-amz-target"}
-)
-KEEP_RESPONSE_HEADERS = frozenset(
-    {"content-type", "retry-after", "x-request-id", "request-id", "x-amzn-requestid"}
-)
 
 
 class RecordMode(str, Enum):
@@ -257,53 +221,6 @@ def body_matcher(r1: Any, r2: Any) -> None:
         raise AssertionError("the canonical JSON bodies differ")
 
 
-# --- scrubbing -----------------------------------------------------------------------------
-
-
-class _Scrubber:
-    """Replaces the actual secret values everywhere in a request or response."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
-
-    def _text(self, value: Any) -> Any:
-        if isinstance(value, str):
-            for s in self.secrets:
-                value = value.replace(s, REDACTED)
-        elif isinstance(value, bytes):
-            for s in self.secrets:
-                value = value.replace(s.encode("utf-8"), REDACTED.encode("utf-8"))
-        return value
-
-    def request(self, request: Any) -> Any:
-        """before_record_request hook."""
-        request.uri = self._text(request.uri)
-        if request.body is not None:
-            request.body = self._text(request.body)
-        for name in list(request.headers):
-            if name.lower() not in KEEP_REQUEST_HEADERS:
-                del request.headers[name]
-                continue
-            value = request.headers[name]
-            if isinstance(value, bytes):  # botocore sends bytes: store text, not !!binary
-                value = value.decode("utf-8", "replace")
-            request.headers[name] = self._text(value)
-        return request
-
-    def response(self, response: dict[str, Any]) -> dict[str, Any]:
-        """before_record_response hook."""
-        headers = response.get("headers") or {}
-        response["headers"] = {
-            k: [self._text(v) for v in (vs if isinstance(vs, list) else [vs])]
-            for k, vs in headers.items()
-            if k.lower() in KEEP_RESPONSE_HEADERS
-        }
-        body = response.get("body") or {}
-        if "string" in body:
-            body["string"] = self._text(body["string"])
-        return response
-
-
 class AtomicPersister(FilesystemPersister):
     """vcrpy's filesystem persister, writing through a temporary file and a rename."""
 
@@ -316,7 +233,7 @@ class AtomicPersister(FilesystemPersister):
 def make_vcr(record_mode: RecordMode | str = RecordMode.NONE, secrets: Iterable[str] = ()) -> vcr.VCR:
     """Return a VCR configured for fc-harness (serializer, matcher, persister, scrubbing)."""
     mode = coerce_record_mode(record_mode)
-    scrubber = _Scrubber(secrets)
+    scrubber = Scrubber(secrets)
     v = vcr.VCR(
         serializer="fcharness",
         record_mode=mode.value,

@@ -223,6 +223,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state is None:
         return
     state.stack.close()
+    if state.session is not None:
+        state.session.close()
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["fc_rows"] = json.dumps([r.to_dict() for r in state.rows], ensure_ascii=False)

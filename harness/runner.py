@@ -23,6 +23,7 @@ for k ≥ 2; rows carry `trial = k`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -226,6 +227,16 @@ class Session:
             if self.recording or self.options.replay_via_sdk:
                 self.clients[p.id] = self.adapters[p.id].make_client(p, self.keys[p.id])
 
+    def close(self) -> None:
+        """Close the SDK clients (and their connection pools)."""
+        for client in self.clients.values():
+            for obj in (client, getattr(client, "sdk", None)):
+                close = getattr(obj, "close", None)
+                if callable(close):
+                    with contextlib.suppress(Exception):
+                        close()
+        self.clients.clear()
+
     def params(self, profile: ProviderProfile) -> dict[str, Any]:
         """The neutral params handed to `build_request`."""
         params = dict(profile.params)
@@ -301,39 +312,18 @@ def run_job(session: Session, run_id: str, job: Job) -> ResultRow:
     return _row(session, run_id, job, outcome, path)
 
 
-def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None) -> RunResult:
-    """Run the matrix and write the reports; return the rows (the caller picks the exit code)."""
-    from harness.loader import load_cases
-
-    if cases is None:
-        paths = list(options.paths) or [str(config.resolve(c)) for c in config.cases]
-        cases = load_cases(paths)
-    root = config.resolve(config.cassettes)
-    profiles = select_providers(config, options, root)
-    recording = options.record_mode is not RecordMode.NONE
-
-    listings = {p.id: trials_by_case(root, p.id) for p in profiles} if not recording else {}
-
-    def trials(case: Case, profile: ProviderProfile) -> Sequence[int]:
-        if recording:
-            return range(1, max(1, options.trials) + 1)
-        return listings[profile.id].get(case.id) or (1,)
-
-    jobs = build_jobs(cases, profiles, keyword=options.keyword, shard=options.shard, trials=trials)
-    session = Session(config, options, root)
-    session.prepare(profiles)
-    reports_root = Path(options.reports_dir) if options.reports_dir else config.resolve(config.reports)
-    run_id = options.run_id or new_run_id(reports_root)
-    show = options.progress if options.progress is not None else (recording and sys.stderr.isatty())
+def _execute_jobs(session: Session, run_id: str, jobs: Sequence[Job]) -> list[ResultRow]:
+    """Run the jobs: a thread pool when recording, in order otherwise; rows in job order."""
+    options, config = session.options, session.config
+    show = options.progress if options.progress is not None else (session.recording and sys.stderr.isatty())
     progress = Progress(len(jobs), enabled=show)
-    rows: list[ResultRow] = []
-    started_at = _now()
     started = time.perf_counter()
-    if recording or options.replay_via_sdk:
+    rows: list[ResultRow] = []
+    if session.recording or options.replay_via_sdk:
         from harness._exchanges import patched
 
         with patched(session):
-            workers = (options.concurrency or config.concurrency) if recording else 1
+            workers = (options.concurrency or config.concurrency) if session.recording else 1
             with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
                 futures = {pool.submit(run_job, session, run_id, j): i for i, j in enumerate(jobs)}
                 done: dict[int, ResultRow] = {}
@@ -348,6 +338,36 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
             rows.append(row)
             progress.update(row.status)
     progress.close(time.perf_counter() - started)
+    return rows
+
+
+def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None) -> RunResult:
+    """Run the matrix and write the reports; return the rows (the caller picks the exit code)."""
+    from harness.loader import load_cases
+
+    if cases is None:
+        paths = list(options.paths) or [str(config.resolve(c)) for c in config.cases]
+        cases = load_cases(paths)
+    root = config.resolve(config.cassettes)
+    profiles = select_providers(config, options, root)
+    recording = options.record_mode is not RecordMode.NONE
+    listings = {p.id: trials_by_case(root, p.id) for p in profiles} if not recording else {}
+
+    def trials(case: Case, profile: ProviderProfile) -> Sequence[int]:
+        if recording:
+            return range(1, max(1, options.trials) + 1)
+        return listings[profile.id].get(case.id) or (1,)
+
+    jobs = build_jobs(cases, profiles, keyword=options.keyword, shard=options.shard, trials=trials)
+    reports_root = Path(options.reports_dir) if options.reports_dir else config.resolve(config.reports)
+    run_id = options.run_id or new_run_id(reports_root)
+    started_at = _now()
+    session = Session(config, options, root)
+    try:
+        session.prepare(profiles)
+        rows = _execute_jobs(session, run_id, jobs)
+    finally:
+        session.close()
     run_dir = None
     if options.write_reports:
         meta = {
