@@ -238,9 +238,11 @@ def test_exhausted_retries_give_a_provider_error_verdict(
     assert row.status == "error"
     assert [f.kind for f in row.verdict.failures] == ["provider_error"]
     assert "HTTP 500" in row.error
-    # and the error replays as the same verdict, offline
+    # and the error replays as the same verdict, offline, by both replay paths
     (again,) = _run(None, keyword="wx.beijing", providers=("emulator-openai-chat",)).rows
     assert again.verdict == row.verdict
+    (sdk,) = _run(None, keyword="wx.beijing", providers=("emulator-openai-chat",), replay_via_sdk=True).rows
+    assert sdk.verdict == row.verdict
 
 
 def test_a_400_is_not_retried(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

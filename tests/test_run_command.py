@@ -1,0 +1,74 @@
+"""`fcharness run` / `fcharness record` on the command line: exit codes and usage errors."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from harness._progress import Progress
+from harness.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def in_repo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The repository as the working folder, reports in a temporary folder."""
+    monkeypatch.chdir(REPO)
+    monkeypatch.delenv("FCHARNESS_EMULATOR_KEY", raising=False)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["-p", "emulator-openai-chat", "-k", "weather.beijing.tomorrow"], 0),  # a passing case
+        (["-p", "emulator-openai-chat", "-k", "weather.san-francisco.date"], 1),  # a scripted mistake
+        (["-p", "emulator-openai-functions", "-k", "parallel and beijing"], 0),  # unsupported only
+    ],
+)
+def test_exit_codes(in_repo: Path, args: list[str], code: int, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--reports", str(in_repo), "--no-progress", *args]) == code
+    assert "reports:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "-p", "no-such-provider"], "unknown provider id 'no-such-provider'"),
+        (["run", "--shard", "3/2"], "--shard '3/2'"),
+        (["run", "-k", "weather and"], "-k 'weather and'"),
+        (["run", "--base-url", "nonsense"], "expected ID=URL"),
+        (["run", "--concurrency", "0"], "--concurrency must be at least 1"),
+        (["record", "--trials", "0"], "--trials must be at least 1"),
+        (["record", "-p", "emulator-openai-chat"], "set the environment variable FCHARNESS_EMULATOR_KEY"),
+        (["run", "no/such/path"], "no/such/path"),
+    ],
+)
+def test_usage_errors_exit_2_with_a_message(
+    in_repo: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*args, "--reports", str(in_repo)]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_an_unknown_record_mode_is_refused_by_argparse(
+    in_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--record-mode", "al"])
+    assert exc.value.code == 2
+    assert "invalid choice: 'al'" in capsys.readouterr().err
+
+
+def test_progress_bar_counts_statuses() -> None:
+    out = io.StringIO()
+    bar = Progress(4, enabled=True, stream=out, width=8)
+    for status in ("pass", "fail", "pass"):
+        bar.update(status)
+    bar.close(1.25)
+    assert out.getvalue().endswith("\r[######--] 3/4  fail 1 pass 2  1.2s\n")
