@@ -117,7 +117,34 @@ def load_yaml(text: str) -> tuple[Any, LineMap, list[tuple[int, str]]]:
         raise YamlSyntaxError(f"YAML error: {exc}", None) from None
     finally:
         loader.dispose()
+    if "&" in text and "*" in text:  # anchors and aliases: refuse a value that contains itself
+        looped = _self_containing(data)
+        if looped is not None:
+            entry = loader.lines.get(id(looped))
+            raise YamlSyntaxError(
+                "YAML error: an alias refers to a mapping or list that contains it",
+                entry[0] if entry else None,
+            )
     return data, loader.lines, loader.duplicate_keys
+
+
+def _self_containing(data: Any) -> Any:
+    """A mapping or list that contains itself (through aliases), or None."""
+    on_path: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        node, leaving = stack.pop()
+        if leaving:
+            on_path.discard(id(node))
+            continue
+        if not isinstance(node, (dict, list)):
+            continue
+        if id(node) in on_path:
+            return node
+        on_path.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in (node.values() if isinstance(node, dict) else node))
+    return None
 
 
 def line_of(root: Any, path: Sequence[str | int], lines: LineMap) -> int | None:
