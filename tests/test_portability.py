@@ -301,3 +301,10 @@ def test_cli_portability_reports_per_tool_and_vendor(
     assert "tool 'f'" in out and "gemini" in out and "$.properties.a.allOf" in out
     assert main(["validate", "--kind", "gemeni", str(path)]) == 2
     assert "did you mean 'gemini'" in capsys.readouterr().err
+
+
+def test_strict_mode_is_linted_only_when_asked_for() -> None:
+    case = case_with(tool("f", a={"type": "string"}))
+    assert "openai-strict" not in {p.kind for p in lint_cases([case]) if isinstance(p, PortabilityProblem)}
+    strict = lint_cases([case], ["openai-strict"])
+    assert {p.field for p in strict} == {"tool f: $.additionalProperties", "tool f: $.properties.a"}
