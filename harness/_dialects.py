@@ -172,6 +172,10 @@ def _gemini_node(node: Any, path: str, defs: dict[str, Any], notes: list[Note], 
                 "tuple array flattened to items (positions are lost) " + _SRC_SCHEMA,
             )
         )
+    if isinstance(node.get("enum"), list) and None in node["enum"]:
+        node["enum"] = [v for v in node["enum"] if v is not None]
+        node["nullable"] = True
+        notes.append(Note(_p(path, "enum"), "changed", "null in enum → nullable: true"))
     if (
         "enum" in node
         and isinstance(node["enum"], list)

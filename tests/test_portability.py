@@ -102,6 +102,14 @@ def test_gemini_rewrites_with_notes_at_json_paths() -> None:
     }
 
 
+def test_gemini_turns_a_nullable_enum_into_nullable() -> None:
+    schema = {"type": "object", "properties": {"u": {"type": ["string", "null"], "enum": ["c", "f", None]}}}
+    out, notes = translate_schema(schema, "gemini")
+    assert out["properties"]["u"] == {"type": "string", "enum": ["c", "f"], "nullable": True}
+    assert {n.action for n in notes} == {"changed"}
+    pytest.importorskip("google.genai.types").Schema.model_validate(out)
+
+
 def test_gemini_rejects_what_it_cannot_express() -> None:
     schema = {
         "type": "object",
