@@ -370,9 +370,29 @@ def test_translation_never_crashes_and_gemini_accepts_the_result(props: dict[str
     for kind in KINDS:
         out, notes = translate_schema(schema, kind)
         assert all(n.path.startswith("$") for n in notes)
+        if kind == "openai-strict" and not any(n.action == "rejected" for n in notes):
+            for node in _nodes(out):
+                if node.get("type") == "object" or "properties" in node:
+                    assert node["additionalProperties"] is False
+                    assert node["required"] == list(node["properties"])
         if kind == "gemini" and not any(n.action == "rejected" for n in notes):
             genai_types = pytest.importorskip("google.genai.types")
             transformers = pytest.importorskip("google.genai._transformers")
             processed = copy.deepcopy(out)
             transformers.process_schema(processed, pytypes.SimpleNamespace(vertexai=False))
             genai_types.Schema.model_validate(processed)
+
+
+def _nodes(schema: Any) -> list[dict[str, Any]]:
+    """Every sub-schema (dict) of `schema`."""
+    out: list[dict[str, Any]] = []
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "type" in node or "properties" in node:
+                out.append(node)
+            stack.extend(v for k, v in node.items() if k not in ("enum", "const", "default"))
+        elif isinstance(node, list):
+            stack.extend(node)
+    return out
