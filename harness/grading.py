@@ -37,6 +37,7 @@ for failures. Grading is pure: no I/O.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -142,6 +143,9 @@ def _check_options(profile: str, tool_names: str) -> None:
 
 
 def _bfcl() -> Any:
+    loaded = sys.modules.get("harness.bfcl_checker")  # the fast path once imported
+    if loaded is not None:
+        return loaded
     try:
         return importlib.import_module("harness.bfcl_checker")
     except ModuleNotFoundError as exc:

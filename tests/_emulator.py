@@ -40,6 +40,7 @@ PROMPTS = {
     "variant": "Weather that depends on the vendor",
     "fewshot": "Weather after an example",
     "dotted": "Area of a circle of radius 2?",
+    "midstream": "Weather that breaks off mid-stream",
 }
 CIRCLE = Tool(
     "geometry.circle_area",
@@ -159,6 +160,15 @@ SCRIPTS: dict[str, Any] = {
             },
         },
         {"case": "fewshot", "turns": [{"text": "No call needed."}]},
+        {
+            "case": "midstream",
+            "turns": [
+                {
+                    "calls": [BEIJING],
+                    "fault": {"status": 500, "mid_stream": True, "message": "emulated: broke"},
+                }
+            ],
+        },
         {
             "case": "dotted",
             "turns": [{"calls": [{"name": "geometry.circle_area", "arguments": {"radius": 2}}]}],

@@ -281,7 +281,8 @@ def test_unknown_endpoint_and_root_listing(emu: EmulatorHandle) -> None:
     request = urllib.request.Request(emu.base_url + "/v9/nothing", data=b"{}", method="POST")
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(request, timeout=10)
-    assert info.value.code == 404 and "no endpoint POST /v9/nothing" in info.value.read().decode()
+    with info.value as error:  # an HTTPError holds the open response
+        assert error.code == 404 and "no endpoint POST /v9/nothing" in error.read().decode()
 
 
 def test_unscripted_case_is_named() -> None:

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.eventstream import ChecksumMismatch, EventStreamBuffer
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EventStreamError
 
 from harness.emulator.eventstream import encode_event, encode_exception, encode_message
 from harness.emulator.server import EmulatorHandle
@@ -151,3 +151,11 @@ def test_converse_errors(bedrock: Any, case: str, status: int, code: str) -> Non
     assert error["ResponseMetadata"]["HTTPStatusCode"] == status
     assert error["Error"]["Code"] == code  # read by botocore from the x-amzn-ErrorType header
     assert error["Error"]["Message"]
+
+
+def test_converse_stream_exception_frame(bedrock: Any) -> None:
+    stream = converse(bedrock, "midstream", stream=True)["stream"]
+    with pytest.raises(EventStreamError) as info:
+        list(stream)
+    assert info.value.response["Error"]["Code"] == "internalServerException"
+    assert info.value.response["Error"]["Message"] == "emulated: broke"

@@ -374,3 +374,39 @@ def test_cohere_text_and_errors(cohere_client: cohere.ClientV2) -> None:
             request_options=no_retry,
         )
     assert bad.value.body["message"] == "emulated: tools[0] is invalid"
+
+
+# --- errors after HTTP 200, in the middle of a stream ------------------------------------------
+
+
+def test_mid_stream_errors(emu: EmulatorHandle) -> None:
+    prompt = PROMPTS["midstream"]
+    # OpenAI chat: `data: {"error": …}` after the first chunk; the SDK raises while iterating
+    chat = openai.OpenAI(base_url=emu.base_url + "/v1", api_key="k", max_retries=0).chat.completions
+    stream = chat.create(model="emulator-gpt", messages=[{"role": "user", "content": prompt}], stream=True)
+    with pytest.raises(openai.APIError, match="emulated: broke"):
+        list(stream)
+    # ...while a plain request gets the error status
+    with pytest.raises(openai.InternalServerError):
+        chat.create(model="emulator-gpt", messages=[{"role": "user", "content": prompt}])
+    # Responses: a typed `error` event
+    events = list(responses(emu).create(model="emulator-gpt", input=prompt, stream=True))
+    assert [e.type for e in events] == ["response.created", "error"] and events[
+        -1
+    ].message == "emulated: broke"
+    # Anthropic: `event: error`
+    with pytest.raises(anthropic.APIStatusError, match="emulated: broke"):
+        list(ask_anthropic(emu, "midstream", stream=True))
+    # Gemini: a `{"error": …}` chunk
+    with gemini(emu) as models, pytest.raises(genai_errors.APIError, match="emulated: broke"):
+        list(models.generate_content_stream(model="emulator-gemini", contents=prompt, config=GEMINI_CONFIG))
+
+
+def test_mid_stream_error_cohere(cohere_client: cohere.ClientV2) -> None:
+    events = list(
+        cohere_client.chat_stream(
+            model="emulator-command", messages=[{"role": "user", "content": PROMPTS["midstream"]}]
+        )
+    )
+    assert [e.type for e in events] == ["message-start", "message-end"]
+    assert events[-1].delta.error == "emulated: broke" and events[-1].delta.finish_reason == "ERROR"

@@ -30,7 +30,7 @@ from harness.emulator.common import (
 )
 from harness.emulator.scripts import Answer
 
-__all__ = ["extract_prompt", "render", "render_error"]
+__all__ = ["extract_prompt", "render", "render_error", "stream_error"]
 
 _ERRORS = {
     400: "invalid_request_error",
@@ -127,9 +127,9 @@ def _events(answer: Answer, request: Mapping[str, Any], ctx: RenderContext) -> I
                     event="content_block_delta",
                 )
         yield sse({"type": "content_block_stop", "index": index}, event="content_block_stop")
-    delta = {"stop_reason": full["stop_reason"], "stop_sequence": None}
+    stop = {"stop_reason": full["stop_reason"], "stop_sequence": None}
     usage = {"output_tokens": full["usage"]["output_tokens"]}
-    yield sse({"type": "message_delta", "delta": delta, "usage": usage}, event="message_delta")
+    yield sse({"type": "message_delta", "delta": stop, "usage": usage}, event="message_delta")
     yield sse({"type": "message_stop"}, event="message_stop")
 
 
@@ -152,3 +152,11 @@ def render_error(
     default = _ERRORS.get(status, "api_error" if status >= 500 else "invalid_request_error")
     body = {"type": "error", "error": {"type": err_type or default, "message": message}, "request_id": None}
     return json_reply(status, body, headers)
+
+
+def stream_error(
+    status: int, message: str, *, kind: str = "anthropic", err_type: str | None = None
+) -> Iterator[bytes]:
+    """Yield the `event: error` an Anthropic stream can send after HTTP 200."""
+    default = _ERRORS.get(status, "api_error" if status >= 500 else "invalid_request_error")
+    yield sse({"type": "error", "error": {"type": err_type or default, "message": message}}, event="error")

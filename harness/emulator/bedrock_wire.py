@@ -25,10 +25,10 @@ from harness.emulator.common import (
     json_reply,
     split_pieces,
 )
-from harness.emulator.eventstream import encode_event
+from harness.emulator.eventstream import encode_event, encode_exception
 from harness.emulator.scripts import Answer
 
-__all__ = ["extract_prompt", "render", "render_error"]
+__all__ = ["extract_prompt", "render", "render_error", "stream_error"]
 
 _ERRORS = {
     400: "ValidationException",
@@ -148,3 +148,13 @@ def render_error(
         **(headers or {}),
     }
     return json_reply(status, {"message": message}, out)
+
+
+def stream_error(
+    status: int, message: str, *, kind: str = "bedrock-converse", err_type: str | None = None
+) -> Iterator[bytes]:
+    """Yield the exception frame (e.g. `throttlingException`) a Converse stream can end with."""
+    name = err_type or _ERRORS.get(
+        status, "InternalServerException" if status >= 500 else "ValidationException"
+    )
+    yield encode_exception(name[:1].lower() + name[1:], message)

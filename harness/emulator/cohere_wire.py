@@ -27,7 +27,7 @@ from harness.emulator.common import (
 )
 from harness.emulator.scripts import Answer
 
-__all__ = ["extract_prompt", "render", "render_error"]
+__all__ = ["extract_prompt", "render", "render_error", "stream_error"]
 
 
 def extract_prompt(body: Mapping[str, Any]) -> Prompt:
@@ -139,3 +139,11 @@ def render_error(
     if err_type:
         body["type"] = err_type
     return json_reply(status, body, headers)
+
+
+def stream_error(
+    status: int, message: str, *, kind: str = "cohere", err_type: str | None = None
+) -> Iterator[bytes]:
+    """Yield the `message-end` event carrying an error that ends a failed Cohere stream."""
+    delta = {"error": message, "finish_reason": "ERROR"}
+    yield sse({"type": "message-end", "delta": delta}, event="message-end")

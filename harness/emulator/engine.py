@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import re
 import threading
@@ -34,7 +35,7 @@ from harness.emulator import (
     responses_wire,
 )
 from harness.emulator.common import EMULATOR_HEADER, Prompt, RenderContext, WireReply, json_reply
-from harness.emulator.scripts import Answer, ScriptSet
+from harness.emulator.scripts import Answer, Fault, ScriptSet
 from harness.model import Case
 from harness.providers.base import sanitize_name
 
@@ -189,7 +190,6 @@ class Engine:
     def handle(self, method: str, path: str, query: str, headers: Mapping[str, str], raw: bytes) -> WireReply:
         """Answer one HTTP request; never raises for bad input (answers an error instead)."""
         headers = {k.lower(): v for k, v in headers.items()}
-        record = {"method": method, "path": path, "query": query, "headers": headers, "body": None}
         try:
             body = decode_body(raw, headers.get("content-encoding", ""))
         except (ValueError, OSError, zlib.error) as exc:
@@ -197,12 +197,22 @@ class Engine:
             decode_error: str | None = f"fc-harness emulator: the request body is not JSON ({exc})"
         else:
             decode_error = None
-        record["body"] = body if body is not None else raw.decode("utf-8", "replace")
         reply, extra = self._answer(method, path, body, headers, decode_error)
         status, out_headers, payload = reply
         out_headers = {**out_headers, EMULATOR_HEADER: "1"}
+        record = RequestRecord(
+            method=method,
+            path=path,
+            query=query,
+            headers=headers,
+            body=body if body is not None else raw.decode("utf-8", "replace"),
+            kind=extra.get("kind"),
+            case_id=extra.get("case_id"),
+            turn=extra.get("turn"),
+            status=status,
+        )
         with self._lock:
-            self.requests.append(RequestRecord(**record, **extra, status=status))
+            self.requests.append(record)
         return status, out_headers, payload
 
     def _answer(
@@ -242,14 +252,19 @@ class Engine:
         answer = turns[turn]
         if answer.delay_ms:
             time.sleep(answer.delay_ms / 1000)
-        fault = self._fault(case.id, found, turn, answer)
-        if fault is not None:
-            return fault, extra
         ctx = RenderContext(case.id, turn, found.kind, found.model)
         answer = _offered_names(answer, prompt.tool_names)
+        fault = self._fault(case.id, found, turn, answer)
+        if fault is not None and fault.mid_stream and found.stream:
+            return _broken_stream(
+                wire.render(answer, body, stream=True, ctx=ctx), wire, fault, case.id
+            ), extra
+        if fault is not None:
+            return _error_reply(wire, found.kind, fault, case.id), extra
         return wire.render(answer, body, stream=found.stream, ctx=ctx), extra
 
-    def _fault(self, case_id: str, found: Route, turn: int, answer: Answer) -> WireReply | None:
+    def _fault(self, case_id: str, found: Route, turn: int, answer: Answer) -> Fault | None:
+        """Return the fault to inject for this request, counting requests for `times`."""
         fault = answer.fault
         if fault is None:
             return None
@@ -259,11 +274,26 @@ class Engine:
             self._fault_counts[key] = seen + 1
         if fault.times is not None and seen >= fault.times:
             return None
-        message = fault.message or f"fc-harness emulator: scripted fault {fault.status} for case {case_id!r}"
-        headers: dict[str, str] = {}
-        if fault.retry_after is not None:
-            ra = fault.retry_after
-            headers["retry-after"] = str(int(ra)) if float(ra).is_integer() else str(ra)
-        return found.wire.render_error(
-            fault.status, message, kind=found.kind, err_type=fault.type, headers=headers
-        )
+        return fault
+
+
+def _fault_message(fault: Fault, case_id: str) -> str:
+    return fault.message or f"fc-harness emulator: scripted fault {fault.status} for case {case_id!r}"
+
+
+def _error_reply(wire: ModuleType, kind: str, fault: Fault, case_id: str) -> WireReply:
+    headers: dict[str, str] = {}
+    if fault.retry_after is not None:
+        ra = fault.retry_after
+        headers["retry-after"] = str(int(ra)) if float(ra).is_integer() else str(ra)
+    message = _fault_message(fault, case_id)
+    return wire.render_error(fault.status, message, kind=kind, err_type=fault.type, headers=headers)
+
+
+def _broken_stream(reply: WireReply, wire: ModuleType, fault: Fault, case_id: str) -> WireReply:
+    """Keep the first event of a streamed answer, then end with the vendor's error event."""
+    status, headers, payload = reply
+    chunks = iter([payload]) if isinstance(payload, bytes) else payload
+    first = next(chunks, b"")
+    tail = wire.stream_error(fault.status, _fault_message(fault, case_id), err_type=fault.type)
+    return status, headers, itertools.chain([first], tail)

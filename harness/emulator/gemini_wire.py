@@ -27,7 +27,7 @@ from harness.emulator.common import (
 )
 from harness.emulator.scripts import Answer
 
-__all__ = ["extract_prompt", "render", "render_error"]
+__all__ = ["extract_prompt", "render", "render_error", "stream_error"]
 
 _STATUS = {
     400: "INVALID_ARGUMENT",
@@ -163,3 +163,11 @@ def render_error(
     """Return a Google-shaped error body `{"error": {code, message, status}}`."""
     name = err_type or _STATUS.get(status, "INTERNAL" if status >= 500 else "FAILED_PRECONDITION")
     return json_reply(status, {"error": {"code": status, "message": message, "status": name}}, headers)
+
+
+def stream_error(
+    status: int, message: str, *, kind: str = "gemini", err_type: str | None = None
+) -> Iterator[bytes]:
+    """Yield the `{"error": …}` chunk a Gemini stream can end with after HTTP 200."""
+    name = err_type or _STATUS.get(status, "INTERNAL" if status >= 500 else "FAILED_PRECONDITION")
+    yield _frame({"error": {"code": status, "message": message, "status": name}})

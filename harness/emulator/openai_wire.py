@@ -30,7 +30,7 @@ from harness.emulator.common import (
 )
 from harness.emulator.scripts import Answer
 
-__all__ = ["extract_prompt", "render", "render_error"]
+__all__ = ["extract_prompt", "render", "render_error", "stream_error"]
 
 _OPENAI_ERRORS: dict[int, tuple[str, str | None]] = {
     400: ("invalid_request_error", None),
@@ -206,3 +206,13 @@ def render_error(
         return json_reply(status, body, headers)
     error = {"message": message, "type": err_type or default_type, "param": None, "code": code}
     return json_reply(status, {"error": error}, headers)
+
+
+def stream_error(
+    status: int, message: str, *, kind: str = "openai-chat", err_type: str | None = None
+) -> Iterator[bytes]:
+    """Yield the error event a chat stream ends with after HTTP 200 (`data: {"error": …}`)."""
+    default_type, code = _OPENAI_ERRORS.get(
+        status, ("server_error" if status >= 500 else "invalid_request_error", None)
+    )
+    yield sse({"error": {"message": message, "type": err_type or default_type, "param": None, "code": code}})

@@ -28,7 +28,7 @@ from harness.emulator.common import (
 )
 from harness.emulator.scripts import Answer
 
-__all__ = ["extract_prompt", "render", "render_error"]
+__all__ = ["extract_prompt", "render", "render_error", "stream_error"]
 
 _ERRORS: dict[int, tuple[str, str | None]] = {
     400: ("invalid_request_error", None),
@@ -211,3 +211,12 @@ def render_error(
     )
     error = {"message": message, "type": err_type or default_type, "param": None, "code": code}
     return json_reply(status, {"error": error}, headers)
+
+
+def stream_error(
+    status: int, message: str, *, kind: str = "openai-responses", err_type: str | None = None
+) -> Iterator[bytes]:
+    """Yield the `error` event a Responses stream ends with after HTTP 200."""
+    _, code = _ERRORS.get(status, (None, None))
+    data = {"type": "error", "code": err_type or code or str(status), "message": message, "param": None}
+    yield sse({**data, "sequence_number": 2}, event="error")

@@ -15,6 +15,7 @@ scripts:
         text: optional answer text
         delay_ms: 0                      # answer slowly
         fault: {status: 429, retry_after: 1, times: 1}   # first `times` requests fail
+        # fault: {status: 529, mid_stream: true}  # streamed: HTTP 200, then an error event
     by_kind:                             # replaces `turns` for one wire kind
       gemini: {turns: [...]}
     by_model:                            # replaces `turns` for models matching a glob
@@ -67,7 +68,7 @@ KINDS: tuple[str, ...] = (
 _SCRIPT_KEYS = {"case", "turns", "by_kind", "by_model", "description"}
 _TURN_KEYS = {"calls", "text", "fault", "delay_ms"}
 _CALL_KEYS = {"name", "arguments", "arguments_raw"}
-_FAULT_KEYS = {"status", "retry_after", "times", "message", "type"}
+_FAULT_KEYS = {"status", "retry_after", "times", "message", "type", "mid_stream"}
 _VARIANT_KEYS = {"turns"}
 
 
@@ -104,6 +105,9 @@ class Fault:
     message: str | None = None
     type: str | None = None
     """The vendor's error type/code, when the default for the status is not wanted."""
+    mid_stream: bool = False
+    """For a streamed request: answer HTTP 200, start the stream, then send the vendor's error
+    event (plain requests still get the error status)."""
 
 
 @dataclass(frozen=True)
@@ -238,12 +242,15 @@ def _parse_fault(col: _Collector, data: Any, path: list, cid: str | None) -> Fau
     for key in ("message", "type"):
         if key in data and not isinstance(data[key], str):
             col.add(f"{key} must be a string", [*path, key], cid)
+    if not isinstance(data.get("mid_stream", False), bool):
+        col.add("mid_stream must be true or false", [*path, "mid_stream"], cid)
     return Fault(
         status=status,
         retry_after=float(retry_after) if retry_after is not None else None,
         times=times,
         message=data.get("message") if isinstance(data.get("message"), str) else None,
         type=data.get("type") if isinstance(data.get("type"), str) else None,
+        mid_stream=data.get("mid_stream") is True,
     )
 
 
