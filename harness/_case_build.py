@@ -83,7 +83,8 @@ def parse_tools(raw: Any, path: Path, rep: Reporter, case_id: str | None = None)
         return tools
     seen: dict[str, int] = {}
     for i, item in enumerate(raw):
-        if isinstance(item, Tool):
+        if isinstance(item, Tool):  # importers may pass built tools
+            _check_tool_schema(item.parameters, (*path, i, "parameters"), rep, case_id)
             tools.append(item)
             continue
         if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):

@@ -347,6 +347,15 @@ def test_parse_case_dict_accepts_inline_tool_objects() -> None:
     assert parse_case_dict(raw).tools == (weather_tool(),)
 
 
+def test_parse_case_dict_checks_the_schemas_of_tool_objects() -> None:
+    bad = Tool("f", "", {"type": "object", "properties": {"x": {"type": "strin"}}})
+    raw = {"id": "simple_3", "tools": [bad], "messages": [{"role": "user", "content": "x"}], "expect": []}
+    with pytest.raises(CaseFileError) as info:
+        parse_case_dict(raw, source="bfcl.json", line=9)
+    (p,) = info.value.problems
+    assert (p.file, p.line, p.field) == ("bfcl.json", 9, "tools[0].parameters.properties.x.type")
+
+
 def test_parse_case_dict_reports_every_error_with_source_and_line() -> None:
     raw = {
         "id": "simple_2",
