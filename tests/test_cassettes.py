@@ -323,3 +323,39 @@ def test_fast_yaml_loading_is_exactly_safe_loader(value: Any) -> None:
 )
 def test_fast_yaml_loading_matches_safe_loader_on_yaml_1_1_scalars(text: str) -> None:
     assert fmt.load_yaml(text) == yaml.load(text, Loader=yaml.SafeLoader)
+
+
+def test_recording_through_the_emulator_keeps_the_key_out(tmp_path: Path) -> None:
+    from harness.emulator.server import start_emulator
+    from harness.loader import load_cases
+    from tests.spine_helpers import SCRIPTS, SUITE
+
+    # Given the emulator and a request carrying the key in headers, query parameters and the body
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "cases" / "suite.yaml").write_text(SUITE, encoding="utf-8")
+    folder = tmp_path / "cassettes"
+    path = cassette_path(folder, "emulator-openai-chat", "wx.beijing")
+    body = {
+        "model": "emulator-gpt",
+        "user": KEY,
+        "messages": [{"role": "user", "content": "查询北京明天的天气"}],
+    }
+    router = CassetteRouter(make_vcr("all", secrets=[KEY]))
+    with (
+        start_emulator(SCRIPTS, load_cases([tmp_path / "cases"])) as emu,
+        router.patched(),
+        router.use(path),
+        httpx.Client() as client,
+    ):
+        answer = client.post(
+            f"{emu.base_url}/v1/chat/completions?api_key={KEY}&key={KEY}",
+            json=body,
+            headers={"authorization": f"Bearer {KEY}", "x-api-key": KEY, "api-key": KEY},
+        )
+    assert answer.status_code == 200
+    assert answer.json()["choices"][0]["message"]["tool_calls"][0]["function"]["name"] == "get_weather"
+    # Then the key is in no file under the cassette folder
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    assert files == [path]
+    assert all(KEY.encode() not in p.read_bytes() for p in files)
+    assert load_interactions(path)[0].body["user"] == "<redacted>"
