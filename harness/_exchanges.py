@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from harness._execute import Exchange, StaleCassette
 from harness.cassettes import (
@@ -69,11 +70,12 @@ class _Recorded:
     def match(self, turn: int, request: dict[str, Any]) -> Interaction:
         """Return the unused recorded interaction whose body equals `request`, or raise StaleCassette."""
         canon = canonical_json(request)
+        pid, cid, src = self.job.profile.id, self.job.case.id, self.job.case.source
         for i, it in enumerate(self.interactions):
             if i not in self.used and it.matches(canon):
                 self.used.add(i)
+                self._check_model(it, request, turn)
                 return it
-        pid, cid, src = self.job.profile.id, self.job.case.id, self.job.case.source
         if turn >= len(self.interactions):
             raise StaleCassette(
                 f"cassette {self.path} holds {len(self.interactions)} interaction(s) and none for turn "
@@ -82,6 +84,18 @@ class _Recorded:
             )
         recorded = self.interactions[turn].body
         raise StaleCassette(stale_message(recorded, request, pid, cid, src, turn), turn=turn)
+
+    def _check_model(self, it: Interaction, request: dict[str, Any], turn: int) -> None:
+        """Where the model is in the URL, not the body (Gemini, Bedrock), it must match too."""
+        model = self.job.profile.model
+        if "model" in request or not model or model in unquote(it.uri):
+            return
+        pid, cid, src = self.job.profile.id, self.job.case.id, self.job.case.source
+        raise StaleCassette(
+            f"cassette is stale: turn {turn} was recorded at {it.uri}, which does not name the model "
+            f"{model!r} of profile {pid!r}; re-record with: {record_command(pid, cid, src)}",
+            turn=turn,
+        )
 
 
 def _fast(recorded: _Recorded) -> Exchange:

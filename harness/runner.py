@@ -216,6 +216,7 @@ class Session:
         self.keys: dict[str, str | None] = {}
         self.recording = options.record_mode is not RecordMode.NONE
         self.summaries: dict[str, dict[str, Any]] = {}
+        self.root_resolved = config.root.resolve()
 
     def prepare(self, profiles: Sequence[ProviderProfile]) -> None:
         """Resolve adapters (and, for SDK paths, keys and one client per provider)."""
@@ -255,7 +256,7 @@ class Session:
 def _row(session: Session, run_id: str, job: Job, outcome: _execute.CaseOutcome, cassette: Path) -> ResultRow:
     latency, usage = _execute.totals(outcome.turns)
     try:
-        rel = str(cassette.relative_to(session.config.root.resolve()))
+        rel = str(cassette.relative_to(session.root_resolved))
     except ValueError:
         rel = str(cassette)
     return ResultRow(

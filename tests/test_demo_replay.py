@@ -61,3 +61,30 @@ def test_fast_replay_and_sdk_replay_give_identical_verdicts_on_the_demo(
     statuses = {r.status for r in a}
     assert statuses == {"pass", "fail", "unsupported"}  # never stale, never an error
     assert "(emulator)" in out  # the table names emulator traffic as such
+
+
+@pytest.mark.parametrize("via_sdk", [False, True])
+def test_a_model_named_only_in_the_url_is_checked_too(tmp_path: Path, via_sdk: bool) -> None:
+    from harness.runner import RunOptions, run
+
+    # Given the Gemini demo cassettes and a profile that now names another model (in the URL only)
+    config_file = tmp_path / "fcharness.toml"
+    config_file.write_text(
+        f"""[harness]
+cases = ["{REPO / "cases"}"]
+cassettes = "{REPO / "cassettes"}"
+
+[providers.emulator-gemini]
+kind = "gemini"
+model = "emulator-gemini-2"
+base_url = "http://127.0.0.1:8765"
+""",
+        encoding="utf-8",
+    )
+    options = RunOptions(
+        keyword="weather.beijing.tomorrow", replay_via_sdk=via_sdk, write_reports=False, print_table=False
+    )
+    (row,) = run(load_config(config_file), options).rows
+    # Then the replay is stale, naming the model and the command
+    assert row.status == "stale"
+    assert "'emulator-gemini-2'" in row.error and "fcharness record" in row.error
