@@ -38,16 +38,22 @@ _WORDS: dict[str, Any] = {
 }  # fmt: skip
 
 
-_PLAIN = "!fcharness-plain"
+_IMPLICIT = "!fcharness-implicit"
+#: A non-specific tag (`! value`): the only implicit node whose plain style is not enough to
+#: resolve it like SafeLoader (it makes a plain scalar a string); such documents fall back.
+_NON_SPECIFIC = re.compile(r"(?:^|[\s\[{,:-])!(?:\s|$)", re.MULTILINE)
 
 
 class _Composer(_BaseComposer):  # type: ignore[misc, valid-type]
-    """libyaml's composer, tagging plain (untagged, unquoted) scalars for `_plain`."""
+    """libyaml's composer with its per-node resolver callbacks as C-level builtins.
 
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        if kind is ScalarNode and implicit[0]:
-            return _PLAIN
-        return str(super().resolve(kind, value, implicit))
+    Every implicitly tagged node gets `_IMPLICIT`; `_build` tells plain from quoted scalars by
+    their style and resolves plain ones like PyYAML (`_plain`).
+    """
+
+    resolve = _IMPLICIT.format  # str.format ignores its (kind, value, implicit) arguments
+    descend_resolver = "".format
+    ascend_resolver = "".format
 
 
 class _Fallback(Exception):
@@ -112,21 +118,24 @@ def _plain(value: str) -> Any:
 
 
 def _build(node: Node) -> Any:
+    tag = node.tag
     if isinstance(node, ScalarNode):
-        if node.tag == _PLAIN:
-            return _plain(node.value)
-        if node.tag == _STR:
+        if tag == _IMPLICIT:
+            return node.value if node.style else _plain(node.value)
+        if tag == _STR:
             return node.value
         return _construct(node)
-    if isinstance(node, MappingNode) and node.tag == _MAP:
+    if isinstance(node, MappingNode) and tag in (_IMPLICIT, _MAP):
         return {_build(k): _build(v) for k, v in node.value}
-    if isinstance(node, SequenceNode) and node.tag == _SEQ:
+    if isinstance(node, SequenceNode) and tag in (_IMPLICIT, _SEQ):
         return [_build(item) for item in node.value]
     raise _Fallback  # a tagged collection (!!set, !!omap, ...): SafeLoader builds the document
 
 
 def load_yaml(text: str) -> Any:
     """`yaml.load(text, Loader=SafeLoader)`, faster."""
+    if ("! " in text or "!\n" in text) and _NON_SPECIFIC.search(text):
+        return yaml.load(text, Loader=_Loader)
     loader = _Composer(text)
     try:
         node = loader.get_single_node()

@@ -319,6 +319,7 @@ def test_fast_yaml_loading_is_exactly_safe_loader(value: Any) -> None:
         "base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n",  # merge keys fall back to SafeLoader
         "s: !!binary aGVsbG8=\nt: !!str 12\nu: '12'\nv: \"true\"\n",  # explicit tags and quoting
         "seq: !!set {a, b}\n",  # a tagged mapping
+        "a: ! 12\nb: [! true, 'x ! y']\n",  # non-specific tags make plain scalars strings
     ],
 )
 def test_fast_yaml_loading_matches_safe_loader_on_yaml_1_1_scalars(text: str) -> None:
