@@ -128,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
             statuses[r.status] = statuses.get(r.status, 0) + 1
 
         # grading only: the same rows' model turns graded again
+        t0 = time.process_time()
         cases = {c.id: c for c in load_cases([work / "cases"])}
+        case_loading = time.process_time() - t0
         graded = [(cases[r.case_id], r.turns) for r in rows if r.status in ("pass", "fail")]
         t0 = time.process_time()
         for case, turns in graded:
@@ -161,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         f" (CPU {cpu:.2f} s = {len(rows) / cpu:,.0f} verdicts/s per core)"
     )
     print(f"grading only:                          {len(graded) / grading:,.0f} verdicts/s")
+    print(f"case loading (harness.loader):         {n / case_loading:,.0f} cases/s ({case_loading:.2f} s)")
     print(f"cassette loading (vcrpy persister):    {len(cassettes) / loading:,.0f} cassettes/s")
     print(f"cassette loading (bare YAML, libyaml): {len(cassettes) / bare:,.0f} files/s")
     print(
