@@ -25,7 +25,7 @@ import base64
 import binascii
 import json
 import struct
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -56,7 +56,7 @@ class _CassetteDumper(_Dumper):
     """Safe dumper writing multi-line strings as literal blocks."""
 
 
-def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+def _str_representer(dumper: Any, data: str) -> yaml.Node:
     if "\n" in data and not data.startswith(" "):
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
     return dumper.represent_scalar("tag:yaml.org,2002:str", data)
@@ -120,7 +120,7 @@ def decode_sse(text: str) -> list[dict[str, Any]]:
     return events
 
 
-def encode_sse(events: list[Mapping[str, Any]]) -> str:
+def encode_sse(events: Sequence[Mapping[str, Any]]) -> str:
     """Inverse of `decode_sse`."""
     out: list[str] = []
     for ev in events:
@@ -200,7 +200,7 @@ def _encode_frame(headers: Mapping[str, str], payload: Any) -> bytes:
     return body + struct.pack(">I", binascii.crc32(body) & 0xFFFFFFFF)
 
 
-def encode_eventstream(events: list[Mapping[str, Any]]) -> bytes:
+def encode_eventstream(events: Sequence[Mapping[str, Any]]) -> bytes:
     """Inverse of `decode_eventstream` (CRCs recomputed)."""
     return b"".join(_encode_frame(ev.get("headers") or {}, ev.get("payload", "")) for ev in events)
 

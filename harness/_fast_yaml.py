@@ -44,7 +44,7 @@ _IMPLICIT = "!fcharness-implicit"
 _NON_SPECIFIC = re.compile(r"(?:^|[\s\[{,:-])!(?:\s|$)", re.MULTILINE)
 
 
-class _Composer(_BaseComposer):  # type: ignore[misc, valid-type]
+class _Composer(_BaseComposer):
     """libyaml's composer with its per-node resolver callbacks as C-level builtins.
 
     Every implicitly tagged node gets `_IMPLICIT`; `_build` tells plain from quoted scalars by
@@ -52,8 +52,8 @@ class _Composer(_BaseComposer):  # type: ignore[misc, valid-type]
     """
 
     resolve = _IMPLICIT.format  # str.format ignores its (kind, value, implicit) arguments
-    descend_resolver = "".format
-    ascend_resolver = "".format
+    descend_resolver = "".format  # type: ignore[assignment]
+    ascend_resolver = "".format  # type: ignore[assignment]
 
 
 class _Fallback(Exception):
