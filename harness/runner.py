@@ -53,6 +53,7 @@ __all__ = [
     "apply_base_urls",
     "build_jobs",
     "exit_code",
+    "orphan_cassettes",
     "run",
     "run_job",
     "select_providers",
@@ -313,6 +314,31 @@ def run_job(session: Session, run_id: str, job: Job) -> ResultRow:
     return _row(session, run_id, job, outcome, path)
 
 
+def orphan_cassettes(
+    root: Path, listings: Mapping[str, Mapping[str, Sequence[int]]], case_ids: set[str]
+) -> list[Path]:
+    """Cassettes of the listed providers whose case id matches no loaded case."""
+    return sorted(
+        cassette_path(root, pid, cid, k)
+        for pid, by_case in listings.items()
+        for cid, ks in by_case.items()
+        if cid not in case_ids
+        for k in ks
+    )
+
+
+def _warn_orphans(
+    root: Path, listings: Mapping[str, Mapping[str, Sequence[int]]], case_ids: set[str]
+) -> None:
+    orphans = orphan_cassettes(root, listings, case_ids)
+    if orphans:
+        shown = ", ".join(str(p) for p in orphans[:5]) + (" ..." if len(orphans) > 5 else "")
+        print(
+            f"fcharness: warning: {len(orphans)} cassette(s) match no case (renamed or deleted?): {shown}",
+            file=sys.stderr,
+        )
+
+
 def _execute_jobs(session: Session, run_id: str, jobs: Sequence[Job]) -> list[ResultRow]:
     """Run the jobs: a thread pool when recording, in order otherwise; rows in job order."""
     options, config = session.options, session.config
@@ -360,6 +386,8 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
         return listings[profile.id].get(case.id) or (1,)
 
     jobs = build_jobs(cases, profiles, keyword=options.keyword, shard=options.shard, trials=trials)
+    if not recording and not (options.paths or options.keyword or options.shard):
+        _warn_orphans(root, listings, {c.id for c in cases})
     reports_root = Path(options.reports_dir) if options.reports_dir else config.resolve(config.reports)
     run_id = options.run_id or new_run_id(reports_root)
     started_at = _now()

@@ -72,3 +72,18 @@ def test_progress_bar_counts_statuses() -> None:
         bar.update(status)
     bar.close(1.25)
     assert out.getvalue().endswith("\r[######--] 3/4  fail 1 pass 2  1.2s\n")
+
+
+def test_orphan_cassettes_are_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.spine_helpers import write_project
+
+    # Given a cassette whose case was renamed away
+    config = write_project(tmp_path)
+    folder = tmp_path / "cassettes" / "emulator-openai-chat"
+    folder.mkdir(parents=True)
+    (folder / "wx.old-name.yaml").write_text("version: 1\ninteractions: []\n")
+    # When the whole suite replays
+    main(["--config", str(config), "run", "--no-progress"])
+    # Then a warning names it (the run itself is not failed by it)
+    err = capsys.readouterr().err
+    assert "1 cassette(s) match no case" in err and "wx.old-name.yaml" in err
