@@ -123,6 +123,9 @@ def _record(session: Any, job: Any, cassette: Any) -> Exchange:
     opts = session.options
 
     def exchange(turn: int, request: dict[str, Any]) -> WireResponse:
+        pid = job.profile.id
+        if pid in session.unreachable:  # no answer at all earlier: fail fast, no new retries
+            raise ProviderError(session.unreachable[pid], status=None)
         attempt = 0
         while True:
             before = len(cassette.data)
@@ -137,11 +140,19 @@ def _record(session: Any, job: Any, cassette: Any) -> Exchange:
                     attempt += 1
                     continue
                 _stamp(cassette, before, started)
+                if exc.status is None and len(cassette.data) == before:
+                    session.unreachable[pid] = _unreachable(job.profile, exc)
                 raise
             latency = _stamp(cassette, before, started)
             return replace(wire, latency_ms=latency)
 
     return exchange
+
+
+def _unreachable(profile: Any, exc: ProviderError) -> str:
+    where = profile.base_url or "the vendor's default URL"
+    hint = " (is the emulator running? `fcharness emulator`)" if profile.is_emulator else ""
+    return f"{profile.id} is unreachable at {where}{hint}: {exc.vendor_message}"
 
 
 #: Kinds whose SDK speaks through http.client/urllib3 (boto3). vcrpy's stubs for those briefly

@@ -218,6 +218,8 @@ class Session:
         self.recording = options.record_mode is not RecordMode.NONE
         self.summaries: dict[str, dict[str, Any]] = {}
         self.root_resolved = config.root.resolve()
+        self.unreachable: dict[str, str] = {}
+        """provider id → why it gave no answer at all (later jobs fail fast while recording)."""
 
     def prepare(self, profiles: Sequence[ProviderProfile]) -> None:
         """Resolve adapters (and, for SDK paths, keys and one client per provider)."""

@@ -342,3 +342,17 @@ def test_concurrent_recording_keeps_every_request_in_its_own_cassette(project: P
                 assert row.case["messages"][0]["content"] in body
     for p in (project / "cassettes").rglob("*"):
         assert p.is_dir() or SECRET.encode() not in p.read_bytes()
+
+
+def test_an_unreachable_provider_fails_fast_after_its_first_retries(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given no emulator listening where the profiles point
+    slept: list[float] = []
+    monkeypatch.setattr(_exchanges.time, "sleep", slept.append)
+    result = _run(None, RecordMode.ALL, providers=("emulator-openai-chat",), concurrency=1, max_retries=2)
+    # Then every row is a provider error naming the address, and only the first job retried
+    assert {r.status for r in result.rows} == {"error"}
+    assert all("unreachable at http://127.0.0.1:9/v1" in (r.error or "") for r in result.rows[1:])
+    assert "fcharness emulator" in (result.rows[-1].error or "")
+    assert len(slept) == 2
