@@ -279,7 +279,7 @@ def openai_strict(schema: dict[str, Any]) -> tuple[dict[str, Any], list[Note]]:
 
     Every object gets `additionalProperties: false` and lists all its properties in
     `required`; a property that was optional becomes nullable (the model then sends `null`
-    for "absent", which an adapter should drop before grading) [S: openai
+    for "absent", which the runner drops before grading: `providers.base.strip_strict_nulls`) [S: openai
     lib/_pydantic.py _ensure_strict_json_schema applies the first two rules; D for nulls].
     """
     notes = root_object(schema, "OpenAI strict mode", "[D]")
@@ -344,7 +344,8 @@ def _strict_node(node: Any, path: str, notes: list[Note]) -> Any:
                     Note(
                         _p(_p(path, "properties"), name),
                         "changed",
-                        "optional property made required and nullable (the model sends null for 'absent')",
+                        "optional property made required and nullable (the model sends null for "
+                        "'absent'; the runner drops that null before grading)",
                     )
                 )
             props[name] = sub
