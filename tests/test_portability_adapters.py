@@ -190,3 +190,17 @@ def test_validate_portability_on_the_shipped_suite_has_no_errors(
     out = capsys.readouterr()
     assert code == 0, out.out + out.err
     assert " 0 error(s)" in out.out and "(portability checked)" in out.out
+
+
+def test_cached_translations_are_fresh_dicts_and_follow_the_tool() -> None:
+    from harness.model import Tool
+    from harness.providers._schema import wire_schema
+
+    tool = Tool("f", "", {"type": "object", "properties": {"a": {"type": "string"}}})
+    first = wire_schema(tool, "openai-chat", strict=True)
+    first["additionalProperties"] = True  # a caller editing its copy
+    assert (
+        wire_schema(tool, "openai-chat", strict=True) == translate_schema(tool.parameters, "openai-strict")[0]
+    )
+    other = Tool("f", "", {"type": "object", "properties": {"b": {"type": "integer"}}})
+    assert wire_schema(other, "openai-chat", strict=True)["required"] == ["b"]
