@@ -161,7 +161,8 @@ def _strip(value: Any, schema: Any) -> Any:
         return value
     if isinstance(value, dict) and isinstance(schema.get("properties"), Mapping):
         props = schema["properties"]
-        required = schema.get("required") if isinstance(schema.get("required"), list) else []
+        listed = schema.get("required")
+        required: list[Any] = listed if isinstance(listed, list) else []
         out = {}
         for key, item in value.items():
             sub = props.get(key)
