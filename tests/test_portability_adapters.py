@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,10 @@ import pytest
 
 from harness.cli import main
 from harness.loader import load_cases
-from harness.model import Case
+from harness.model import Case, Tool
 from harness.portability import translate_schema
 from harness.providers import get_adapter
+from harness.providers._schema import wire_schema
 from harness.providers.base import sanitize_name
 from harness.providers.capabilities import UnsupportedCaseError, unsupported_reason
 from harness.providers.openai_chat import QUIRKS
@@ -193,9 +195,6 @@ def test_validate_portability_on_the_shipped_suite_has_no_errors(
 
 
 def test_cached_translations_are_fresh_dicts_and_follow_the_tool() -> None:
-    from harness.model import Tool
-    from harness.providers._schema import wire_schema
-
     tool = Tool("f", "", {"type": "object", "properties": {"a": {"type": "string"}}})
     first = wire_schema(tool, "openai-chat", strict=True)
     first["additionalProperties"] = True  # a caller editing its copy
@@ -204,3 +203,20 @@ def test_cached_translations_are_fresh_dicts_and_follow_the_tool() -> None:
     )
     other = Tool("f", "", {"type": "object", "properties": {"b": {"type": "integer"}}})
     assert wire_schema(other, "openai-chat", strict=True)["required"] == ["b"]
+
+
+@pytest.mark.parametrize("kind", ["anthropic", "bedrock-converse"])
+def test_root_object_rule_is_portabilitys_in_anthropic_and_bedrock(kind: str) -> None:
+    case = next(c for c in shipped() if c.tools and c.tool_choice in (None, "auto"))
+    adapter = get_adapter(kind)
+    # a root without `type` is completed (and the lint says so)
+    loose = Tool("f", "d", {"properties": {"a": {"type": "string"}}})
+    out, notes = translate_schema(dict(loose.parameters), kind)
+    assert out == {"type": "object", "properties": {"a": {"type": "string"}}}
+    assert [(n.path, n.action) for n in notes] == [("$.type", "changed")]
+    (_, sent, _), *_ = _sent_tools(kind, adapter.build_request(replace(case, tools=(loose,)), 0, (), "m", {}))
+    assert sent == out
+    # a root of another type is rejected: the case is unsupported, not sent to fail with a 400
+    bad = Tool("g", "d", {"type": "array", "items": {"type": "string"}})
+    with pytest.raises(UnsupportedCaseError, match=rf"'g': {kind} rejects its schema \(\$\.type"):
+        adapter.build_request(replace(case, tools=(bad,)), 0, (), "m", {})
