@@ -156,6 +156,9 @@ def test_converse_errors(bedrock: Any, case: str, status: int, code: str) -> Non
 def test_converse_stream_exception_frame(bedrock: Any) -> None:
     stream = converse(bedrock, "midstream", stream=True)["stream"]
     with pytest.raises(EventStreamError) as info:
-        list(stream)
+        try:
+            list(stream)
+        finally:
+            stream.close()  # botocore leaves the connection open when a frame raises
     assert info.value.response["Error"]["Code"] == "internalServerException"
     assert info.value.response["Error"]["Message"] == "emulated: broke"
