@@ -298,3 +298,44 @@ def test_scripts_for_unloaded_cases_are_refused() -> None:
     with pytest.raises(UserError) as info:
         start_emulator({"scripts": [{"case": "nope", "turns": [{"text": "x"}]}]}, cases())
     assert "no loaded case has the id 'nope'" in str(info.value)
+
+
+UNKNOWN = "What is the meaning of life?"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "shape"),
+    [
+        (
+            "/v1/chat/completions",
+            {"model": "m", "messages": [{"role": "user", "content": UNKNOWN}]},
+            "error.message",
+        ),
+        ("/v1/responses", {"model": "m", "input": UNKNOWN}, "error.message"),
+        ("/v1/messages", {"model": "m", "messages": [{"role": "user", "content": UNKNOWN}]}, "error.message"),
+        (
+            "/v1beta/models/g:generateContent",
+            {"contents": [{"role": "user", "parts": [{"text": UNKNOWN}]}]},
+            "error.message",
+        ),
+        ("/model/m/converse", {"messages": [{"role": "user", "content": [{"text": UNKNOWN}]}]}, "message"),
+        ("/v2/chat", {"model": "m", "messages": [{"role": "user", "content": UNKNOWN}]}, "message"),
+        (
+            "/v1/chat/completions",
+            {"model": "emulator-mistral", "messages": [{"role": "user", "content": UNKNOWN}]},
+            "message",
+        ),
+    ],
+)
+def test_unknown_prompt_on_every_wire(
+    emu: EmulatorHandle, path: str, body: dict[str, Any], shape: str
+) -> None:
+    request = urllib.request.Request(emu.base_url + path, data=json.dumps(body).encode(), method="POST")
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request, timeout=10)
+    with info.value as error:
+        assert error.code == 404
+        found: Any = json.loads(error.read())
+    for key in shape.split("."):
+        found = found[key]
+    assert "no loaded case has the first user message 'What is the meaning of life?'" in found
