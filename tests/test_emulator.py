@@ -339,3 +339,14 @@ def test_unknown_prompt_on_every_wire(
     for key in shape.split("."):
         found = found[key]
     assert "no loaded case has the first user message 'What is the meaning of life?'" in found
+
+
+def test_an_emulator_bug_is_a_clear_500(emu: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(emu.engine, "handle", broken)
+    with pytest.raises(
+        openai.InternalServerError, match=r"fc-harness emulator internal error: RuntimeError\('boom'\)"
+    ):
+        chat(emu, "weather")

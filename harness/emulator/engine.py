@@ -20,6 +20,7 @@ import re
 import threading
 import time
 import zlib
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from types import ModuleType
@@ -39,7 +40,9 @@ from harness.emulator.scripts import Answer, Fault, ScriptSet
 from harness.model import Case
 from harness.providers.base import sanitize_name
 
-__all__ = ["ENDPOINTS", "Engine", "RequestRecord", "Route", "route"]
+__all__ = ["ENDPOINTS", "REQUEST_LOG_SIZE", "Engine", "RequestRecord", "Route", "route"]
+
+REQUEST_LOG_SIZE = 5000
 
 _GEMINI = re.compile(
     r"^/(?:v1|v1alpha|v1beta|v1beta1)/(?:projects/[^/]+/locations/[^/]+/)?(?:publishers/[^/]+/)?"
@@ -164,7 +167,13 @@ class Engine:
             self._by_text.setdefault(_norm(_first_user_text(case)), []).append(case)
         self._lock = threading.Lock()
         self._fault_counts: dict[tuple[str, str, str, int], int] = {}
-        self.requests: list[RequestRecord] = []
+        self.requests: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_SIZE)
+        """The most recent requests (a long-running emulator keeps the last few thousand)."""
+
+    def recorded(self) -> list[RequestRecord]:
+        """Return a copy of the request log, oldest first."""
+        with self._lock:
+            return list(self.requests)
 
     def reset(self) -> None:
         """Forget fault counters and the request log."""

@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness.emulator.common import json_bytes
 from harness.emulator.engine import Engine, RequestRecord
 from harness.emulator.scripts import ScriptSet, check_scripts, load_scripts, parse_scripts
 from harness.errors import UserError
@@ -49,9 +50,13 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
-        status, headers, payload = self.engine.handle(
-            method, parts.path, parts.query, dict(self.headers), raw
-        )
+        try:
+            status, headers, payload = self.engine.handle(
+                method, parts.path, parts.query, dict(self.headers), raw
+            )
+        except Exception as exc:  # an emulator bug: say so instead of dropping the connection
+            error = {"error": {"message": f"fc-harness emulator internal error: {exc!r}"}}
+            status, headers, payload = 500, {"content-type": "application/json"}, json_bytes(error)
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -109,8 +114,7 @@ class EmulatorHandle:
     @property
     def requests(self) -> list[RequestRecord]:
         """The requests received so far (path, decoded body, headers, case, turn, status)."""
-        with self.engine._lock:
-            return list(self.engine.requests)
+        return self.engine.recorded()
 
     def reset(self) -> None:
         """Forget fault counters and the request log."""
