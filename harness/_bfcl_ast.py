@@ -17,10 +17,11 @@ The era is detected from the answer's form (`era_of`). Outputs are lists of
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from harness._bfcl_values import answer_type, cached, standardize_string, std_list, std_lists, std_strings
 
 __all__ = ["Check", "check_ast", "era_of", "find_description", "standardize_string"]
 
@@ -35,12 +36,11 @@ PYTHON_TYPES: dict[str, type] = {
     "any": str,
 }
 NESTED_TYPES = ("array", "tuple")
-_STD = re.compile(r"[ ,./\-_*^]")
 
 Call = tuple[str, Any]
 
 
-@dataclass
+@dataclass(slots=True)
 class Check:
     """The outcome of one check, shaped like BFCL's result dict."""
 
@@ -61,11 +61,6 @@ class Check:
 OK = Check(True)
 
 
-def standardize_string(text: str) -> str:
-    """BFCL's string standardisation: drop spaces and ``,./-_*^``, lower-case, ' → "."""
-    return _STD.sub("", text).lower().replace("'", '"')
-
-
 def era_of(answer: Any) -> str:
     """Return ``v1`` for a dict possible answer (old data), else ``current``."""
     return "v1" if isinstance(answer, Mapping) else "current"
@@ -81,22 +76,11 @@ def find_description(functions: Any, name: str, era: str) -> Any:
     return None
 
 
-def _std_list(values: Any) -> list[Any]:
-    return [standardize_string(v) if type(v) is str else v for v in values]
-
-
-def _answer_type(acceptable: Sequence[Any]) -> type | None:
-    for a in acceptable:
-        if a != "":
-            return type(a)
-    return None
-
-
 def _type_check(
     param: str, value: Any, acceptable: Any, desc: str, expected: type, nested: type | None
 ) -> Check:
     res = Check(True, "type_error:simple")
-    a_type = _answer_type(acceptable)
+    a_type = answer_type(acceptable)
     is_variable = a_type is not None and a_type != expected
     if type(value) == expected:  # noqa: E721 - BFCL compares exact types (bool is not int)
         if nested is None:
@@ -105,7 +89,8 @@ def _type_check(
         for item in acceptable:
             ok = True
             if type(item) is list:
-                for v in value:
+                elements: Any = value
+                for v in elements:
                     if not _type_check(param, v, item, str(nested), nested, None).valid:
                         ok = False
                         break
@@ -130,7 +115,7 @@ def _type_check(
 
 
 def _string_check(param: str, value: str, acceptable: Sequence[Any]) -> Check:
-    if standardize_string(value) in [standardize_string(a) for a in acceptable if type(a) is str]:
+    if standardize_string(value) in cached(acceptable, std_strings):
         return OK
     return Check(
         False,
@@ -143,7 +128,7 @@ def _string_check(param: str, value: str, acceptable: Sequence[Any]) -> Check:
 
 
 def _list_check(param: str, value: list[Any], acceptable: Sequence[Any]) -> Check:
-    if _std_list(value) in [_std_list(a) for a in acceptable]:
+    if std_list(value) in cached(acceptable, std_lists):
         return OK
     return Check(
         False,
@@ -179,7 +164,7 @@ def _dict_check(param: str, value: Mapping[str, Any], acceptable: Sequence[Any],
                     ok = False
                     break
                 continue
-            std_answers = _std_list(answer[key])
+            std_answers = cached(answer[key], std_list)
             if (standardize_string(v) if type(v) is str else v) not in std_answers:
                 res.errors.append(
                     f"Invalid value for parameter {key!r}: {v!r}. Expected one of {std_answers}."
@@ -302,7 +287,7 @@ def simple_check(
 
 
 def _offered_name(description: Mapping[str, Any], sanitize: bool) -> str:
-    name = description["name"]
+    name = str(description["name"])
     return name.replace(".", "_") if sanitize and "." in name else name
 
 
@@ -313,7 +298,7 @@ def _with_call(res: Check, index: int) -> Check:
 
 
 def _no_order(
-    functions: Any, output: Sequence[Call], answers: list[Mapping[str, Any]], sanitize: bool, era: str
+    functions: Any, output: Sequence[Call], answers: Sequence[Mapping[str, Any]], sanitize: bool, era: str
 ) -> Check:
     if len(output) != len(answers):
         return _fail(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = ["TYPE_MAP", "answer_to_expect", "param_matcher", "to_json_schema"]
@@ -68,30 +68,89 @@ def to_json_schema(spec: Any, where: str = "parameters") -> dict[str, Any]:
 
 
 def _value_matcher(value: Any) -> Any:
-    """One acceptable BFCL value → a plain value (dict answers: key → acceptable list)."""
+    """One acceptable BFCL value → a matcher (in dict answers each key has an acceptable list)."""
     if isinstance(value, Mapping):
         return {k: param_matcher(v) if isinstance(v, list) else _value_matcher(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_value_matcher(v) for v in value]
     return value
 
 
-def param_matcher(acceptable: Any) -> Any:
-    """BFCL's acceptable-values list → a matcher: one value, `$one_of`, `""` → `$optional`."""
+Violations = Callable[[Any], list[str]]
+"""Given a literal value, the reasons it violates the parameter's JSON Schema (empty: valid)."""
+
+
+def param_matcher(
+    acceptable: Any, violations: Violations | None = None, notes: list[str] | None = None
+) -> Any:
+    """BFCL's acceptable-values list → a matcher: one value, `$one_of`, `""` → `$optional`.
+
+    `[""]` alone (BFCL: omit it, or give a value standardising to "") becomes `$absent`.
+    With `violations`, an acceptable value that breaks the parameter's own schema (BFCL
+    data has some: strings outside an enum, `null` for a string, nested lists for a flat
+    array...) is not offered as a literal the case loader would reject: a string becomes
+    `$normalized` (BFCL compares strings standardised anyway), anything else
+    `{$schema: {const: value}}` (the same value, compared as JSON), with a note. The
+    `bfcl` profile grades from the raw answer regardless.
+    """
     if not isinstance(acceptable, list):
         return _value_matcher(acceptable)
-    values = [_value_matcher(v) for v in acceptable if v != ""]
-    optional = len(values) < len(acceptable)
+    optional = "" in acceptable
+    values = []
+    for raw in (v for v in acceptable if v != ""):
+        value = _value_matcher(raw)
+        problems = violations(value) if violations is not None and not _has_matcher(value) else []
+        if not problems:
+            values.append(value)
+            continue
+        values.append({"$normalized": raw} if isinstance(raw, str) else {"$schema": {"const": value}})
+        if notes is not None:
+            notes.append(f"{problems[0]}; expecting it as {values[-1]}")
     if not values:
-        matcher: Any = ""
-    elif len(values) == 1:
-        matcher = values[0]
-    else:
-        matcher = {"$one_of": values}
+        return {"$absent": True}
+    matcher: Any = values[0] if len(values) == 1 else {"$one_of": values}
     return {"$optional": matcher} if optional else matcher
 
 
-def answer_to_expect(calls: list[tuple[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
-    """(function name, {param: acceptable list}) pairs → `expect:` entries."""
-    return [
-        {"call": name, "arguments": {p: param_matcher(acc) for p, acc in params.items()}}
-        for name, params in calls
-    ]
+def _has_matcher(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return any(str(k).startswith("$") for k in value) or any(_has_matcher(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_matcher(v) for v in value)
+    return False
+
+
+def answer_to_expect(
+    calls: list[tuple[str, Mapping[str, Any]]],
+    schemas: Mapping[str, Mapping[str, Any]] | None = None,
+    notes: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """(function name, {param: acceptable list}) pairs → `expect:` entries.
+
+    `schemas` (function name → JSON Schema of its parameters) lets values that violate it
+    be adjusted as `param_matcher` says, each adjustment noted in `notes`.
+    """
+    from harness._matcher_checks import validate_literal
+
+    out = []
+    for name, params in calls:
+        schema = (schemas or {}).get(name)
+        arguments = {}
+        props = schema.get("properties", {}) if isinstance(schema, Mapping) else None
+        for p, acc in params.items():
+            found: list[str] = []
+            if props is not None and p not in props:
+                # BFCL fails a call that gives it (not in the doc) and, unless `""` is
+                # acceptable, one that leaves it out: either way it is not a parameter to expect.
+                if notes is not None:
+                    notes.append(f"{name}({p}): not a parameter of the function; left out of `expect`")
+                continue
+
+            def check(value: Any, p: str = p, schema: Any = schema) -> list[str]:
+                return validate_literal(schema, p, value) if schema is not None else []
+
+            arguments[p] = param_matcher(acc, check, found)
+            if notes is not None:
+                notes.extend(f"{name}({p}): {n}" for n in found)
+        out.append({"call": name, "arguments": arguments})
+    return out

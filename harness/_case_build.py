@@ -12,11 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from harness._case_messages import check_messages
 from harness._case_schema import suggest
-from harness._matcher_checks import check_spec, literal_options, schema_problems, validate_literal
+from harness._matcher_checks import alternatives, check_spec, schema_problems, validate_literal
 from harness._yaml import LineMap, line_of
 from harness.errors import Problem
-from harness.model import Case, ExpectedCall, Message, Tool, ToolCall, Turn
+from harness.model import CATEGORIES, Case, ExpectedCall, Tool, Turn
 
 __all__ = ["Reporter", "build_case", "format_path", "parse_tools"]
 
@@ -156,8 +157,12 @@ def build_case(
     default_tools: Sequence[Tool],
     pool: Mapping[str, Tool],
     line: int | None = None,
+    blocked: bool = False,
 ) -> Case | None:
-    """Check one case mapping semantically; return the Case, or None when it has errors."""
+    """Check one case mapping semantically; return the Case, or None when it has errors.
+
+    `blocked` says the structural (schema) check already found an error in this case.
+    """
     errors_before = rep.errors()
     cid = raw.get("id") if isinstance(raw.get("id"), str) else None
 
@@ -173,16 +178,18 @@ def build_case(
     else:
         tools = list(default_tools)
     offered = {t.name: t for t in tools}
-    messages = _check_messages(raw.get("messages"), offered, add)
+    messages = check_messages(raw.get("messages"), offered, add)
     extra = raw.get("extra_arguments", "forbid")
+    turn_raws: list[tuple[Mapping[str, Any], Path]]
     if "turns" in raw and isinstance(raw["turns"], list):
         turn_raws = [(t, ("turns", i)) for i, t in enumerate(raw["turns"]) if isinstance(t, Mapping)]
     else:
-        turn_raws = [(raw, ())]
+        turn_raws = [({"expect": raw.get("expect"), "expect_text": raw.get("expect_text")}, ())]
     turns: list[Turn] = []
     for t_raw, t_path in turn_raws:
         expect = _check_expect(t_raw.get("expect"), (*t_path, "expect"), offered, extra, add)
         results = t_raw.get("results")
+        results = results if isinstance(results, list) else None
         n_expect = len(expect)
         if isinstance(results, list) and len(results) != n_expect:
             add(
@@ -209,10 +216,12 @@ def build_case(
         )
     tool_choice = _check_tool_choice(raw.get("tool_choice", "auto"), offered, turns, add)
     category = _check_category(raw.get("category"), "turns" in raw, turns, tools, add)
-    if rep.errors() > errors_before or cid is None:
+    if blocked or rep.errors() > errors_before or cid is None:
         return None
     skip = raw.get("skip") or {}
-    meta = {"description": raw["description"]} if isinstance(raw.get("description"), str) else {}
+    meta = dict(raw["meta"]) if isinstance(raw.get("meta"), Mapping) else {}
+    if isinstance(raw.get("description"), str):
+        meta.setdefault("description", raw["description"])
     return Case(
         id=cid,
         category=category,
@@ -281,134 +290,34 @@ def _check_against_tool(tool: Tool, arg: str, spec: Any, path: Path, add: Any) -
         if arg in (params.get("required") or ()):
             add(path, f"{arg!r} is required by {tool.name!r}'s schema, yet expected absent", "warning")
         return
+    optional = isinstance(spec, Mapping) and "$optional" in spec
     if arg not in props:
         extra = params.get("additionalProperties")
         if extra in (None, False) and not params.get("patternProperties"):
-            add(
-                path,
+            message = (
                 f"{tool.name!r} has no parameter {arg!r}{suggest(arg, list(props))}; "
-                f"its parameters: {', '.join(props) or '(none)'}",
+                f"its parameters: {', '.join(props) or '(none)'}"
             )
+            if optional:
+                add(path, message + " (expected as optional, so the case can still pass)", "warning")
+            else:
+                add(path, message)
         return
     if schema_problems(params):
         return
-    for value in literal_options(spec):
-        for message in validate_literal(params, arg, value):
-            add(path, message)
-
-
-def _check_messages(raw: Any, offered: Mapping[str, Tool], add: Any) -> list[Message]:
-    messages: list[Message] = []
-    if not isinstance(raw, list):
-        return messages
-    pending: list[ToolCall] = []
-    answered: set[str] = set()
-    pending_at: int | None = None
-    saw_user = False
-    for i, m in enumerate(raw):
-        if not isinstance(m, Mapping) or m.get("role") not in ("system", "user", "assistant", "tool"):
-            continue
-        role = m["role"]
-        p = ("messages", i)
-        if role != "tool" and pending_at is not None:
-            _unanswered(pending, answered, pending_at, add)
-            pending, pending_at = [], None
-        if role == "system" and any(x.role != "system" for x in messages):
-            add(
-                p,
-                "a system message after the conversation started: several vendors take one system "
-                "prompt at the start only",
-                "warning",
-            )
-        content = m.get("content")
-        if role == "assistant":
-            calls = []
-            for j, c in enumerate(m.get("tool_calls") or ()):
-                if not isinstance(c, Mapping) or not isinstance(c.get("name"), str):
-                    continue
-                if c["name"] not in offered:
-                    add(
-                        (*p, "tool_calls", j, "name"),
-                        f"the conversation calls {c['name']!r}, which the case "
-                        f"does not offer{suggest(c['name'], list(offered))} (vendors reject such a history)",
-                    )
-                args = c.get("arguments", {})
-                cid = c.get("id") if isinstance(c.get("id"), str) else f"call_m{i}_{j}"
-                calls.append(
-                    ToolCall(
-                        name=c["name"],
-                        arguments=dict(args) if isinstance(args, Mapping) else {},
-                        raw_arguments=None,
-                        id=cid,
-                    )
-                )
-            if not calls and not content:
-                add(p, "an assistant message needs content or tool_calls")
-            messages.append(
-                Message(
-                    role="assistant",
-                    content=content if isinstance(content, str) else None,
-                    tool_calls=tuple(calls),
-                )
-            )
-            pending, answered, pending_at = calls, set(), (i if calls else None)
-            continue
-        if role == "tool":
-            messages.append(_tool_message(m, p, pending, answered, add))
-            continue
-        saw_user = saw_user or role == "user"
-        messages.append(Message(role=role, content=content if isinstance(content, str) else None))
-    if pending_at is not None:
-        _unanswered(pending, answered, pending_at, add)
-    if messages and not saw_user:
-        add(("messages",), "the conversation has no user message")
-    if messages and messages[-1].role not in ("user", "tool"):
-        add(
-            ("messages", len(raw) - 1),
-            "the conversation must end with a user or tool message (the model answers next)",
-        )
-    return messages
-
-
-def _tool_message(
-    m: Mapping[str, Any], p: Path, pending: list[ToolCall], answered: set[str], add: Any
-) -> Message:
-    content = m.get("content")
-    text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
-    if not pending:
-        add(p, "a tool message must follow an assistant message with tool_calls (or another tool message)")
-        return Message(role="tool", content=text, tool_call_id=m.get("tool_call_id"), name=m.get("name"))
-    call_id = m.get("tool_call_id")
-    by_id = {c.id: c for c in pending}
-    if isinstance(call_id, str):
-        call = by_id.get(call_id)
-        if call is None:
-            add(
-                (*p, "tool_call_id"),
-                f"no call with id {call_id!r} in the assistant message before; "
-                f"ids there: {', '.join(str(c.id) for c in pending)}",
-            )
-    else:
-        call = next((c for c in pending if c.id not in answered), None)
-        if call is None:
-            add(p, "more tool messages than calls in the assistant message before")
-    name = m.get("name")
-    if call is not None:
-        answered.add(str(call.id))
-        if isinstance(name, str) and name != call.name:
-            add((*p, "name"), f"names {name!r} but answers call {call.id!r} to {call.name!r}")
-        name = call.name
-    return Message(role="tool", content=text, tool_call_id=call.id if call else call_id, name=name)
-
-
-def _unanswered(pending: list[ToolCall], answered: set[str], at: int, add: Any) -> None:
-    missing = [c for c in pending if c.id not in answered]
-    if missing:
-        add(
-            ("messages", at, "tool_calls"),
-            "call(s) without a tool message answering them: "
-            f"{', '.join(f'{c.name} ({c.id})' for c in missing)} (vendors reject such a history)",
-        )
+    values, open_ = alternatives(spec)
+    found = [(v, validate_literal(params, arg, v)) for v in values]
+    bad = [(v, msgs) for v, msgs in found if msgs]
+    if not bad:
+        return
+    # Error only when no schema-valid call can meet the expectation; else a dead alternative.
+    dead_only = open_ or len(bad) < len(values)
+    for _, messages in bad:
+        for message in messages:
+            if dead_only:
+                add(path, message + " (this alternative can never match a schema-valid call)", "warning")
+            else:
+                add(path, message)
 
 
 def _check_tool_choice(raw: Any, offered: Mapping[str, Tool], turns: list[Turn], add: Any) -> Any:
@@ -447,7 +356,7 @@ def _check_category(raw: Any, has_turns: bool, turns: list[Turn], tools: list[To
         inferred = "parallel" if len(names) == 1 else "parallel_multiple"
     else:
         inferred = "multiple" if len(tools) > 1 else "simple"
-    if not isinstance(raw, str):
+    if not isinstance(raw, str) or raw not in CATEGORIES:
         return inferred
     if raw != inferred and not (raw == "simple" and inferred == "multiple"):
         add(

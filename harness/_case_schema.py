@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -89,12 +89,15 @@ _ROLE_KEYS = {"tool_calls": "assistant", "tool_call_id": "tool", "name": "tool"}
 
 
 def schema_errors(
-    validator: Draft202012Validator, instance: Any
+    validator: Draft202012Validator, instance: Any, fast: Callable[[Any], bool] | None = None
 ) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Yield (instance path, message) for each schema error, phrased for case authors.
 
-    Unknown matcher keys inside arguments are left to the matcher check (better messages).
+    `fast` is an accept-check (`harness._case_fastcheck`): when it says True, jsonschema
+    is not run. Unknown matcher keys inside arguments are left to the matcher check.
     """
+    if fast is not None and fast(instance):
+        return
     for error in validator.iter_errors(instance):
         yield from _translate(error)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -113,7 +114,8 @@ def _record(session: Any, job: Any, cassette: Any) -> Exchange:
             before = len(cassette.data)
             started = time.perf_counter()
             try:
-                wire = adapter.send(client, request, stream=job.profile.stream)
+                with _SENDS.exclusive() if job.profile.kind in HTTPLIB_KINDS else _SENDS.shared():
+                    wire = adapter.send(client, request, stream=job.profile.stream)
             except ProviderError as exc:
                 if exc.retryable and attempt < opts.max_retries:
                     del cassette.data[before:]  # keep only the final answer in the cassette
@@ -126,6 +128,53 @@ def _record(session: Any, job: Any, cassette: Any) -> Exchange:
             return replace(wire, latency_ms=latency)
 
     return exchange
+
+
+#: Kinds whose SDK speaks through http.client/urllib3 (boto3). vcrpy's stubs for those briefly
+#: *unpatch every library* (`vcr.patch.force_reset`) while they open the real connection, so a
+#: concurrent httpx request in that window would go out unrecorded: their sends run alone.
+HTTPLIB_KINDS = frozenset({"bedrock-converse"})
+
+
+class _SendLock:
+    """Many shared holders (httpx sends) or one exclusive holder (an http.client send)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._shared = 0
+        self._exclusive = False
+        self._waiting = 0  # exclusive holders waiting: new shared holders queue behind them
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        """Hold the lock with other shared holders."""
+        with self._cond:
+            self._cond.wait_for(lambda: not self._exclusive and not self._waiting)
+            self._shared += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._shared -= 1
+                self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the lock alone."""
+        with self._cond:
+            self._waiting += 1
+            self._cond.wait_for(lambda: not self._exclusive and self._shared == 0)
+            self._waiting -= 1
+            self._exclusive = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._exclusive = False
+                self._cond.notify_all()
+
+
+_SENDS = _SendLock()
 
 
 def _stamp(cassette: Any, before: int, started: float) -> float:

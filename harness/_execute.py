@@ -123,11 +123,19 @@ def run_case(
     turns: list[ModelTurn] = []
     last = len(case.turns) - 1
     for ti in range(len(case.turns)):
-        request = adapter.build_request(case, ti, tuple(history), model, params)
+        try:
+            request = adapter.build_request(case, ti, tuple(history), model, params)
+        except ValueError as exc:
+            if type(exc).__name__ != "UnsupportedCaseError":
+                raise
+            v = error_verdict(case.id, provider_id, "unsupported", None, str(exc), ti)
+            return CaseOutcome(v, tuple(turns), str(exc))
         try:
             wire = exchange(ti, request)
             if wire.status >= 400:
                 raise _error_from_wire(wire)
+            # an error sent after HTTP 200 (in a stream) makes the parser raise ProviderError
+            mt = adapter.parse_stream(wire.events) if wire.streaming else adapter.parse_response(wire.body)
         except ProviderError as exc:
             msg = provider_error_message(exc.status, exc.body, exc.vendor_message)
             v = error_verdict(case.id, provider_id, "error", "provider_error", msg, ti)
@@ -135,7 +143,6 @@ def run_case(
         except StaleCassette as exc:
             v = error_verdict(case.id, provider_id, "stale", "stale_cassette", exc.message, exc.turn)
             return CaseOutcome(v, tuple(turns), exc.message)
-        mt = adapter.parse_stream(wire.events) if wire.streaming else adapter.parse_response(wire.body)
         mt = restore_names(mt, case.tools)
         if wire.latency_ms is not None:
             mt = replace(mt, latency_ms=wire.latency_ms)

@@ -122,6 +122,9 @@ def compile_fast(schema: Any) -> Check | None:
         return lambda v: True
     if len(checks) == 1:
         return checks[0]
+    if len(checks) == 2:  # the usual `type` + one more keyword: no generator per value
+        first, second = checks
+        return lambda v: first(v) and second(v)
     return lambda v: all(c(v) for c in checks)
 
 

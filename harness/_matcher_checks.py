@@ -19,7 +19,7 @@ from jsonschema.exceptions import SchemaError
 from harness._case_schema import json_type, suggest
 from harness.matcher_names import MATCHERS, MODIFIER_KEYS, is_matcher
 
-__all__ = ["Finding", "check_spec", "literal_options", "schema_problems", "validate_literal"]
+__all__ = ["Finding", "alternatives", "check_spec", "literal_options", "schema_problems", "validate_literal"]
 
 Path = tuple[str | int, ...]
 Finding = tuple[Path, str]
@@ -120,26 +120,39 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def alternatives(spec: Any) -> tuple[list[Any], bool]:
+    """Return (the literal values an expectation accepts, whether it accepts anything else).
+
+    "Anything else" is absence (`$optional`) or a non-literal alternative (`$regex`, `$any`,
+    ...): then a literal that violates the tool's schema is a dead alternative, not a case
+    that no schema-valid call can pass.
+    """
+    if not _has_matcher(spec):
+        return [spec], False
+    if not isinstance(spec, Mapping):
+        return [], True
+    if "$one_of" in spec and isinstance(spec["$one_of"], list):
+        values: list[Any] = []
+        open_ = False
+        for option in spec["$one_of"]:
+            sub, sub_open = alternatives(option)
+            values += sub
+            open_ = open_ or sub_open
+        return values, open_
+    if "$optional" in spec:
+        return alternatives(spec["$optional"])[0], True
+    if "$date" in spec and isinstance(spec["$date"], str):
+        return [spec["$date"]], False
+    if "$approx" in spec and _is_number(spec["$approx"]):
+        return [spec["$approx"]], False
+    if "$unordered" in spec and isinstance(spec["$unordered"], list) and not _has_matcher(spec["$unordered"]):
+        return [spec["$unordered"]], False
+    return [], True
+
+
 def literal_options(spec: Any) -> Iterator[Any]:
     """Yield the literal values an expectation can accept (to check against the tool schema)."""
-    if not _has_matcher(spec):
-        yield spec
-        return
-    if not isinstance(spec, Mapping):
-        return
-    if "$one_of" in spec and isinstance(spec["$one_of"], list):
-        for option in spec["$one_of"]:
-            yield from literal_options(option)
-    elif "$optional" in spec:
-        yield from literal_options(spec["$optional"])
-    elif "$date" in spec and isinstance(spec["$date"], str):
-        yield spec["$date"]
-    elif "$approx" in spec and _is_number(spec["$approx"]):
-        yield spec["$approx"]
-    elif (
-        "$unordered" in spec and isinstance(spec["$unordered"], list) and not _has_matcher(spec["$unordered"])
-    ):
-        yield spec["$unordered"]
+    yield from alternatives(spec)[0]
 
 
 def _has_matcher(value: Any) -> bool:
@@ -182,7 +195,8 @@ def validate_literal(parameters: Mapping[str, Any], name: str, value: Any) -> li
     """Validate a literal argument value against the property `name` of a tool's schema.
 
     The property is validated in the context of the whole schema so `$ref`s to `$defs`
-    resolve; other root-level constraints are left out. Returns messages (empty: valid).
+    resolve; other root-level constraints are left out. Returns one message per invalid
+    value (empty: valid).
     """
     prop = parameters.get("properties", {}).get(name) if isinstance(parameters, Mapping) else None
     if not isinstance(prop, (Mapping, bool)):
@@ -194,8 +208,12 @@ def validate_literal(parameters: Mapping[str, Any], name: str, value: Any) -> li
         errors = sorted(validator.iter_errors({name: value}), key=lambda e: list(e.absolute_path))
     except Exception:  # an invalid tool schema is reported on its own
         return []
-    messages = []
-    for err in errors:
+    if not errors:
+        return []
+    parts = []
+    for err in errors[:3]:
         sub = "".join(f"[{p!r}]" for p in list(err.absolute_path)[1:])
-        messages.append(f"{value!r} violates the tool's schema{(' at ' + sub) if sub else ''}: {err.message}")
-    return messages
+        parts.append(f"{'at ' + sub + ': ' if sub else ''}{err.message}")
+    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+    return [f"{shown} violates the tool's schema: {'; '.join(parts)}{more}"]

@@ -11,8 +11,9 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from harness.config import Config
 from harness.results import ResultRow, write_results
@@ -20,16 +21,20 @@ from harness.results import ResultRow, write_results
 __all__ = ["refresh_latest", "render", "write_run_dir"]
 
 
-def write_run_dir(reports_root: Path, run_id: str, rows: Sequence[ResultRow], config: Config | None) -> Path:
+def write_run_dir(
+    reports_root: Path,
+    run_id: str,
+    rows: Sequence[ResultRow],
+    config: Config | None,
+    meta: Mapping[str, Any] | None = None,
+) -> Path:
     """Write `results.jsonl` and the reports of a run; refresh `latest/`; return the run folder."""
     run_dir = reports_root / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     write_results(run_dir / "results.jsonl", rows)
-    try:
-        from harness.reports import write_reports
-    except ImportError:  # TEMPORARY until harness.reports lands on main
-        write_reports = _fallback_reports
-    write_reports(run_dir, list(rows), config=config)
+    from harness.reports import write_reports
+
+    write_reports(run_dir, list(rows), config=config, meta={"run_id": run_id, **(meta or {})})
     refresh_latest(reports_root, run_dir)
     return run_dir
 
@@ -53,43 +58,6 @@ def refresh_latest(reports_root: Path, run_dir: Path) -> Path:
 
 def render(rows: Sequence[ResultRow]) -> str:
     """The terminal comparison table of a run."""
-    try:
-        from harness.reports.table import render_table
-    except ImportError:  # TEMPORARY until harness.reports lands on main
-        return _fallback_table(rows)
+    from harness.reports.table import render_table
+
     return render_table(list(rows))
-
-
-def _fallback_reports(run_dir: Path, rows: list[ResultRow], *, config: Config | None = None) -> None:
-    import json
-    from collections import Counter
-    from xml.sax.saxutils import escape
-
-    from harness._io import atomic_write_text
-
-    counts = Counter(r.status for r in rows)
-    atomic_write_text(run_dir / "summary.json", json.dumps({"total": len(rows), **counts}, indent=2))
-    cases = []
-    for r in rows:
-        body = ""
-        if r.status in ("fail", "error", "stale"):
-            body = f'<failure message="{escape(r.status)}">{escape(r.verdict.explain())}</failure>'
-        elif r.status == "unsupported":
-            body = "<skipped/>"
-        cases.append(
-            f'<testcase classname="{escape(r.provider_id)}" name="{escape(r.case_id)}">{body}</testcase>'
-        )
-    fails = sum(counts[s] for s in ("fail", "error", "stale"))
-    xml = f'<?xml version="1.0"?>\n<testsuite name="fcharness" tests="{len(rows)}" failures="{fails}">'
-    atomic_write_text(run_dir / "junit.xml", xml + "".join(cases) + "</testsuite>\n")
-
-
-def _fallback_table(rows: Sequence[ResultRow]) -> str:
-    from collections import Counter
-
-    lines = []
-    for pid in sorted({r.provider_id for r in rows}):
-        c = Counter(r.status for r in rows if r.provider_id == pid)
-        lines.append(f"{pid}: " + ", ".join(f"{k} {v}" for k, v in sorted(c.items())))
-    lines += [r.verdict.explain() for r in rows if r.status not in ("pass", "unsupported")]
-    return "\n".join(lines)

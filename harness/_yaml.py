@@ -43,7 +43,7 @@ class YamlSyntaxError(Exception):
         self.line = line
 
 
-class CaseLoader(_Base):  # type: ignore[misc,valid-type]
+class CaseLoader(_Base):  # type: ignore[misc]
     """SafeLoader with JSON-like scalars that records the line of every key and list item."""
 
     yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}

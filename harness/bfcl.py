@@ -32,6 +32,7 @@ from harness.model import Case, ExpectedCall, Message, Tool, Turn
 
 __all__ = [
     "CATEGORIES",
+    "SCHEMA_NOTE",
     "BfclFile",
     "case_id_for",
     "default_source",
@@ -55,6 +56,8 @@ CATEGORIES: tuple[tuple[str, str, str | None], ...] = (
     ("live_irrelevance", "live_irrelevance", None),
 )
 _ALIASES = {stem: short for short, stem, _ in CATEGORIES} | {v1: short for short, _, v1 in CATEGORIES if v1}
+#: The prefix of import warnings about possible answers that violate their own function's schema.
+SCHEMA_NOTE = "possible answer vs. its own schema"
 _CASE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _V1_PREFIX = "gorilla_openfunctions_v1_test_"
 
@@ -195,7 +198,9 @@ def _tools(functions: Any) -> tuple[Tool, ...]:
     return tuple(tools)
 
 
-def _expected(functions: Any, answer: Any, warnings: list[str]) -> tuple[ExpectedCall, ...]:
+def _expected(
+    functions: Any, answer: Any, tools: tuple[Tool, ...], warnings: list[str]
+) -> tuple[ExpectedCall, ...]:
     era = _bfcl_ast.era_of(answer)
     items = list(answer.items()) if era == "v1" else [next(iter(a.items())) for a in answer]
     funcs = functions if isinstance(functions, list) else [functions]
@@ -214,7 +219,11 @@ def _expected(functions: Any, answer: Any, warnings: list[str]) -> tuple[Expecte
             )
             fn = funcs[0]
         calls.append((fn["name"] if fn is not None else key, params))
-    return tuple(ExpectedCall(e["call"], e["arguments"]) for e in answer_to_expect(calls))
+    schemas = {t.name: t.parameters for t in tools}
+    notes: list[str] = []
+    expect = answer_to_expect(calls, schemas, notes)
+    warnings.extend(f"{SCHEMA_NOTE}: {n}" for n in notes)
+    return tuple(ExpectedCall(e["call"], e["arguments"]) for e in expect)
 
 
 def entry_to_case(
@@ -244,7 +253,7 @@ def entry_to_case(
         )
         if not ok_form or not answer:
             raise ValueError("ground_truth: expected a dict (v1) or a list of one-key dicts")
-        expect = _expected(entry["function"], answer, warnings)
+        expect = _expected(entry["function"], answer, tools, warnings)
     category = short.removeprefix("live_")
     tags = ("bfcl", short) + (("live",) if short.startswith("live_") else ())
     meta = {

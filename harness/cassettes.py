@@ -5,8 +5,9 @@
 - Record modes as vcrpy names them (`RecordMode`): `none` replays only (default of `run` and
   CI), `once`, `new_episodes`, `all` (default of `record`; re-recording replaces the file).
 - Scrubbing happens before anything is written: auth, AWS-signature, organisation/project
-  and cookie headers are dropped, key query parameters too, and every occurrence of the
-  actual key values (headers, URL, bodies) becomes `<redacted>`.
+  and cookie headers are dropped (only an allowlist of harmless headers is kept at all), key
+  query parameters too, and every occurrence of the actual key values (URL, bodies, kept
+  headers) becomes `<redacted>`.
 - Requests match on method, host, path and the canonical JSON body (`canonical_json`).
 - Files go through `AtomicPersister` (a run killed mid-way leaves no truncated cassette)
   and the `fcharness` serializer (`harness._cassette_format`: readable YAML bodies).
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -40,6 +42,8 @@ from harness.errors import CassetteError, UserError
 from harness.providers.base import WireResponse
 
 __all__ = [
+    "KEEP_REQUEST_HEADERS",
+    "KEEP_RESPONSE_HEADERS",
     "RECORD_MODES",
     "REDACTED",
     "SCRUB_HEADERS",
@@ -57,6 +61,7 @@ __all__ = [
     "record_command",
     "stale_message",
     "trial_paths",
+    "trials_by_case",
 ]
 
 REDACTED = "<redacted>"
@@ -93,11 +98,15 @@ SCRUB_QUERY_PARAMETERS: tuple[str, ...] = (
     "x-amz-credential",
 )
 
-#: Response headers dropped before a cassette is written (secrets, and per-request noise).
-_SCRUB_RESPONSE_HEADERS = frozenset({"set-cookie", "openai-organization", "openai-project", "date"})
-
-#: Request header prefixes dropped as noise: SDK telemetry (OS, arch, runtime versions).
-_NOISE_REQUEST_PREFIXES = ("x-stainless-",)
+#: Headers kept in a cassette; every other header is dropped before anything is written.
+#: Matching never looks at headers, so an allowlist keeps secrets and per-request noise (SDK
+#: telemetry, dates, connection handling) out, keeps diffs small and makes replay cheaper.
+KEEP_REQUEST_HEADERS = frozenset(
+    {"content-type", "user-agent", "anthropic-version", "anthropic-beta", "openai-beta", "x-amz-target"}
+)
+KEEP_RESPONSE_HEADERS = frozenset(
+    {"content-type", "retry-after", "x-request-id", "request-id", "x-amzn-requestid"}
+)
 
 
 class RecordMode(str, Enum):
@@ -163,6 +172,27 @@ def trial_paths(root: str | Path, provider_id: str, case_id: str) -> list[tuple[
     return sorted(found)
 
 
+def trials_by_case(root: str | Path, provider_id: str) -> dict[str, list[int]]:
+    """Map each case id with cassettes for a provider to its trial numbers (one folder listing)."""
+    _check_component(provider_id, "provider id")
+    folder = Path(root) / provider_id
+    found: dict[str, list[int]] = {}
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return found
+    for name in names:
+        if not name.endswith(".yaml") or name.startswith("."):
+            continue
+        stem = name[: -len(".yaml")]
+        case_id, at, k = stem.rpartition("@")
+        if at and k.isdigit() and int(k) >= 2:
+            found.setdefault(case_id, []).append(int(k))
+        else:
+            found.setdefault(stem, []).append(1)
+    return {cid: sorted(ks) for cid, ks in found.items()}
+
+
 def glob_escape(text: str) -> str:
     """Escape glob metacharacters in `text`."""
     return re.sub(r"([*?\[])", r"[\1]", text)
@@ -173,8 +203,16 @@ def glob_escape(text: str) -> str:
 
 def record_command(provider_id: str, case_id: str, source: str | None = None) -> str:
     """Return the exact command that (re-)records one case on one provider."""
-    where = f"{source} " if source else ""
+    where = f"{_relative(source)} " if source else ""
     return f"fcharness record {where}-p {provider_id} -k {case_id}"
+
+
+def _relative(path: str) -> str:
+    """`path` relative to the working folder when it lies inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 def missing_message(path: Path, provider_id: str, case_id: str, source: str | None = None) -> str:
@@ -247,7 +285,7 @@ class _Scrubber:
         if request.body is not None:
             request.body = self._text(request.body)
         for name in list(request.headers):
-            if name.lower().startswith(_NOISE_REQUEST_PREFIXES) or name.lower() == "content-length":
+            if name.lower() not in KEEP_REQUEST_HEADERS:
                 del request.headers[name]
             else:
                 request.headers[name] = self._text(request.headers[name])
@@ -259,7 +297,7 @@ class _Scrubber:
         response["headers"] = {
             k: [self._text(v) for v in (vs if isinstance(vs, list) else [vs])]
             for k, vs in headers.items()
-            if k.lower() not in _SCRUB_RESPONSE_HEADERS
+            if k.lower() in KEEP_RESPONSE_HEADERS
         }
         body = response.get("body") or {}
         if "string" in body:

@@ -36,6 +36,7 @@ for failures. Grading is pure: no I/O.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -141,6 +142,7 @@ def _check_options(profile: str, tool_names: str) -> None:
         raise UserError(f"unknown --tool-names {tool_names!r}; choose one of {', '.join(TOOL_NAMES)}")
 
 
+@functools.cache
 def _bfcl() -> Any:
     try:
         return importlib.import_module("harness.bfcl_checker")
@@ -160,9 +162,11 @@ def grade_turn(
     _check_options(profile, tool_names)
     if profile == "bfcl":
         checker = _bfcl()
-        if not hasattr(checker, "grade_turn"):
-            raise UserError("the 'bfcl' profile grades whole cases: use grade(), not grade_turn()")
-        return checker.grade_turn(case, turn_index, model_turn, tool_names=tool_names)  # type: ignore[no-any-return]
+        if hasattr(checker, "grade_turn"):
+            return checker.grade_turn(case, turn_index, model_turn, tool_names=tool_names)  # type: ignore[no-any-return]
+        # BFCL's AST checker grades whole single-turn entries; between the turns of a
+        # multi-turn case the default semantics decide (the verdict still comes from grade()).
+        profile = "default"
     return _grade_turn(_plan(case, profile), turn_index, model_turn, tool_names == "sanitized")
 
 

@@ -21,12 +21,20 @@ from pathlib import Path
 from typing import Any
 
 from harness._case_build import Reporter, build_case, parse_tools, resolve_use
-from harness._case_schema import case_validator, file_validator, schema_errors, tools_file_validator
+from harness._case_fastcheck import case_ok, file_ok, tools_file_ok
+from harness._case_schema import case_validator, file_validator, schema_errors, suggest, tools_file_validator
 from harness._yaml import YamlSyntaxError, load_yaml
 from harness.errors import CaseFileError, Problem
 from harness.model import Case, Tool
 
-__all__ = ["ValidationReport", "discover_files", "load_cases", "parse_case_dict", "validate_paths"]
+__all__ = [
+    "ValidationReport",
+    "check_provider_ids",
+    "discover_files",
+    "load_cases",
+    "parse_case_dict",
+    "validate_paths",
+]
 
 _SUFFIXES = (".yaml", ".yml")
 TOOLS_DIR = "_tools"
@@ -146,12 +154,12 @@ def _read_tools_file(path: Path, problems: list[Problem]) -> list[tuple[Tool, in
     if loaded is None:
         return []
     data, rep = loaded
-    for p, message in schema_errors(tools_file_validator(), data):
+    for p, message in schema_errors(tools_file_validator(), data, tools_file_ok):
         rep.add(p, message)
     raw = data.get("tools")
     tools = parse_tools(raw, ("tools",), rep)
     problems.extend(rep.problems)
-    item_lines = rep.lines.get(id(raw), (None, []))[1]
+    item_lines: list[int] = rep.lines.get(id(raw), (None, []))[1]
     names = [t.get("name") if isinstance(t, Mapping) else None for t in raw or ()]
     return [(t, item_lines[names.index(t.name)] if t.name in names else None) for t in tools]
 
@@ -198,8 +206,11 @@ def _load_file(
     if loaded is None:
         return [], []
     data, rep = loaded
-    for p, message in schema_errors(file_validator(), data):
+    blocked: set[int] = set()
+    for p, message in schema_errors(file_validator(), data, file_ok):
         rep.add(p, message, case_id=_case_id_at(data, p))
+        if len(p) >= 2 and p[0] == "cases" and isinstance(p[1], int):
+            blocked.add(p[1])
     if "cases" not in data:
         rep.add((), "no `cases:` in this file (shared tools belong in a _tools/ folder)")
     pool = shared.pool_for(path.parent)
@@ -219,7 +230,9 @@ def _load_file(
         line = rep.lines.get(id(raw), (None,))[0]
         if isinstance(raw.get("id"), str):
             ids.append((raw["id"], str(path), line, f"cases[{i}].id"))
-        case = build_case(raw, ("cases", i), rep, default_tools=file_tools, pool=full_pool, line=line)
+        case = build_case(
+            raw, ("cases", i), rep, default_tools=file_tools, pool=full_pool, line=line, blocked=i in blocked
+        )
         if case is not None:
             cases.append(case)
             all_tools.extend(case.tools)
@@ -315,6 +328,28 @@ def _same_prompts(cases: Sequence[Case]) -> list[Problem]:
     return problems
 
 
+def check_provider_ids(cases: Sequence[Case], known: Iterable[str]) -> list[Problem]:
+    """Warn about `skip:` / `only:` provider ids that no provider profile defines (typos)."""
+    known_ids = sorted(set(known))
+    problems: list[Problem] = []
+    for case in cases:
+        named = [("skip", pid) for pid in case.skip] + [("only", pid) for pid in case.only]
+        for key, pid in named:
+            if pid not in known_ids:
+                problems.append(
+                    Problem(
+                        f"{key}: provider id {pid!r} is not in the config{suggest(pid, known_ids)}; "
+                        f"known: {', '.join(known_ids)}",
+                        file=case.source,
+                        line=case.line,
+                        case_id=case.id,
+                        field=f"{key}.{pid}" if key == "skip" else key,
+                        severity="warning",
+                    )
+                )
+    return problems
+
+
 def load_cases(paths: Iterable[str | Path]) -> list[Case]:
     """Load the cases under PATHS; raise `CaseFileError` listing every error when any exists."""
     report = validate_paths(paths)
@@ -343,11 +378,12 @@ def parse_case_dict(
     pool = dict(tools_by_name or {})
     rep = Reporter(file=source, root=raw, default_line=line, field_prefix=field_prefix)
     check = dict(raw)
-    if any(isinstance(t, Tool) for t in check.get("tools") or ()):
+    if isinstance(check.get("tools"), list) and any(isinstance(t, Tool) for t in check["tools"]):
         check["tools"] = [_tool_dict(t) if isinstance(t, Tool) else t for t in check["tools"]]
-    for p, message in schema_errors(case_validator(), check):
+    for p, message in schema_errors(case_validator(), check, case_ok):
         rep.add(p, message, case_id=raw.get("id") if isinstance(raw.get("id"), str) else None)
-    case = build_case(raw, (), rep, default_tools=list(pool.values()), pool=pool, line=line)
+    blocked = bool(rep.problems)
+    case = build_case(raw, (), rep, default_tools=list(pool.values()), pool=pool, line=line, blocked=blocked)
     errors = [p for p in rep.problems if p.severity == "error"]
     if errors or case is None:
         raise CaseFileError(

@@ -41,5 +41,6 @@ def is_matcher(value: Any) -> bool:
     """Return True when `value` is a matcher spec (a mapping with a `$`-prefixed key)."""
     return isinstance(value, Mapping) and any(isinstance(k, str) and k.startswith("$") for k in value)
 
+
 #: Every `$` key a case may write (matchers and their modifiers), as `harness.matchers` reads it.
 MATCHER_NAMES: frozenset[str] = MATCHER_KEYS | frozenset(MODIFIER_KEYS)

@@ -16,7 +16,8 @@ Rules and their evidence (tags: [S] SDK source installed here, [C] recorded traf
   [S anthropic InputSchemaTyped].
 - bedrock-converse: names `[a-zA-Z0-9_-]+`, 1-64; description at least 1 character;
   root object [S botocore bedrock-runtime service model].
-- gemini: names start with a letter or `_`, then `[a-zA-Z0-9_.:-]`, at most 128; parameter
+- gemini: names start with a letter or `_`, then `[a-zA-Z0-9_.:-]` (the SDK says at most 128; the
+  capabilities table keeps 64); parameter
   names `[a-zA-Z_][a-zA-Z0-9_]*`, at most 64 [S google-genai FunctionDeclaration docstrings];
   `parameters` is an OpenAPI subset [S google-genai types.Schema, extra="forbid"].
 - mistral, cohere: names `[a-zA-Z0-9_-]`, at most 64 [U]; schema as is [U].
@@ -48,6 +49,8 @@ __all__ = [
     "check_kinds",
     "format_portability",
     "lint_cases",
+    "name_pattern",
+    "sent_name",
     "translate_schema",
 ]
 
@@ -65,32 +68,42 @@ KINDS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class NameRule:
-    """What a vendor accepts as a function name."""
-
-    allowed: str
-    """A regex character class of allowed characters."""
-    max_len: int
-    evidence: str
-    first: str | None = None
-    """A character class the first character must match, if any."""
-
-
-_OPENAI_NAME = NameRule("[a-zA-Z0-9_-]", 64, "[S: openai FunctionDefinition.name]")
-NAME_RULES: dict[str, NameRule] = {
-    "openai-chat": _OPENAI_NAME,
-    "openai-functions": _OPENAI_NAME,
-    "openai-strict": _OPENAI_NAME,
-    "openai-responses": NameRule("[a-zA-Z0-9_-]", 64, "[U: assumed as chat]"),
-    "anthropic": NameRule("[a-zA-Z0-9_-]", 64, "[D: API error 'should match pattern ^[a-zA-Z0-9_-]{1,64}$']"),
-    "bedrock-converse": NameRule("[a-zA-Z0-9_-]", 64, "[S: botocore bedrock-runtime ToolName]"),
-    "gemini": NameRule(
-        "[a-zA-Z0-9_.:-]", 128, "[S: google-genai FunctionDeclaration.name]", first="[a-zA-Z_]"
-    ),
-    "mistral": NameRule("[a-zA-Z0-9_-]", 64, "[U]"),
-    "cohere": NameRule("[a-zA-Z0-9_-]", 64, "[U]"),
+#: Fallback name patterns (the capabilities table in `harness.providers.capabilities` wins),
+#: with the evidence for each kind's rule.
+NAME_RULES: dict[str, tuple[str, str]] = {
+    "openai-chat": (r"^[a-zA-Z0-9_-]{1,64}$", "[S: openai FunctionDefinition.name]"),
+    "openai-functions": (r"^[a-zA-Z0-9_-]{1,64}$", "[S: openai FunctionDefinition.name]"),
+    "openai-strict": (r"^[a-zA-Z0-9_-]{1,64}$", "[S: openai FunctionDefinition.name]"),
+    "openai-responses": (r"^[a-zA-Z0-9_-]{1,64}$", "[U: assumed as chat]"),
+    "anthropic": (r"^[a-zA-Z0-9_-]{1,64}$", "[D: API error 'should match pattern ^[a-zA-Z0-9_-]{1,64}$']"),
+    "bedrock-converse": (r"^[a-zA-Z0-9_-]{1,64}$", "[S: botocore bedrock-runtime ToolName]"),
+    "gemini": (r"^[a-zA-Z_][a-zA-Z0-9_.:-]{0,127}$", "[S: google-genai FunctionDeclaration.name]"),
+    "mistral": (r"^[a-zA-Z0-9_-]{1,64}$", "[U]"),
+    "cohere": (r"^[a-zA-Z0-9_-]{1,64}$", "[U]"),
 }
+
+
+def name_pattern(kind: str) -> str:
+    """The function-name pattern of `kind`: the capabilities table's, else the fallback."""
+    try:
+        from harness.providers.capabilities import capabilities_for
+
+        return capabilities_for("openai-chat" if kind == "openai-strict" else kind).name_pattern
+    except (ImportError, KeyError, ValueError):
+        return NAME_RULES[kind][0]
+
+
+def sent_name(name: str, kind: str) -> str:
+    """The name the adapter sends: unchanged when the vendor accepts it, else sanitised."""
+    if re.match(name_pattern(kind), name):
+        return name
+    try:
+        from harness.providers.base import sanitize_name
+    except ImportError:  # pragma: no cover - base.py ships with the package
+        return re.sub(r"[^a-zA-Z0-9_-]", "_", name)[:64]
+    return sanitize_name(name, 64)
+
+
 #: Description length limits: kind → (min, max, evidence).
 DESCRIPTION_RULES: dict[str, tuple[int, int | None, str]] = {
     "bedrock-converse": (1, None, "[S: botocore NonEmptyString]"),
@@ -172,39 +185,20 @@ def _problem(case: Case, kind: str, tool: str, field: str, message: str, error: 
     )
 
 
-def _sanitized(name: str, rule: NameRule) -> str:
-    return re.sub(f"(?!{rule.allowed}).", "_", name)[: rule.max_len]
-
-
 def _lint_tool(tool: Tool, kind: str, case: Case) -> list[PortabilityProblem]:
     out: list[PortabilityProblem] = []
-    rule = NAME_RULES[kind]
-    name_ok = re.fullmatch(f"{rule.allowed}{{1,{rule.max_len}}}", tool.name) is not None
-    if not name_ok:
-        new = _sanitized(tool.name, rule)
-        out.append(
-            _problem(
-                case,
-                kind,
-                tool.name,
-                "name",
-                f"name {tool.name!r} breaks the vendor's rule "
-                f"({rule.allowed}, at most {rule.max_len}) {rule.evidence}: the adapter sends it as "
-                f"{new!r} and maps calls back",
-                error=False,
+    pattern, evidence = name_pattern(kind), NAME_RULES[kind][1]
+    if not re.match(pattern, tool.name):
+        new = sent_name(tool.name, kind)
+        if re.match(pattern, new):
+            message = (
+                f"name {tool.name!r} does not match {pattern} {evidence}: the adapter sends it as "
+                f"{new!r} and maps calls back"
             )
-        )
-    if rule.first and not re.match(rule.first, tool.name):
-        out.append(
-            _problem(
-                case,
-                kind,
-                tool.name,
-                "name",
-                f"name {tool.name!r} must start with {rule.first} {rule.evidence}",
-                error=True,
-            )
-        )
+            out.append(_problem(case, kind, tool.name, "name", message, error=False))
+        else:
+            message = f"name {tool.name!r} does not match {pattern} {evidence}, even renamed ({new!r})"
+            out.append(_problem(case, kind, tool.name, "name", message, error=True))
     if kind in DESCRIPTION_RULES:
         low, high, evidence = DESCRIPTION_RULES[kind]
         n = len(tool.description)
@@ -263,11 +257,10 @@ def _lint_tool(tool: Tool, kind: str, case: Case) -> list[PortabilityProblem]:
 
 
 def _collisions(case: Case, kind: str) -> list[PortabilityProblem]:
-    rule = NAME_RULES[kind]
     by_sent: dict[str, str] = {}
     out = []
     for tool in case.tools:
-        sent = _sanitized(tool.name, rule)
+        sent = sent_name(tool.name, kind)
         other = by_sent.setdefault(sent, tool.name)
         if other != tool.name:
             out.append(

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from harness.cassettes import RECORD_MODES, RecordMode, coerce_record_mode, trial_paths
+from harness.cassettes import RECORD_MODES, RecordMode, coerce_record_mode, trials_by_case
 from harness.model import CATEGORIES, Case
 from harness.results import ResultRow
 
@@ -78,6 +78,7 @@ class _FcState:
         self.stack = contextlib.ExitStack()
         self.rows: list[ResultRow] = []
         self.run_id = "pytest"
+        self._trials: dict[str, dict[str, list[int]]] = {}
 
     def profiles(self) -> list[Any]:
         """The provider profiles items are made for."""
@@ -99,6 +100,12 @@ class _FcState:
                 self.stack.enter_context(patched(session))
             self.session = session
         return self.session
+
+    def trials(self, provider_id: str) -> dict[str, list[int]]:
+        """Case id → recorded trial numbers for a provider (one folder listing per session)."""
+        if provider_id not in self._trials:
+            self._trials[provider_id] = trials_by_case(self.root, provider_id)
+        return self._trials[provider_id]
 
     def covers(self, path: Path) -> bool:
         """Whether `path` lies in one of the case paths (and not in a `_`/`.` folder)."""
@@ -150,7 +157,7 @@ class FcCaseFile(pytest.File):
                     continue
                 trials = [1]
                 if state.options.record_mode is RecordMode.NONE:
-                    trials = [k for k, _ in trial_paths(state.root, profile.id, case.id)] or [1]
+                    trials = state.trials(profile.id).get(case.id) or [1]
                 for k in trials:
                     suffix = "" if k == 1 else f"@{k}"
                     item = FcCaseItem.from_parent(

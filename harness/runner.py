@@ -17,8 +17,8 @@ Flow of a run (DESIGN.md §7):
    - `--replay-via-sdk`: the same replay through the SDK and vcrpy (record mode `none`);
 4. write `results.jsonl` and the reports, refresh `reports/latest/`.
 
-Trials: trial k is recorded in `<case-id>@k.yaml` (k ≥ 2); rows carry `trial = k - 1`, so a
-single-trial run has trial 0 only.
+Trials: trial k (from 1) is recorded in `<case-id>.yaml` for k = 1 and `<case-id>@k.yaml`
+for k ≥ 2; rows carry `trial = k`.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from typing import Any
 from harness import _execute
 from harness._progress import Progress
 from harness._run_output import write_run_dir
-from harness.cassettes import RecordMode, cassette_path, trial_paths
+from harness.cassettes import RecordMode, cassette_path, trials_by_case
 from harness.config import Config, ProviderProfile
 from harness.errors import ConfigError, MissingAPIKeyError, UserError
 from harness.model import Case
@@ -171,6 +171,10 @@ def build_jobs(
     return jobs
 
 
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def new_run_id(reports_root: Path) -> str:
     """A UTC timestamp id, suffixed when a run with the same id exists."""
     base = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
@@ -253,7 +257,7 @@ def _row(session: Session, run_id: str, job: Job, outcome: _execute.CaseOutcome,
         verdict=outcome.verdict,
         tags=tuple(job.case.tags),
         source=job.case.source,
-        trial=job.trial - 1,
+        trial=job.trial,
         turns=outcome.turns,
         latency_ms=latency,
         usage=usage,
@@ -302,16 +306,18 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     from harness.loader import load_cases
 
     if cases is None:
-        cases = load_cases(list(options.paths or config.cases))
+        paths = list(options.paths) or [str(config.resolve(c)) for c in config.cases]
+        cases = load_cases(paths)
     root = config.resolve(config.cassettes)
     profiles = select_providers(config, options, root)
     recording = options.record_mode is not RecordMode.NONE
 
+    listings = {p.id: trials_by_case(root, p.id) for p in profiles} if not recording else {}
+
     def trials(case: Case, profile: ProviderProfile) -> Sequence[int]:
         if recording:
             return range(1, max(1, options.trials) + 1)
-        found = [k for k, _ in trial_paths(root, profile.id, case.id)]
-        return found or (1,)
+        return listings[profile.id].get(case.id) or (1,)
 
     jobs = build_jobs(cases, profiles, keyword=options.keyword, shard=options.shard, trials=trials)
     session = Session(config, options, root)
@@ -321,6 +327,7 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     show = options.progress if options.progress is not None else (recording and sys.stderr.isatty())
     progress = Progress(len(jobs), enabled=show)
     rows: list[ResultRow] = []
+    started_at = _now()
     started = time.perf_counter()
     if recording or options.replay_via_sdk:
         from harness._exchanges import patched
@@ -343,7 +350,14 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     progress.close(time.perf_counter() - started)
     run_dir = None
     if options.write_reports:
-        run_dir = write_run_dir(reports_root, run_id, rows, config)
+        meta = {
+            "started_at": started_at,
+            "finished_at": _now(),
+            "record_mode": options.record_mode.value,
+            "replay": "sdk" if options.replay_via_sdk else "fast",
+            "providers": [p.id for p in profiles],
+        }
+        run_dir = write_run_dir(reports_root, run_id, rows, config, meta)
     if options.print_table:
         from harness._run_output import render
 

@@ -6,6 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Machines here are shared and noisy: a slow example is not a failure (no deadline), and
+# CI explores the same examples on every run so a red build is reproducible.
+settings.register_profile("fcharness", deadline=None, derandomize=True, print_blob=True)
+settings.load_profile("fcharness")
 
 REPO = Path(__file__).resolve().parents[1]
 #: `../shared` beside the repository (CI lays a copy there); FCHARNESS_SHARED overrides.

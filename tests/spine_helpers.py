@@ -123,6 +123,25 @@ def config_text(base_url: str = "http://127.0.0.1:9/v1", extra: str = "") -> str
     )
 
 
+BEDROCK_PROFILES = """
+[providers.emulator-bedrock-converse]
+kind = "bedrock-converse"
+model = "emulator-bedrock"
+base_url = "http://127.0.0.1:9"
+
+[providers.emulator-bedrock-converse-stream]
+kind = "bedrock-converse"
+model = "emulator-bedrock"
+base_url = "http://127.0.0.1:9"
+stream = true
+"""
+
+
+def emulator_urls(base_url: str, profile_ids: Any) -> dict[str, str]:
+    """`--base-url` overrides pointing every profile at the emulator (OpenAI kinds under /v1)."""
+    return {pid: base_url + ("/v1" if "openai" in pid else "") for pid in profile_ids}
+
+
 def write_project(root: Path, base_url: str = "http://127.0.0.1:9/v1", extra: str = "") -> Path:
     """Write `cases/suite.yaml` and `fcharness.toml` under `root`; return the config path."""
     (root / "cases").mkdir(parents=True, exist_ok=True)

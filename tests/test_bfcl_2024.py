@@ -16,8 +16,6 @@ import pytest
 from harness import bfcl, bfcl_checker
 from harness.model import Case, ModelTurn, ToolCall
 
-pytestmark = pytest.mark.bfcl
-
 
 def _turn(row: dict) -> ModelTurn:
     calls = []
@@ -88,3 +86,38 @@ def test_sanitized_names_matter(bfcl_2024_dir: Path, fixture_cases: dict[str, Ca
     verdict = bfcl_checker.grade(case, [_turn(row)], tool_names="exact")
     assert not verdict.passed
     assert verdict.failures[0].kind == "hallucinated_function"
+
+
+V1_LABELS = {
+    "simple": "Simple Function AST",
+    "multiple_function": "Multiple Functions AST",
+    "parallel_function": "Parallel Functions AST",
+    "parallel_multiple_function": "Parallel Multiple AST",
+    "relevance": "Relevance Detection",
+}
+
+
+@pytest.mark.slow
+def test_command_line_end_to_end(
+    bfcl_2024_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fcharness import bfcl` → case files → `fcharness grade --profile bfcl` → BFCL's counts."""
+    from harness.cli import main
+
+    out = tmp_path / "cases"
+    assert main(["import", "bfcl", "--source", str(bfcl_2024_dir / "data"), "--out", str(out)]) == 0
+    capsys.readouterr()
+    scores = _scores(bfcl_2024_dir)
+    for mode in ("sanitized", "exact"):
+        models = [m for m in MODELS if scores[m]["tool_names"] == mode]
+        outputs = tmp_path / f"outputs-{mode}.jsonl"
+        outputs.write_text("".join((bfcl_2024_dir / "outputs" / f"{m}.jsonl").read_text() for m in models))
+        argv = ["grade", "--cases", str(out), "--outputs", str(outputs), "--profile", "bfcl"]
+        assert main([*argv, "--tool-names", mode, "--format", "json"]) == 1  # some entries fail
+        doc = json.loads(capsys.readouterr().out)
+        by_provider = {s["provider_id"]: s for s in doc["bfcl"]}
+        for model in models:
+            got = {c: by_provider[model]["columns"][V1_LABELS[c]]["correct"] for c in V1_LABELS}
+            want = {c: v["bfcl_correct"] for c, v in scores[model]["categories"].items()}
+            assert got == want, model
+            assert doc["summary"][model]["passed"] == sum(want.values())

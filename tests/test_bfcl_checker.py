@@ -130,6 +130,12 @@ def test_irrelevance_no_call_rule() -> None:
     assert case.turns[0].expect == ()
     assert _grade(case).passed
     assert _grade(case, ("geo.area", None)).passed  # BFCL cannot decode it: no call
+
+    def raw(text: str, args: Any) -> ModelTurn:
+        return ModelTurn(calls=(ToolCall("geo.area", args, text),))
+
+    assert bfcl_checker.grade(case, [raw("[1]", None)]).passed  # JSON, but not a call's format
+    assert bfcl_checker.grade(case, [raw("", {})]).passed  # "" is not JSON to BFCL
     v = _grade(case, ("geo.area", {"size": 1.0}))
     assert not v.passed and v.failures[0].kind == "unexpected_call"
 
@@ -140,3 +146,35 @@ def test_non_bfcl_case_is_a_user_error() -> None:
         bfcl_checker.grade(case, [ModelTurn()])
     with pytest.raises(UserError, match="tool-names"):
         bfcl_checker.grade(_case("simple_python", SIMPLE), [ModelTurn()], tool_names="dots")
+
+
+def test_grading_dispatches_the_bfcl_profile() -> None:
+    from harness import grading
+
+    case = _case("simple_python", SIMPLE)
+    turn = ModelTurn(calls=(ToolCall("geo_area", {"size": 2}),))
+    assert grading.grade(case, [turn], profile="bfcl", tool_names="sanitized").passed
+    assert not grading.grade(case, [turn], profile="bfcl").passed
+    tg = grading.grade_turn(case, 0, turn, profile="bfcl", tool_names="sanitized")
+    assert tg.passed and tg.matches == (0,)
+
+
+def test_dict_rules_differ_by_era() -> None:
+    """v1 (2024) needs every answer key in a dict argument; current BFCL lets `""` keys be omitted."""
+    fn = {
+        "name": "f",
+        "parameters": {
+            "type": "dict",
+            "properties": {"opts": {"type": "dict", "properties": {}}},
+            "required": [],
+        },
+    }
+    acceptable = {"opts": [{"a": [1], "b": ["", 2]}]}
+    v1 = _case("simple", {"f": acceptable}, fn)
+    current = _case("simple_python", [{"f": acceptable}], [fn])
+    partial = ("f", {"opts": {"a": 1}})
+    assert _grade(current, partial).passed
+    verdict = _grade(v1, partial)
+    assert not verdict.passed and "value_error:dict_items" in verdict.failures[0].message
+    assert _grade(v1, ("f", {"opts": {"a": 1, "b": 2}})).passed
+    assert not _grade(current, ("f", {"opts": {"a": 1, "c": 2}})).passed  # unexpected key

@@ -15,6 +15,7 @@ its own `is_empty_output`.
 
 from __future__ import annotations
 
+import json
 import sys
 import types
 from collections import Counter
@@ -24,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from harness import bfcl, bfcl_checker
+from harness import _bfcl_ast, bfcl, bfcl_checker
 from harness.model import Case, ModelTurn, ToolCall
 
 pytestmark = pytest.mark.bfcl
@@ -181,9 +182,57 @@ def _bfcl_valid(mod: types.ModuleType, case: Case, out: Output, mode: str) -> bo
     return bool(result["valid"])
 
 
+#: Internal cross-checks made on the way: the compiled fast path against the full checker,
+#: and `schema_ok` against jsonschema itself (every passing verdict, 1 in 5 failing ones).
+INTERNAL: Counter[str] = Counter()
+INTERNAL_ERRORS: list[str] = []
+
+
+def _schema_by_jsonschema(case: Case, out: Output, mode: str) -> bool:
+    from jsonschema import Draft202012Validator
+
+    for name, args in out:
+        tool = next(
+            (
+                t
+                for t in case.tools
+                if name in (t.name, t.name.replace(".", "_") if mode == "sanitized" else "")
+            ),
+            None,
+        )
+        if tool is None or not Draft202012Validator(tool.parameters).is_valid(args):
+            return False
+    return True
+
+
+def _as_grade_input(name: str, raw: str) -> ToolCall:
+    """A call as `fcharness grade` reads `{"name": ..., "arguments": "<raw text>"}`."""
+    from harness.commands.grade import _decode_arguments
+
+    arguments, kept = _decode_arguments(raw)
+    return ToolCall(name, arguments, kept)
+
+
 def _ours(case: Case, out: Output, mode: str, undecodable: bool = False) -> bool:
     calls = tuple(ToolCall(n, None if undecodable else a, "{oops" if undecodable else None) for n, a in out)
-    return bfcl_checker.grade(case, [ModelTurn(calls=calls)], tool_names=mode).passed
+    verdict = bfcl_checker.grade(case, [ModelTurn(calls=calls)], tool_names=mode)
+    if undecodable or bfcl_checker.is_no_call_category(case.meta["bfcl_category"]):
+        return verdict.passed
+    sanitize = mode == "sanitized"
+    plan = bfcl_checker._plan(case, sanitize)
+    if plan.fast is not None:
+        INTERNAL["fast_vs_full"] += 1
+        full = _bfcl_ast.check_ast(plan.functions, out, plan.answer, plan.category, sanitize=sanitize).valid
+        if plan.fast(out) != full:
+            INTERNAL_ERRORS.append(f"{case.id} fast path {plan.fast(out)} vs full checker {full}: {out}")
+    if verdict.passed or INTERNAL["schema_seen"] % 5 == 0:
+        INTERNAL["schema_vs_jsonschema"] += 1
+        if verdict.schema_ok != _schema_by_jsonschema(case, out, mode):
+            INTERNAL_ERRORS.append(
+                f"{case.id} schema_ok {verdict.schema_ok} disagrees with jsonschema: {out}"
+            )
+    INTERNAL["schema_seen"] += 1
+    return verdict.passed
 
 
 def _sanitized(out: Output) -> Output:
@@ -210,14 +259,25 @@ def test_every_comparison_agrees(bfcl_ast: types.ModuleType, imported: list[Case
     for case in imported:
         offered = [t.name for t in case.tools]
         if bfcl_checker.is_no_call_category(case.meta["bfcl_category"]):
-            probe: Output = [(offered[0] if offered else "some_function", {})]
-            for label, out, undecodable in (
-                ("no-call", [], False),
-                ("a-call", probe, False),
-                ("bad-json", probe, True),
+            name = offered[0] if offered else "some_function"
+            # Raw argument texts as a vendor sends them; BFCL's FC decoder json.loads each one.
+            for label, raws in (
+                ("no-call", []),
+                ("a-call", ["{}"]),
+                ("two-calls", ['{"x": 1}', "{}"]),
+                ("bad-json", ["{oops"]),
+                ("one-bad-of-two", ["{}", "{oops"]),
+                ("json-not-object", ["[1, 2]"]),
+                ("empty-text", [""]),
             ):
-                contains_call = not undecodable and not is_empty_output([{n: a} for n, a in out])
-                compare(case, label, _ours(case, out, "exact", undecodable), not contains_call)
+                try:
+                    decoded = [{name: json.loads(r)} for r in raws]
+                    contains_call = not is_empty_output(decoded)
+                except ValueError:
+                    contains_call = False
+                turn = ModelTurn(calls=tuple(_as_grade_input(name, r) for r in raws))
+                ours = bfcl_checker.grade(case, [turn]).passed
+                compare(case, f"irrelevance:{label}", ours, not contains_call)
             continue
         gt = ground_truth(case.meta["bfcl_answer"])
         for label, out in mutations(gt, offered):
@@ -242,11 +302,13 @@ def test_every_comparison_agrees(bfcl_ast: types.ModuleType, imported: list[Case
     print(
         f"\nBFCL differential: {stats['comparisons']} comparisons over {len(imported)} entries "
         f"({stats['bfcl_valid']} valid / {stats['bfcl_invalid']} invalid per BFCL), "
-        f"{len(disagreements)} disagreements"
+        f"{len(disagreements)} disagreements; internal checks: {INTERNAL['fast_vs_full']} fast-vs-full, "
+        f"{INTERNAL['schema_vs_jsonschema']} schema_ok-vs-jsonschema, {len(INTERNAL_ERRORS)} mismatches"
     )
     assert stats["comparisons"] > 10_000
     assert stats["bfcl_valid"] > 2_000 and stats["bfcl_invalid"] > 10_000  # both outcomes well covered
     assert not disagreements, "\n".join(disagreements[:30])
+    assert not INTERNAL_ERRORS, "\n".join(INTERNAL_ERRORS[:30])
 
 
 def test_ground_truth_passes_both(bfcl_ast: types.ModuleType, imported: list[Case]) -> None:

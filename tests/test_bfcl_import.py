@@ -61,6 +61,12 @@ def test_answers_become_matchers() -> None:
     assert param_matcher(["a", "b"]) == {"$one_of": ["a", "b"]}
     assert param_matcher(["a", ""]) == {"$optional": "a"}
     assert param_matcher([{"k": [1, ""]}]) == {"k": {"$optional": 1}}
+    assert param_matcher([""]) == {"$absent": True}
+    assert param_matcher([[{"k": ["a"]}]]) == [{"k": "a"}]  # a list of dict answers
+    fits = lambda v: [] if isinstance(v, int) else ["not an integer"]  # noqa: E731
+    assert param_matcher([1, None, "x", ""], fits) == {
+        "$optional": {"$one_of": [1, {"$schema": {"const": None}}, {"$normalized": "x"}]}
+    }
 
 
 def test_import_keeps_ids_and_meta(tmp_path: Path) -> None:
@@ -117,3 +123,50 @@ def test_cli_writes_case_files(tmp_path: Path, capsys: pytest.CaptureFixture[str
     )
     assert "no BFCL file for category 'live_simple'" in capsys.readouterr().err
     assert main(["import", "bfcl", "--source", str(tmp_path / "nope"), "--out", str(out)]) == 2
+
+
+@pytest.mark.bfcl
+def test_case_files_round_trip_through_the_loader(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Imported case files load back (harness.loader) into the same cases, `meta` included."""
+    pytest.importorskip("bfcl_eval", reason="bfcl-eval is not installed (pip install --no-deps bfcl-eval)")
+    from harness.loader import load_cases
+
+    categories = ["simple", "parallel_multiple", "live_simple", "live_parallel", "live_irrelevance"]
+    argv = ["import", "bfcl", "--out", str(tmp_path)]
+    assert main([*argv, *(x for c in categories for x in ("--category", c))]) == 0
+    capsys.readouterr()
+    imported = {c.id: c for _, cases in bfcl.import_cases(None, categories) for c in cases}
+    loaded = {c.id: c for c in load_cases([tmp_path])}
+    assert loaded.keys() == imported.keys()
+    for cid, case in imported.items():
+        back = loaded[cid]
+        assert back.meta == case.meta, cid
+        assert (back.category, back.messages, back.tools, back.turns, back.tags) == (
+            case.category,
+            case.messages,
+            case.tools,
+            case.turns,
+            case.tags,
+        ), cid
+
+
+def test_grade_accepts_bfcl_ids(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Outputs may name a case by BFCL's own id when the case id had to be lower-cased."""
+    out = tmp_path / "cases"
+    assert main(["import", "bfcl", "--source", str(_source(tmp_path)), "--out", str(out)]) == 0
+    outputs = tmp_path / "out.jsonl"
+    rows = [
+        {"case_id": "Irrelevance_0", "provider_id": "m", "calls": []},
+        {
+            "case_id": "simple_python_0",
+            "provider_id": "m",
+            "calls": [{"name": "math_hypot", "arguments": '{"x": 4}'}],
+        },
+    ]
+    outputs.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    capsys.readouterr()
+    argv = ["grade", "--cases", str(out), "--outputs", str(outputs), "--profile", "bfcl", "--format", "json"]
+    assert main([*argv, "--tool-names", "sanitized"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [v["case_id"] for v in doc["verdicts"]] == ["irrelevance_0", "simple_python_0"]
+    assert doc["bfcl"][0]["columns"]["Simple"] == {"correct": 1, "total": 1, "accuracy": 1.0}

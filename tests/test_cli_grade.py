@@ -7,8 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from harness.cli import main
+from harness.commands.grade import parse_outputs
+from harness.errors import UserError
 
 CASES_YAML = """\
 tools:
@@ -195,6 +199,28 @@ def test_strict_profile_option(cases_file: Path, tmp_path: Path, capsys: Any) ->
     assert main(grade_cli(cases_file, out, "--profile", "strict", "--format", "json")) == 0
 
 
+def test_tool_names_option(tmp_path: Path, capsys: Any) -> None:
+    cases = tmp_path / "dotted.yaml"
+    cases.write_text(
+        CASES_YAML.replace("name: book_train", "name: train.book").replace(
+            "call: book_train", "call: train.book"
+        ),
+        encoding="utf-8",
+    )
+    line = {
+        "case_id": "weather.then.train",
+        "provider_id": "m",
+        "turns": [
+            {"calls": [GOOD_WEATHER]},
+            {"calls": [{"name": "train_book", "arguments": {"from": "北京", "to": "上海"}}]},
+        ],
+    }
+    out = write_lines(tmp_path, line)
+    assert main(grade_cli(cases, out)) == 1
+    assert "hallucinated_function" in capsys.readouterr().out
+    assert main(grade_cli(cases, out, "--tool-names", "sanitized")) == 0
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
@@ -251,3 +277,46 @@ def test_bad_case_files_exit_2(tmp_path: Path, capsys: Any) -> None:
     out = write_lines(tmp_path, {"case_id": "x", "provider_id": "m", "calls": []})
     assert main(grade_cli(bad, out)) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+call_like = st.fixed_dictionaries(
+    {},
+    optional={"name": json_values | st.just("get_weather"), "arguments": json_values | st.text(max_size=12)},
+)
+line_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "case_id": st.sampled_from(["chat.hello", "weather.beijing.tomorrow", "weather.then.train", "x"]),
+        "provider_id": json_values,
+        "calls": st.lists(call_like, max_size=3) | json_values,
+        "text": json_values,
+        "turns": st.lists(
+            st.fixed_dictionaries({}, optional={"calls": st.lists(call_like), "text": json_values})
+        ),
+    },
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(line_like | json_values, min_size=1, max_size=4))
+def test_any_outputs_file_grades_or_is_a_user_error(
+    cases_file: Path, tmp_path: Path, lines: list[Any]
+) -> None:
+    from harness.grading import grade
+    from harness.loader import load_cases
+
+    cases = {c.id: c for c in load_cases([cases_file])}
+    path = tmp_path / "fuzz.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
+    try:
+        outputs = parse_outputs(path, cases)
+    except UserError as exc:
+        assert exc.problems or "no outputs" in str(exc)
+        return
+    for cid, pid, turns, _ in outputs:
+        assert grade(cases[cid], turns, provider_id=pid).status in ("pass", "fail")

@@ -73,9 +73,27 @@ def test_examples_grade_as_intended() -> None:
     grading = pytest.importorskip("harness.grading", reason="grading lands with the core-grading branch")
     cases = {c.id: c for c in load_cases([REPO / "cases"])}
     failing: dict[str, set[str]] = {p: set() for p in PROVIDERS}
+    kinds: set[str] = set()
     for row in rows():
         verdict = grading.grade(cases[row["case_id"]], model_turns(row), provider_id=row["provider_id"])
         if not verdict.passed:
             failing[row["provider_id"]].add(row["case_id"])
+            kinds.update(f.kind for f in verdict.failures)
     assert failing["example-good"] == set()
-    assert len(failing["example-flawed"]) >= 12
+    assert len(failing["example-flawed"]) == 16
+    # every failure kind a model (not a vendor or a cassette) can cause is shown
+    assert kinds == {
+        "no_call",
+        "unexpected_call",
+        "wrong_function",
+        "hallucinated_function",
+        "missing_call",
+        "extra_call",
+        "invalid_arguments_json",
+        "schema_violation",
+        "missing_argument",
+        "unexpected_argument",
+        "wrong_value",
+        "wrong_type",
+        "text_mismatch",
+    }

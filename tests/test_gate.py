@@ -178,3 +178,14 @@ def test_trials_make_a_flaky_status(tmp_path: Path, capsys) -> None:
     write_results(r, now)
     assert gate(b, r, "--max-drop", "100") == 1
     assert "weather.beijing.tomorrow: pass → flaky" in capsys.readouterr().out
+
+
+def test_default_paths_come_from_the_reports_folder(tmp_path: Path, capsys) -> None:
+    cfg = tmp_path / "fcharness.toml"
+    cfg.write_text('[harness]\nreports = "out"\n', encoding="utf-8")
+    write_results(tmp_path / "out" / "latest" / "results.jsonl", _rows())
+    assert main(["--config", str(cfg), "gate", "--update-baseline"]) == 0
+    assert (tmp_path / "out" / "baseline.json").exists()
+    assert main(["--config", str(cfg), "gate"]) == 0
+    out = capsys.readouterr().out
+    assert f"baseline {tmp_path / 'out' / 'baseline.json'}" in out

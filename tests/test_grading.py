@@ -309,6 +309,14 @@ def test_bfcl_profile_dispatches_lazily(monkeypatch: pytest.MonkeyPatch) -> None
     assert seen == {"case": case, "turns": out, "provider_id": "p", "tool_names": "sanitized"}
 
 
+def test_bfcl_grade_turn_falls_back_to_default_semantics(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "harness.bfcl_checker", types.ModuleType("harness.bfcl_checker"))
+    case = make_case(WEATHER_BJ)
+    good = turn(call("get_weather", location="北京", date="2025-06-22"))
+    assert grade_turn(case, 0, good, profile="bfcl").passed
+    assert kinds(grade_turn(case, 0, turn(), profile="bfcl")) == ["no_call"]
+
+
 def test_sanitized_tool_names() -> None:
     case = make_case(expected("train.book", **{"from": "北京", "to": "上海"}))
     out = [turn(call("train_book", **{"from": "北京", "to": "上海"}))]

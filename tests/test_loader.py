@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -354,3 +356,28 @@ def test_shipped_cases_load_into_model_objects() -> None:
     assert chain.turns[0].results[0]["condition"] == "rain"
     assert chain.turns[1].expect[0].name == "book_train"
     assert cases["booking.flight.forced"].tool_choice == {"name": "book_flight"}
+
+
+def test_meta_is_kept_for_importers(tmp_path: Path) -> None:
+    path = case_file(
+        tmp_path, GOOD_CASE + "  description: about\n  meta: {bfcl: {id: simple_0, answer: [1, 2]}}\n"
+    )
+    (case,) = load_cases([path])
+    assert case.meta == {"bfcl": {"id": "simple_0", "answer": [1, 2]}, "description": "about"}
+
+
+def test_imported_case_files_load_back() -> None:
+    import_ = pytest.importorskip("harness.commands.import_")
+    shipped = load_cases([REPO / "cases/travel/weather.yaml"])
+    # BFCL-like cases: one turn, plain messages (the importer writes no conversation prefixes)
+    plain = [
+        c for c in shipped if not c.is_multi_turn and all(m.role in ("system", "user") for m in c.messages)
+    ]
+    single = [dataclasses.replace(c, meta={"bfcl": {"id": c.id}}) for c in plain]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bfcl_x.yaml"
+        path.write_text(import_.dump_cases(single, "# imported\n"), encoding="utf-8")
+        back = load_cases([path])
+    assert [(c.id, c.tools, c.turns, c.meta) for c in back] == [
+        (c.id, c.tools, c.turns, c.meta) for c in single
+    ]

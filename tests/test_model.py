@@ -79,3 +79,13 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path: Path, monkeypatch: py
         atomic_write_text(target, "new")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["c.yaml"]
+
+
+def test_atomic_write_gives_the_usual_file_mode(tmp_path: Path) -> None:
+    import os
+
+    target = tmp_path / "report.md"
+    atomic_write_text(target, "x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask

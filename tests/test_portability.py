@@ -13,7 +13,14 @@ from harness.cli import main
 from harness.errors import UserError
 from harness.loader import load_cases, parse_case_dict
 from harness.model import Case, Tool
-from harness.portability import KINDS, PortabilityProblem, check_kinds, lint_cases, translate_schema
+from harness.portability import (
+    KINDS,
+    PortabilityProblem,
+    check_kinds,
+    lint_cases,
+    name_pattern,
+    translate_schema,
+)
 from tests._casefiles import write
 
 REPO = Path(__file__).resolve().parents[1]
@@ -219,8 +226,30 @@ def test_names_that_collide_after_sanitising_are_errors() -> None:
 def test_gemini_name_and_parameter_name_rules() -> None:
     problems = lint_cases([case_with(tool("3d_render", **{"max-size": {"type": "integer"}}))], ["gemini"])
     messages = [p.message for p in problems if p.severity == "error"]
-    assert any("must start with" in m for m in messages)
+    assert any("name '3d_render' does not match" in m and "even renamed" in m for m in messages)
     assert any("parameter name 'max-size'" in m for m in messages)
+
+
+def test_name_rules_come_from_the_capabilities_table() -> None:
+    capabilities = pytest.importorskip("harness.providers.capabilities")
+    for kind in KINDS:
+        table_kind = "openai-chat" if kind == "openai-strict" else kind
+        assert name_pattern(kind) == capabilities.capabilities_for(table_kind).name_pattern
+
+
+def test_botocore_refuses_an_empty_bedrock_description() -> None:
+    # The evidence behind the Bedrock description rule: botocore's own parameter validation.
+    botocore_session = pytest.importorskip("botocore.session")
+    validate = pytest.importorskip("botocore.validate")
+    op = botocore_session.get_session().get_service_model("bedrock-runtime").operation_model("Converse")
+    spec = {"name": "f", "description": "", "inputSchema": {"json": {"type": "object"}}}
+    params = {
+        "modelId": "m",
+        "messages": [{"role": "user", "content": [{"text": "hi"}]}],
+        "toolConfig": {"tools": [{"toolSpec": spec}]},
+    }
+    report = validate.ParamValidator().validate(params, op.input_shape)
+    assert "toolSpec.description" in report.generate_report()
 
 
 def test_description_limits() -> None:

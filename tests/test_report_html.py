@@ -141,6 +141,14 @@ def test_heatmap_and_drill_down_in_chromium(browser, tmp_path: Path) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     assert browser.save_screenshot(str(ARTIFACTS / "report.png"))
 
+    # an unsupported cell says why nothing ran
+    browser.find_element(By.CSS_SELECTOR, "#drill .close").click()
+    browser.find_element(
+        By.CSS_SELECTOR, 'td.cell[data-case="parallel.two_cities"][data-provider="emulator-gemini"]'
+    ).click()
+    assert "not run: the vendor cannot express this case" in drill.text
+    assert "gemini cannot force parallel calls" in drill.text
+
     # filters: one provider off → a column fewer; the category filter keeps irrelevance cases only
     browser.find_element(By.CSS_SELECTOR, "#drill .close").click()
     browser.find_element(By.CSS_SELECTOR, '#f-providers .chip[data-p="crafted-anthropic"]').click()

@@ -18,7 +18,7 @@ from harness.errors import MissingAPIKeyError, ProviderError, UserError
 from harness.model import Case, ExpectedCall, Message, Tool, Turn
 from harness.runner import RunOptions, RunResult, apply_base_urls, build_jobs, exit_code, run
 from harness.selection import keyword_matcher, parse_shard
-from tests.spine_helpers import SCRIPTS, SECRET, write_project
+from tests.spine_helpers import BEDROCK_PROFILES, SCRIPTS, SECRET, emulator_urls, write_project
 
 # --- the matrix (pure) ---------------------------------------------------------------------
 
@@ -140,7 +140,7 @@ def emulator(project: Path) -> Iterator[Any]:
 
 def _run(emulator: Any, mode: RecordMode = RecordMode.NONE, **kw: Any) -> RunResult:
     config = load_config()
-    urls = dict.fromkeys(config.providers, emulator.base_url + "/v1") if emulator else {}
+    urls = emulator_urls(emulator.base_url, config.providers) if emulator else {}
     kw.setdefault("print_table", False)
     return run(config, RunOptions(record_mode=mode, base_urls=urls, **kw))
 
@@ -152,8 +152,8 @@ def _status(result: RunResult) -> dict[str, str]:
 def test_record_then_replay_fast_and_via_sdk_agree(project: Path, emulator: Any) -> None:
     # Given every case recorded against the emulator
     recorded = _run(emulator, RecordMode.ALL)
-    assert _status(recorded)["wx.beijing[emulator-openai-chat]@0"] == "pass"
-    assert _status(recorded)["wx.shanghai[emulator-openai-chat-stream]@0"] == "fail"
+    assert _status(recorded)["wx.beijing[emulator-openai-chat]@1"] == "pass"
+    assert _status(recorded)["wx.shanghai[emulator-openai-chat-stream]@1"] == "fail"
     # When replayed with no emulator and no key, by both paths
     emulator.stop()
     fast = _run(None)
@@ -318,15 +318,25 @@ def test_trials_record_at_k_cassettes_and_replay_all(project: Path, emulator: An
         "wx.beijing@3.yaml",
     ]
     rows = _run(None, keyword="wx.beijing", providers=("emulator-openai-chat",)).rows
-    assert [(r.trial, r.status) for r in rows] == [(0, "pass"), (1, "pass"), (2, "pass")]
+    assert [(r.trial, r.status) for r in rows] == [(1, "pass"), (2, "pass"), (3, "pass")]
 
 
-def test_concurrent_recording_keeps_each_case_in_its_own_cassette(project: Path, emulator: Any) -> None:
-    result = _run(emulator, RecordMode.ALL, concurrency=4)
-    assert len(result.rows) == 8
-    for row in result.rows:
-        inter = load_interactions(cassette_path(project / "cassettes", row.provider_id, row.case_id))
-        first_user = next(m for m in inter[0].body["messages"] if m["role"] == "user")
-        assert first_user["content"] == row.case["messages"][0]["content"]
+def test_concurrent_recording_keeps_every_request_in_its_own_cassette(project: Path) -> None:
+    from harness.emulator.server import start_emulator
+    from harness.loader import load_cases
+
+    # Given httpx-based and http.client-based (boto3) SDKs recording side by side: vcrpy's
+    # http.client stubs briefly unpatch every library, which once lost concurrent requests
+    write_project(project, extra=BEDROCK_PROFILES)
+    with start_emulator(copy.deepcopy(SCRIPTS), load_cases(["cases"])) as emu:
+        for _ in range(3):
+            result = _run(emu, RecordMode.ALL, concurrency=4)
+            assert len(result.rows) == 16
+            for row in result.rows:
+                inter = load_interactions(cassette_path(project / "cassettes", row.provider_id, row.case_id))
+                # Then each cassette holds exactly one recorded request per turn, of its own case
+                assert len(inter) == len(row.turns), (row.case_id, row.provider_id)
+                body = json.dumps(inter[0].body, ensure_ascii=False)
+                assert row.case["messages"][0]["content"] in body
     for p in (project / "cassettes").rglob("*"):
         assert p.is_dir() or SECRET.encode() not in p.read_bytes()

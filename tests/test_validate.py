@@ -80,8 +80,8 @@ def test_unknown_matcher_lists_known_ones_and_suggests(tmp_path: Path) -> None:
         ("{location: 5, date: '2025-06-22'}", "location", "5 is not of type 'string'"),
         # outside an enum
         ("{location: P, date: '2025-06-22', unit: kelvin}", "unit", "'kelvin' is not one of"),
-        # a $one_of option of the wrong type
-        ("{location: {$one_of: [Paris, 7]}, date: '2025-06-22'}", "location", "7 is not of type 'string'"),
+        # the only $one_of option is of the wrong type: no schema-valid call can pass
+        ("{location: {$one_of: [7]}, date: '2025-06-22'}", "location", "7 is not of type 'string'"),
         # a format violation (format: date)
         ("{location: P, date: '2025-13-40'}", "date", "is not a 'date'"),
     ],
@@ -281,3 +281,54 @@ def test_case_json_schema_flags_unknown_matchers_for_editors() -> None:
     assert not validator.is_valid(doc)
     doc["cases"][0]["expect"][0]["arguments"]["a"] = {"$one_of": [1]}
     assert validator.is_valid(doc)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        # one bad $one_of option beside a good one
+        "{$one_of: [Paris, 7]}",
+        # a bad value that may also be absent
+        "{$optional: 7}",
+        # a bad literal beside a non-literal alternative
+        "{$one_of: [7, {$regex: 'P.*'}]}",
+    ],
+)
+def test_dead_alternatives_are_warnings(tmp_path: Path, spec: str) -> None:
+    path = case_file(tmp_path, GOOD_CASE.replace("location: Paris", f"location: {spec}"))
+    report = validate_paths([path])
+    assert report.ok
+    p = the_problem(report.problems, "warning")
+    assert (p.line, p.field) == (8, "cases[0].expect[0].arguments.location")
+    assert "7 is not of type 'string'" in p.message and "can never match" in p.message
+
+
+def test_optional_expectation_for_an_undeclared_parameter_is_a_warning(tmp_path: Path) -> None:
+    path = case_file(
+        tmp_path, GOOD_CASE.replace('date: "2025-06-22"', 'date: "2025-06-22", zip: {$optional: "1"}')
+    )
+    p = the_problem(validate_paths([path]).problems, "warning")
+    assert p.field == "cases[0].expect[0].arguments.zip" and "no parameter 'zip'" in p.message
+
+
+def test_skip_and_only_ids_are_checked_against_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = case_file(
+        tmp_path, GOOD_CASE + "  skip: {emulator-openai-functoins: legacy API}\n  only: [nobody]\n"
+    )
+    write(
+        tmp_path,
+        "fcharness.toml",
+        """\
+        [providers.emulator-openai-functions]
+        kind = "openai-functions"
+        model = "m"
+        """,
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", str(path)]) == 0  # warnings only
+    out = capsys.readouterr().out
+    assert f"{path}:3: warning: case 'w.good': field skip.emulator-openai-functoins:" in out
+    assert "did you mean 'emulator-openai-functions'" in out
+    assert f"{path}:3: warning: case 'w.good': field only: only: provider id 'nobody'" in out

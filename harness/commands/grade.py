@@ -61,13 +61,21 @@ def run(args: argparse.Namespace) -> int:
     from harness.grading import grade
     from harness.loader import load_cases
 
-    cases = {c.id: c for c in load_cases([Path(p) for p in args.cases])}
+    loaded = load_cases([Path(p) for p in args.cases])
+    cases = {c.id: c for c in loaded}
+    # Imported BFCL cases also answer to BFCL's own id (kept in meta when the case id differs).
+    cases.update({c.meta["bfcl_id"]: c for c in loaded if c.meta.get("bfcl_id", c.id) not in cases})
     outputs = parse_outputs(Path(args.outputs), cases)
     verdicts = [
         grade(cases[cid], turns, provider_id=pid, profile=args.profile, tool_names=args.tool_names)
         for cid, pid, turns, _ in outputs
     ]
-    print(render_json(verdicts) if args.format == "json" else render_table(verdicts))
+    bfcl = None
+    if args.profile == "bfcl":
+        from harness.reports.bfcl import bfcl_scores
+
+        bfcl = bfcl_scores(loaded, verdicts)
+    print(render_json(verdicts, bfcl) if args.format == "json" else render_table(verdicts, bfcl))
     return 0 if all(v.passed for v in verdicts) else 1
 
 
@@ -221,14 +229,18 @@ def summarize(verdicts: Sequence[Verdict]) -> dict[str, dict[str, Any]]:
     return summary
 
 
-def render_json(verdicts: Sequence[Verdict]) -> str:
-    """The JSON document printed by `--format json`: `summary` and `verdicts`."""
-    doc = {"summary": summarize(verdicts), "verdicts": [v.to_dict() for v in verdicts]}
+def render_json(verdicts: Sequence[Verdict], bfcl: Sequence[Any] | None = None) -> str:
+    """The JSON document printed by `--format json`: `summary` and `verdicts` (and `bfcl`)."""
+    doc: dict[str, Any] = {"summary": summarize(verdicts), "verdicts": [v.to_dict() for v in verdicts]}
+    if bfcl is not None:
+        from harness.reports.bfcl import scores_to_dict
+
+        doc["bfcl"] = scores_to_dict(bfcl)
     return json.dumps(doc, ensure_ascii=False, indent=2)
 
 
-def render_table(verdicts: Sequence[Verdict]) -> str:
-    """A per-provider summary table, then the failing verdicts' explanations."""
+def render_table(verdicts: Sequence[Verdict], bfcl: Sequence[Any] | None = None) -> str:
+    """A per-provider summary table (with `--profile bfcl`, BFCL's section), then the failures."""
     from tabulate import tabulate
 
     def pct(k: int, n: int) -> str:
@@ -248,6 +260,10 @@ def render_table(verdicts: Sequence[Verdict]) -> str:
     ]
     headers = ["provider", "cases", "passed", "accuracy", "tool selection", "arguments", "schema valid"]
     parts = [tabulate(rows, headers=headers, tablefmt="github")]
+    if bfcl is not None:
+        from harness.reports.bfcl import render_bfcl
+
+        parts.append("\n" + render_bfcl(list(bfcl)).rstrip())
     failing = [v for v in verdicts if not v.passed]
     if failing:
         parts.append(f"\nFailing ({len(failing)}):")

@@ -7,7 +7,6 @@ Writes one case file per BFCL category (`DIR/bfcl_<category>.yaml`, atomically) 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,23 +14,24 @@ from typing import Any
 import yaml
 
 from harness._io import atomic_write_text
+from harness._yaml import _BOOL, _FLOAT, _INT, _NULL
 from harness.errors import UserError
 from harness.model import Case, Message, Tool
 
 __all__ = ["add_arguments", "case_to_dict", "dump_cases", "run"]
 
 _Dumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-# Strings a YAML 1.2 reader would take for a number, bool or null are quoted (PyYAML quotes
-# only YAML 1.1's): e.g. `0o17`, `1_000` stays a string either way.
-_QUOTE = re.compile(r"^(?:0o[0-7]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+# Strings the case loader (YAML 1.2 core scalars) would read as a number, bool or null are
+# quoted; PyYAML quotes only YAML 1.1's (it writes `6E123` or `0o17` bare).
+_QUOTE = (_BOOL, _NULL, _INT, _FLOAT)
 
 
-class _CaseDumper(_Dumper):  # type: ignore[misc,valid-type]
+class _CaseDumper(_Dumper):  # type: ignore[misc]
     """Block-style YAML with Unicode kept and YAML-1.2-ambiguous strings quoted."""
 
 
 def _str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    style = '"' if _QUOTE.match(data) else ("|" if "\n" in data and len(data) > 80 else None)
+    style = '"' if any(p.match(data) for p in _QUOTE) else ("|" if "\n" in data and len(data) > 80 else None)
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
 
@@ -58,6 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "such as simple_python or v1's parallel_function); repeatable; default: every one found",
     )
     p.add_argument("--out", type=Path, required=True, help="folder for the case files")
+    p.add_argument(
+        "--verbose", action="store_true", help="list every data quirk noted (default: a count and examples)"
+    )
 
 
 def _message(m: Message) -> dict[str, Any]:
@@ -93,6 +96,25 @@ def dump_cases(cases: list[Case], header: str) -> str:
     return header + body
 
 
+def _print_warnings(warnings: list[Any], verbose: bool) -> None:
+    schema = [w for w in warnings if w.message.startswith(bfcl_schema_note())]
+    for w in warnings if verbose else [w for w in warnings if w not in schema] + schema[:3]:
+        print(f"fcharness: {w}", file=sys.stderr)
+    if schema and not verbose:
+        print(
+            f"fcharness: {len(schema)} possible-answer values violate their function's own schema and "
+            "are expected through $normalized / $schema matchers instead (`--verbose` lists them all)",
+            file=sys.stderr,
+        )
+
+
+def bfcl_schema_note() -> str:
+    """The prefix of the notes about possible answers that violate their own schema."""
+    from harness.bfcl import SCHEMA_NOTE
+
+    return SCHEMA_NOTE
+
+
 def _run_bfcl(args: argparse.Namespace) -> int:
     from harness import bfcl
     from harness.errors import Problem
@@ -100,8 +122,7 @@ def _run_bfcl(args: argparse.Namespace) -> int:
     source = args.source if args.source is not None else bfcl.default_source()
     warnings: list[Problem] = []
     imported = bfcl.import_cases(source, args.category, warnings)
-    for w in warnings:
-        print(f"fcharness: {w}", file=sys.stderr)
+    _print_warnings(warnings, args.verbose)
     out: Path = args.out
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} exists and is not a folder")

@@ -16,7 +16,8 @@ from typing import Any
 
 from harness.config import load_config
 from harness.errors import Problem
-from harness.loader import validate_paths
+from harness.loader import check_provider_ids, validate_paths
+from harness.portability import PortabilityProblem
 
 __all__ = ["add_arguments", "run"]
 
@@ -47,12 +48,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Validate the case files; print problems and a summary; return the exit code."""
     paths: Sequence[str] = args.paths
+    config = load_config(getattr(args, "config", None))
     if not paths:
-        config = load_config(getattr(args, "config", None))
         paths = [_display(config.resolve(p)) for p in config.cases]
     report = validate_paths(paths)
     order = {f: i for i, f in enumerate(report.files)}
-    problems = sorted(report.problems, key=lambda p: (order.get(p.file or "", len(order)), p.line or 0))
+    found = list(report.problems)
+    if config.providers:  # skip/only ids are checked against the configured provider profiles
+        found += check_provider_ids(report.cases, config.providers)
+    problems = sorted(found, key=lambda p: (order.get(p.file or "", len(order)), p.line or 0))
     portability: list[Problem] = []
     if args.portability or args.kind:
         from harness.portability import check_kinds, lint_cases
@@ -93,7 +97,7 @@ def _print_text(problems: Sequence[Problem], portability: Sequence[Problem]) -> 
 
 
 def _problem_dict(p: Problem) -> dict[str, Any]:
-    extra = {"kind": p.kind, "tool": p.tool} if hasattr(p, "kind") else {}
+    extra = {"kind": p.kind, "tool": p.tool} if isinstance(p, PortabilityProblem) else {}
     return {
         **extra,
         "severity": p.severity,

@@ -27,7 +27,7 @@ from typing import Any
 
 from harness.model import Case, Verdict
 
-__all__ = ["ProviderScores", "bfcl_scores", "render_bfcl"]
+__all__ = ["ProviderScores", "bfcl_scores", "render_bfcl", "scores_to_dict"]
 
 #: (column label, BFCL category names that fill it) in BFCL's column order.
 CURRENT_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -124,6 +124,22 @@ def bfcl_scores(cases: Iterable[Case], verdicts: Iterable[Verdict]) -> list[Prov
     return out
 
 
+def scores_to_dict(scores: Iterable[ProviderScores]) -> list[dict[str, Any]]:
+    """JSON-ready figures: per provider, each column's correct/total/accuracy and the summaries."""
+    return [
+        {
+            "provider_id": s.provider_id,
+            "era": s.era,
+            "columns": {
+                label: {"correct": c, "total": n, "accuracy": _acc((c, n))}
+                for label, (c, n) in s.columns.items()
+            },
+            "summaries": dict(s.summaries),
+        }
+        for s in scores
+    ]
+
+
 def _pct(value: float | None) -> str:
     return "N/A" if value is None else f"{100 * value:.2f}%"
 
@@ -167,6 +183,5 @@ def _table(header: list[str], rows: list[list[Any]], fmt: str) -> list[str]:
         return out
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
     fmt_row = "  ".join(f"{{:<{w}}}" for w in widths)
-    return [fmt_row.format(*header), fmt_row.format(*("-" * w for w in widths))] + [
-        fmt_row.format(*map(str, r)) for r in rows
-    ]
+    lines = [fmt_row.format(*header), fmt_row.format(*("-" * w for w in widths))]
+    return [line.rstrip() for line in lines + [fmt_row.format(*map(str, r)) for r in rows]]

@@ -69,7 +69,9 @@ def _summary_section(summary: Mapping[str, Any]) -> str:
             ]
         )
     out = ["## Summary", "", _table(headers, rows), ""]
-    unpriced = sorted({m for p in summary["providers"].values() for m in p["cost"]["unpriced_models"]})
+    unpriced = sorted(
+        {m for p in summary["providers"].values() if not p["emulator"] for m in p["cost"]["unpriced_models"]}
+    )
     if unpriced:
         out.append(f"No price in `fcharness.toml` `[prices]` for: {', '.join(unpriced)} (cost shown as –).")
     out.append(f"Counting: {COUNTING_RULES}.")

@@ -356,7 +356,11 @@
       left += callBox(e, a, 'e', badKeys, nameBad);
       right += callBox(a, e, 'a', badKeys, nameBad || (a && !e));
     });
-    if (!pairs.length) { left = '<div class="call nocall">no call expected</div>'; right = mt ? '<div class="call nocall">no call</div>' : '<div class="call nocall">no answer recorded</div>'; }
+    if (!pairs.length) { left = '<div class="call nocall">no call expected</div>'; right = '<div class="call nocall">no call</div>'; }
+    if (!mt) {
+      var why = { unsupported: 'not run: the vendor cannot express this case', stale: 'not run: the cassette no longer matches the case', error: 'no answer: provider error' }[trial.status] || 'no answer recorded';
+      right = '<div class="call nocall">' + why + '</div>';
+    }
     var html = '<h4>Turn ' + (t + 1) + '</h4><div class="sbs"><div class="col expected"><header>Expected</header>' + left + '</div>' +
       '<div class="col actual"><header>Actual</header>' + right + '</div></div>';
     var et = ((caseData.turns || [])[t] || {}).expect_text;

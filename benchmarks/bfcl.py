@@ -1,0 +1,146 @@
+"""Benchmark: `--profile bfcl` grading vs BFCL's own AST checker on the same inputs.
+
+Grades every output of the five models in the BFCL 2024-08-11 fixture (5 × 1240 entries)
+with fc-harness's `bfcl` profile (full verdicts: failures, tool selection, schema check)
+and with the installed bfcl-eval's `ast_checker` (plus its `is_empty_output` rule for the
+no-call category), in one process, alternating, `--repeat` times; prints both rates
+(entries per second of CPU time of this process, median run: the machine is shared, and
+wall time would count other processes' work) and the ratio. BFCL's checker reads current-format
+answers, so the v1 answers are handed to it in that form (suffixes resolved the way the
+2024 checker resolved them). Inputs are decoded before timing on both sides.
+
+    PYTHONPATH=. python benchmarks/bfcl.py [--fixtures DIR] [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import json
+import statistics
+import sys
+import time
+import types
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from harness import _bfcl_ast, bfcl  # noqa: E402
+from harness.model import ModelTurn, ToolCall  # noqa: E402
+
+CURRENT_NAME = {
+    "simple": "simple_python",
+    "multiple_function": "multiple",
+    "parallel_function": "parallel",
+    "parallel_multiple_function": "parallel_multiple",
+    "relevance": "irrelevance",
+}
+
+
+def _bfcl_checker() -> Any:
+    stub = types.ModuleType("bfcl_eval.constants.model_config")
+
+    class _Cfg:
+        def __init__(self, flag: bool) -> None:
+            self.underscore_to_dot = flag
+
+    stub.MODEL_CONFIG_MAPPING = {"fch-exact": _Cfg(False), "fch-sanitized": _Cfg(True)}  # type: ignore[attr-defined]
+    sys.modules.setdefault(stub.__name__, stub)
+    from bfcl_eval.eval_checker.ast_eval import ast_checker
+    from bfcl_eval.utils import is_empty_output
+
+    ast_checker.MODEL_CONFIG_MAPPING = stub.MODEL_CONFIG_MAPPING  # type: ignore[attr-defined]
+    return ast_checker, is_empty_output
+
+
+def _current_answer(functions: Any, answer: Any) -> Any:
+    funcs = functions if isinstance(functions, list) else [functions]
+    out = []
+    for key, params in answer.items():
+        fn = _bfcl_ast.find_description(funcs, key, "v1")
+        out.append({fn["name"] if fn else key: params})
+    return out
+
+
+def main() -> int:
+    """Run the benchmark; print rates and the ratio."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--fixtures", type=Path, default=REPO.parent / "shared" / "fixtures" / "bfcl-2024-08-11")
+    ap.add_argument("--repeat", type=int, default=7)
+    args = ap.parse_args()
+    from harness.grading import grade  # what `fcharness grade --profile bfcl` calls
+
+    ast_checker, is_empty_output = _bfcl_checker()
+    from bfcl_eval.constants.enums import Language
+
+    cases = {c.meta["bfcl_id"]: c for _, cs in bfcl.import_cases(args.fixtures / "data") for c in cs}
+    scores = json.loads((args.fixtures / "scores.json").read_text())
+    ours: list[tuple[Any, ModelTurn, str, str]] = []
+    theirs: list[tuple[Any, Any, Any, str, str]] = []
+    for model, info in scores.items():
+        mode = info["tool_names"]
+        for line in (args.fixtures / "outputs" / f"{model}.jsonl").read_text().splitlines():
+            row = json.loads(line)
+            case = cases[row["case_id"]]
+            calls = tuple(ToolCall(c["name"], c["arguments"]) for c in row["calls"])
+            ours.append((case, ModelTurn(calls), model, mode))
+            funcs = case.meta["bfcl_functions"]
+            answer = case.meta["bfcl_answer"]
+            theirs.append(
+                (
+                    funcs if isinstance(funcs, list) else [funcs],
+                    [{c["name"]: c["arguments"]} for c in row["calls"]],
+                    None if answer is None else _current_answer(funcs, answer),
+                    CURRENT_NAME[case.meta["bfcl_category"]],
+                    f"fch-{mode}",
+                )
+            )
+
+    def run_ours() -> int:
+        return sum(
+            grade(c, [t], provider_id=m, profile="bfcl", tool_names=mode).passed for c, t, m, mode in ours
+        )
+
+    def run_theirs() -> int:
+        ok = 0
+        for funcs, output, answer, category, model in theirs:
+            if answer is None:
+                ok += is_empty_output(output)
+                continue
+            # an entry BFCL's checker cannot grade (it raises) counts as incorrect
+            with contextlib.suppress(Exception):
+                ok += ast_checker.ast_checker(funcs, output, answer, Language.PYTHON, category, model)[
+                    "valid"
+                ]
+        return ok
+
+    run_ours()  # warm-up: per-case plans are compiled once, as in any grading run
+    run_theirs()
+    gc.collect()
+    gc.freeze()  # the loaded data is long-lived on both sides: keep it out of the collector's scans
+    t_ours: list[float] = []
+    t_theirs: list[float] = []
+    for _ in range(args.repeat):
+        t0 = time.process_time()
+        passed_ours = run_ours()
+        t1 = time.process_time()
+        passed_theirs = run_theirs()
+        t2 = time.process_time()
+        t_ours.append(t1 - t0)
+        t_theirs.append(t2 - t1)
+    n = len(ours)
+    r_ours, r_theirs = n / statistics.median(t_ours), n / statistics.median(t_theirs)
+    print(f"entries graded per run: {n} (5 models x 1240), repeats: {args.repeat}, median run, CPU time")
+    print(f"fc-harness --profile bfcl : {r_ours:10.0f} entries/s  ({passed_ours} pass)")
+    print(
+        f"bfcl-eval ast_checker     : {r_theirs:10.0f} entries/s  ({passed_theirs} pass, current-era rules)"
+    )
+    print(f"ratio (ours / BFCL's)     : {r_ours / r_theirs:10.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

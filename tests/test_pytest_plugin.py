@@ -1,0 +1,188 @@
+"""The pytest plugin, driven through pytester: ids, -k, markers, options, failure text, xdist."""
+
+from __future__ import annotations
+
+import copy
+import importlib.metadata
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness.cassettes import RecordMode
+from harness.config import load_config
+from harness.runner import RunOptions, run
+from tests.spine_helpers import SCRIPTS, SECRET, write_project
+
+pytest_plugins = ["pytester"]
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _plugin_args() -> list[str]:
+    """`-p harness.pytest_plugin` unless the installed entry point already loads it."""
+    names = {ep.name for ep in importlib.metadata.entry_points(group="pytest11")}
+    return [] if "fcharness" in names else ["-p", "harness.pytest_plugin"]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny suite recorded once against the emulator (then stopped)."""
+    from harness.emulator.server import start_emulator
+    from harness.loader import load_cases
+
+    root = tmp_path_factory.mktemp("recorded")
+    write_project(root)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FCHARNESS_TEST_KEY", SECRET)
+        with start_emulator(copy.deepcopy(SCRIPTS), load_cases([root / "cases"])) as emu:
+            config = load_config(root / "fcharness.toml")
+            urls = dict.fromkeys(config.providers, emu.base_url + "/v1")
+            opts = RunOptions(
+                record_mode=RecordMode.ALL, base_urls=urls, write_reports=False, print_table=False
+            )
+            run(config, opts)
+    return root
+
+
+@pytest.fixture
+def recorded(pytester: pytest.Pytester, template: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A pytester folder holding a copy of the recorded suite (no key in the environment)."""
+    shutil.copytree(template, pytester.path, dirs_exist_ok=True)
+    monkeypatch.delenv("FCHARNESS_TEST_KEY", raising=False)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    return pytester.path
+
+
+def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest(*_plugin_args(), "-p", "no:cacheprovider", *args)
+
+
+def test_items_are_case_times_provider_with_readable_ids(pytester: pytest.Pytester, recorded: Path) -> None:
+    # Given the suite and its cassettes, when collecting with --fc-cases
+    result = _run(pytester, "--fc-cases", "cases", "--collect-only", "-q")
+    # Then there is an item per case × provider, named file::case[provider]
+    result.stdout.fnmatch_lines(
+        [
+            "cases/suite.yaml::wx.beijing[[]emulator-openai-chat[]]",
+            "cases/suite.yaml::wx.beijing[[]emulator-openai-chat-stream[]]",
+            "cases/suite.yaml::trip.rain-train[[]emulator-openai-chat-stream[]]",
+            "*8 tests collected*",
+        ]
+    )
+
+
+def test_case_files_are_not_collected_unless_enabled(pytester: pytest.Pytester, recorded: Path) -> None:
+    # Given no --fc-cases and no fc_cases ini, a plain run collects no case
+    result = _run(pytester, "cases", "--collect-only", "-q")
+    result.stdout.fnmatch_lines(["*no tests collected*"])
+
+
+def test_the_ini_option_enables_collection(pytester: pytest.Pytester, recorded: Path) -> None:
+    pytester.makeini("[pytest]\nfc_cases = cases\n")
+    result = _run(pytester, "--collect-only", "-q")
+    result.stdout.fnmatch_lines(["*8 tests collected*"])
+
+
+def test_outcomes_and_the_failure_text_is_the_verdict(pytester: pytest.Pytester, recorded: Path) -> None:
+    # When the suite replays
+    result = _run(pytester, "--fc-cases", "cases")
+    # Then wx.shanghai fails on both providers with the grader's explanation, no traceback
+    result.assert_outcomes(passed=6, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*wx.shanghai [[]emulator-openai-chat[]]: fail*",
+            "*wrong_value (turn 0, call 0)*root[[]'date'[]]*2025-06-21*2025-06-22*",
+            "*case file: *suite.yaml*",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+    assert "def runtest" not in result.stdout.str()
+    assert result.ret == 1
+
+
+def test_keyword_selection(pytester: pytest.Pytester, recorded: Path) -> None:
+    result = _run(pytester, "--fc-cases", "cases", "-k", "beijing and not stream")
+    result.assert_outcomes(passed=1)
+    result = _run(pytester, "--fc-cases", "cases", "-k", "irrelevance")  # a category
+    result.assert_outcomes(passed=2)
+
+
+def test_category_markers(pytester: pytest.Pytester, recorded: Path) -> None:
+    result = _run(pytester, "--fc-cases", "cases", "-m", "fc_multi_turn", "-v")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*trip.rain-train*PASSED*"])
+    result = _run(pytester, "--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.fc_simple: fc-harness cases of category simple"])
+
+
+def test_provider_option(pytester: pytest.Pytester, recorded: Path) -> None:
+    result = _run(pytester, "--fc-cases", "cases", "--fc-provider", "emulator-openai-chat", "-v")
+    result.assert_outcomes(passed=3, failed=1)
+    assert "chat-stream" not in result.stdout.str()
+
+
+def test_record_mode_option_records_through_the_emulator(
+    pytester: pytest.Pytester, recorded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harness.emulator.server import start_emulator
+    from harness.loader import load_cases
+
+    # Given no cassettes, an emulator and its address in the environment
+    for p in (recorded / "cassettes").rglob("*.yaml"):
+        p.unlink()
+    monkeypatch.setenv("FCHARNESS_TEST_KEY", SECRET)
+    with start_emulator(copy.deepcopy(SCRIPTS), load_cases([recorded / "cases"])) as emu:
+        monkeypatch.setenv("FCHARNESS_BASE_URL_EMULATOR_OPENAI_CHAT", emu.base_url + "/v1")
+        # When pytest runs with --fc-record-mode all
+        result = _run(
+            pytester,
+            "--fc-cases",
+            "cases",
+            "--fc-provider",
+            "emulator-openai-chat",
+            "--fc-record-mode",
+            "all",
+        )
+    # Then it records every case, and nothing secret reaches disk
+    result.assert_outcomes(passed=3, failed=1)
+    written = sorted(p.name for p in (recorded / "cassettes" / "emulator-openai-chat").iterdir())
+    assert written == ["chat.hello.yaml", "trip.rain-train.yaml", "wx.beijing.yaml", "wx.shanghai.yaml"]
+    assert all(SECRET not in p.read_text() for p in (recorded / "cassettes").rglob("*.yaml"))
+
+
+def test_report_option_writes_the_run(pytester: pytest.Pytester, recorded: Path) -> None:
+    result = _run(pytester, "--fc-cases", "cases", "--fc-report", "out")
+    result.assert_outcomes(passed=6, failed=2)
+    rows = [json.loads(x) for x in (recorded / "out" / "latest" / "results.jsonl").read_text().splitlines()]
+    assert len(rows) == 8
+    assert {r["status"] for r in rows} == {"pass", "fail"}
+    assert (recorded / "out" / "latest" / "junit.xml").is_file()
+
+
+def test_works_under_xdist_and_merges_the_report(pytester: pytest.Pytester, recorded: Path) -> None:
+    # When two workers share the items
+    result = pytester.runpytest_subprocess(
+        *_plugin_args(), "-n", "2", "--fc-cases", "cases", "--fc-report", "out"
+    )
+    # Then outcomes are the same and the controller writes one report with every row
+    result.assert_outcomes(passed=6, failed=2)
+    rows = [json.loads(x) for x in (recorded / "out" / "latest" / "results.jsonl").read_text().splitlines()]
+    assert sorted((r["case_id"], r["provider_id"]) for r in rows) == sorted(
+        (c, p)
+        for c in ("wx.beijing", "wx.shanghai", "chat.hello", "trip.rain-train")
+        for p in ("emulator-openai-chat", "emulator-openai-chat-stream")
+    )
+
+
+def test_unsupported_items_are_skipped_with_the_reason(pytester: pytest.Pytester, recorded: Path) -> None:
+    suite = recorded / "cases" / "suite.yaml"
+    text = suite.read_text().replace(
+        "  - id: chat.hello\n", "  - id: chat.hello\n    skip: {emulator-openai-chat: no chat}\n"
+    )
+    suite.write_text(text)
+    result = _run(pytester, "--fc-cases", "cases", "-k", "hello", "-rs")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*skipped on emulator-openai-chat: no chat*"])
