@@ -14,18 +14,21 @@ import pytest
 from harness.emulator.server import EmulatorHandle, start_emulator
 from harness.errors import UserError
 from tests import _emulator
-from tests._emulator import CIRCLE, PROMPTS, TRAIN, WEATHER, cases, openai_tools
+from tests._emulator import CIRCLE, PROMPTS, SCRIPTS, TRAIN, WEATHER, cases, openai_tools
 
 # the shared fixtures (a module-scoped emulator, reset per test)
 emulator = _emulator.emulator
 emu = _emulator.emu
+close_clients = _emulator.close_clients
 
 CHAT_PATHS = ["/v1", "", "/openai/v1", "/compatible-mode/v1", "/api/paas/v4"]
 
 
 def client(emu: EmulatorHandle, prefix: str = "/v1", retries: int = 0) -> openai.OpenAI:
     """An OpenAI client pointed at the emulator."""
-    return openai.OpenAI(base_url=emu.base_url + prefix, api_key="sk-emulator-test", max_retries=retries)
+    return _emulator.tracked(
+        openai.OpenAI(base_url=emu.base_url + prefix, api_key="sk-emulator-test", max_retries=retries)
+    )
 
 
 def chat(emu: EmulatorHandle, case: str, **kwargs: Any) -> Any:
@@ -350,3 +353,11 @@ def test_an_emulator_bug_is_a_clear_500(emu: EmulatorHandle, monkeypatch: pytest
         openai.InternalServerError, match=r"fc-harness emulator internal error: RuntimeError\('boom'\)"
     ):
         chat(emu, "weather")
+
+
+def test_verbose_log_names_case_and_turn(capfd: pytest.CaptureFixture[str]) -> None:
+    with start_emulator(SCRIPTS, cases(), verbose=True) as handle, client(handle) as sdk:
+        messages = [{"role": "user", "content": PROMPTS["weather"]}]
+        sdk.chat.completions.create(model="m", messages=messages, tools=openai_tools())
+    err = capfd.readouterr().err
+    assert "emulator: POST /v1/chat/completions openai-chat case=weather turn=0 -> 200" in err

@@ -20,6 +20,7 @@ from tests._emulator import PROMPTS, WEATHER
 # the shared fixtures (a module-scoped emulator, reset per test)
 emulator = _emulator.emulator
 emu = _emulator.emu
+close_clients = _emulator.close_clients
 
 MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 TOOL_CONFIG = {

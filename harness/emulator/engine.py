@@ -166,9 +166,14 @@ class Engine:
         for case in self.cases:
             self._by_text.setdefault(_norm(_first_user_text(case)), []).append(case)
         self._lock = threading.Lock()
+        self._local = threading.local()
         self._fault_counts: dict[tuple[str, str, str, int], int] = {}
         self.requests: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_SIZE)
         """The most recent requests (a long-running emulator keeps the last few thousand)."""
+
+    def last_record(self) -> RequestRecord | None:
+        """Return the record of the request this thread handled last."""
+        return getattr(self._local, "record", None)
 
     def recorded(self) -> list[RequestRecord]:
         """Return a copy of the request log, oldest first."""
@@ -220,6 +225,7 @@ class Engine:
             turn=extra.get("turn"),
             status=status,
         )
+        self._local.record = record
         with self._lock:
             self.requests.append(record)
         return status, out_headers, payload

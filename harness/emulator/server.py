@@ -44,7 +44,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         if getattr(self.server, "verbose", False):
-            sys.stderr.write(f"emulator: {self.address_string()} {format % args}\n")
+            sys.stderr.write(f"emulator: {format % args}\n")
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Log one line per request with its case and turn (verbose only)."""
+        if not getattr(self.server, "verbose", False):
+            return
+        rec = self.engine.last_record()
+        what = f" {rec.kind} case={rec.case_id} turn={rec.turn}" if rec is not None and rec.kind else ""
+        sys.stderr.write(f"emulator: {self.command} {self.path}{what} -> {code}\n")
 
     def _serve(self, method: str) -> None:
         length = int(self.headers.get("content-length") or 0)
