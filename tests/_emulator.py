@@ -151,6 +151,7 @@ SCRIPTS: dict[str, Any] = {
                     ]
                 }
             },
+            "by_provider": {"emulator-special": {"turns": [{"text": "provider-specific answer"}]}},
             "by_model": {
                 "emulator-sloppy*": {
                     "turns": [

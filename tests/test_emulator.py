@@ -361,3 +361,15 @@ def test_verbose_log_names_case_and_turn(capfd: pytest.CaptureFixture[str]) -> N
         sdk.chat.completions.create(model="m", messages=messages, tools=openai_tools())
     err = capfd.readouterr().err
     assert "emulator: POST /v1/chat/completions openai-chat case=weather turn=0 -> 200" in err
+
+
+def test_variant_by_provider_prefix(emu: EmulatorHandle) -> None:
+    # a base URL of /p/<provider-id> selects the script's by_provider turns, on any wire
+    special = chat(emu, "variant", prefix="/p/emulator-special/v1").choices[0].message
+    assert special.content == "provider-specific answer" and special.tool_calls is None
+    assert (emu.requests[-1].path, emu.requests[-1].provider) == (
+        "/p/emulator-special/v1/chat/completions",
+        "emulator-special",
+    )
+    other = chat(emu, "variant", prefix="/p/emulator-other/v1").choices[0].message
+    assert calls_of(other)[0][1]["date"] == "2025-06-22"  # no variant for that provider

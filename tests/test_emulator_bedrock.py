@@ -163,3 +163,21 @@ def test_converse_stream_exception_frame(bedrock: Any) -> None:
             stream.close()  # botocore leaves the connection open when a frame raises
     assert info.value.response["Error"]["Code"] == "internalServerException"
     assert info.value.response["Error"]["Message"] == "emulated: broke"
+
+
+def test_provider_prefix_in_the_endpoint_url(emu: EmulatorHandle) -> None:
+    client = boto3.client(
+        "bedrock-runtime",
+        region_name="us-east-1",
+        endpoint_url=emu.base_url + "/p/emulator-special",
+        aws_access_key_id="AKIDEMULATOR",
+        aws_secret_access_key="emulator-secret",
+    )
+    try:
+        reply = client.converse(
+            modelId=MODEL, messages=[{"role": "user", "content": [{"text": PROMPTS["variant"]}]}]
+        )
+    finally:
+        client.close()
+    assert reply["output"]["message"]["content"] == [{"text": "provider-specific answer"}]
+    assert emu.requests[-1].provider == "emulator-special"

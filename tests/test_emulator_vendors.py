@@ -417,3 +417,15 @@ def test_mid_stream_error_cohere(cohere_client: cohere.ClientV2) -> None:
     )
     assert [e.type for e in events] == ["message-start", "message-end"]
     assert events[-1].delta.error == "emulated: broke" and events[-1].delta.finish_reason == "ERROR"
+
+
+def test_provider_prefix_on_anthropic_and_gemini(emu: EmulatorHandle) -> None:
+    sdk = _emulator.tracked(anthropic.Anthropic(base_url=emu.base_url + "/p/emulator-special", api_key="k"))
+    reply = sdk.messages.create(
+        model="emulator-claude", max_tokens=64, messages=[{"role": "user", "content": PROMPTS["variant"]}]
+    )
+    assert reply.content[0].text == "provider-specific answer"
+    with genai.Client(api_key="k", http_options={"base_url": emu.base_url + "/p/emulator-special"}) as client:
+        answer = client.models.generate_content(model="emulator-gemini", contents=PROMPTS["variant"])
+    assert answer.text == "provider-specific answer"
+    assert [r.provider for r in emu.requests] == ["emulator-special", "emulator-special"]

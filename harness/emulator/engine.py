@@ -7,8 +7,10 @@
   (cases sharing a prompt are told apart by the offered function names).
 - The **turn** is the number of assistant turns in the request, less those in the case's own
   conversation prefix.
-- The **answer** is the script's turn for that (kind, model); a fault answers the first
-  `times` requests of that (case, kind, model, turn) with a vendor-shaped error.
+- The **answer** is the script's turn for the provider (`/p/<provider-id>` base URL prefix,
+  `by_provider`), else the model (`by_model`), else the wire kind (`by_kind`), else the
+  default; a fault answers the first `times` requests of that (case, provider, kind, model,
+  turn) with a vendor-shaped error.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ _GEMINI = re.compile(
     r"^/(?:v1|v1alpha|v1beta|v1beta1)/(?:projects/[^/]+/locations/[^/]+/)?(?:publishers/[^/]+/)?"
     r"models/(?P<model>[^/:]+):(?P<method>generateContent|streamGenerateContent)$"
 )
+#: `/p/<provider-id>/…`: a base URL prefix naming the provider (for `by_provider` scripts).
+_PROVIDER_PREFIX = re.compile(r"^/p/(?P<provider>[A-Za-z0-9._-]+)(?P<rest>/.*)$")
 _BEDROCK = re.compile(r"^/model/(?P<model>[^/]+)/(?P<op>converse|converse-stream)$")
 
 #: The endpoints served, for `fcharness emulator` and the root page.
@@ -77,6 +81,8 @@ class Route:
     kind: str
     model: str
     stream: bool
+    provider: str | None = None
+    """The provider id from a `/p/<provider-id>` base URL prefix, if any."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,7 @@ class RequestRecord:
     headers: Mapping[str, str]
     body: Any
     kind: str | None = None
+    provider: str | None = None
     case_id: str | None = None
     turn: int | None = None
     status: int | None = None
@@ -96,6 +103,9 @@ class RequestRecord:
 
 def route(path: str, body: Mapping[str, Any], headers: Mapping[str, str]) -> Route | None:
     """Return the route for a POST path, or None when no endpoint matches."""
+    if m := _PROVIDER_PREFIX.match(path):
+        found = route(m["rest"], body, headers)
+        return replace(found, provider=m["provider"]) if found is not None else None
     model = str(body.get("model") or "")
     stream = body.get("stream") is True
     if path.endswith("/chat/completions"):
@@ -167,7 +177,7 @@ class Engine:
             self._by_text.setdefault(_norm(_first_user_text(case)), []).append(case)
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._fault_counts: dict[tuple[str, str, str, int], int] = {}
+        self._fault_counts: dict[tuple[str, str, str, str, int], int] = {}
         self.requests: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_SIZE)
         """The most recent requests (a long-running emulator keeps the last few thousand)."""
 
@@ -221,6 +231,7 @@ class Engine:
             headers=headers,
             body=body if body is not None else raw.decode("utf-8", "replace"),
             kind=extra.get("kind"),
+            provider=extra.get("provider"),
             case_id=extra.get("case_id"),
             turn=extra.get("turn"),
             status=status,
@@ -240,7 +251,7 @@ class Engine:
         if found is None:
             message = f"fc-harness emulator: no endpoint {method} {path}"
             return json_reply(404, {"error": {"message": message, "code": 404}}), {}
-        extra: dict[str, Any] = {"kind": found.kind}
+        extra: dict[str, Any] = {"kind": found.kind, "provider": found.provider}
         wire = found.wire
         if decode_error or not isinstance(body, dict):
             err = decode_error or "fc-harness emulator: the request body must be a JSON object"
@@ -257,7 +268,7 @@ class Engine:
         if script is None:
             err = f"fc-harness emulator: case {case.id!r} has no emulator script"
             return wire.render_error(404, err, kind=found.kind), extra
-        turns, variant = script.turns_for(found.kind, found.model)
+        turns, variant = script.turns_for(found.kind, found.model, found.provider)
         if turn >= len(turns):
             err = (
                 f"fc-harness emulator: the script of case {case.id!r} ({variant}) has {len(turns)} "
@@ -283,7 +294,7 @@ class Engine:
         fault = answer.fault
         if fault is None:
             return None
-        key = (case_id, found.kind, found.model, turn)
+        key = (case_id, found.provider or "", found.kind, found.model, turn)
         with self._lock:
             seen = self._fault_counts.get(key, 0)
             self._fault_counts[key] = seen + 1

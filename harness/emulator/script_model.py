@@ -85,11 +85,15 @@ class Script:
     turns: tuple[Answer, ...]
     by_kind: Mapping[str, tuple[Answer, ...]] = field(default_factory=dict)
     by_model: tuple[tuple[str, tuple[Answer, ...]], ...] = ()
+    by_provider: Mapping[str, tuple[Answer, ...]] = field(default_factory=dict)
+    """Turns for one provider id, sent as a `/p/<provider-id>` prefix of the base URL."""
     source: str | None = None
     line: int | None = None
 
-    def turns_for(self, kind: str, model: str) -> tuple[tuple[Answer, ...], str]:
-        """Return the turns for a wire kind and model, and which variant was chosen."""
+    def turns_for(self, kind: str, model: str, provider: str | None = None) -> tuple[tuple[Answer, ...], str]:
+        """Return the turns for a provider, model and wire kind, and which variant was chosen."""
+        if provider is not None and provider in self.by_provider:
+            return self.by_provider[provider], f"by_provider[{provider}]"
         for pattern, turns in self.by_model:
             if fnmatch.fnmatchcase(model, pattern):
                 return turns, f"by_model[{pattern}]"

@@ -12,7 +12,7 @@ from harness.errors import Problem, UserError
 
 __all__ = ["parse_scripts"]
 
-_SCRIPT_KEYS = {"case", "turns", "by_kind", "by_model", "description"}
+_SCRIPT_KEYS = {"case", "turns", "by_kind", "by_model", "by_provider", "description"}
 _TURN_KEYS = {"calls", "text", "fault", "delay_ms"}
 _CALL_KEYS = {"name", "arguments", "arguments_raw"}
 _FAULT_KEYS = {"status", "retry_after", "times", "message", "type", "mid_stream"}
@@ -218,11 +218,17 @@ def parse_scripts(data: Any, source: str = "<scripts>", root: yaml.Node | None =
         by_model = (
             _parse_variants(col, entry["by_model"], [*path, "by_model"], cid) if "by_model" in entry else {}
         )
+        by_provider = (
+            _parse_variants(col, entry["by_provider"], [*path, "by_provider"], cid)
+            if "by_provider" in entry
+            else {}
+        )
         scripts[cid] = Script(
             case_id=cid,
             turns=turns,
             by_kind=by_kind,
             by_model=tuple(by_model.items()),
+            by_provider=by_provider,
             source=source,
             line=col.line_of(path),
         )

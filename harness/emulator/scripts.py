@@ -20,11 +20,14 @@ scripts:
       gemini: {turns: [...]}
     by_model:                            # replaces `turns` for models matching a glob
       "emulator-qwen*": {turns: [...]}
+    by_provider:                         # replaces `turns` for one provider id
+      emulator-qwen: {turns: [...]}
 ```
 
-A request carries no provider id, only a model name, so per-provider variations are keyed
-by the model name the provider profile sends (`by_model`, glob patterns, checked first),
-then by wire kind (`by_kind`), then the default `turns`.
+A vendor request carries no provider id, so a provider that wants its own answers points
+its base URL at `http://127.0.0.1:PORT/p/<provider-id>` (e.g. `…/p/emulator-qwen/v1` for an
+OpenAI client). The answer is chosen by provider (`by_provider`), else by the model name the
+request sends (`by_model`, glob patterns), else by wire kind (`by_kind`), else `turns`.
 """
 
 from __future__ import annotations
