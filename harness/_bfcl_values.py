@@ -17,6 +17,7 @@ def standardize_string(text: str) -> str:
 
 
 def std_list(values: Any) -> list[Any]:
+    """The items with strings standardised (iterating a string gives its characters, as in BFCL)."""
     return [standardize_string(v) if type(v) is str else v for v in values]
 
 
@@ -26,24 +27,30 @@ _CACHE: dict[tuple[int, Any], tuple[Any, Any]] = {}
 
 
 def cached(acceptable: Any, build: Any) -> Any:
+    """`build(acceptable)`, computed once per answer list (answers are never mutated)."""
     key = (id(acceptable), build)
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is acceptable:
         return hit[1]
     value = build(acceptable)
-    _CACHE[key] = (acceptable, value)
+    if len(_CACHE) > 500_000:
+        _CACHE.clear()
+    _CACHE[key] = (acceptable, value)  # keeps `acceptable` alive, so its id stays unique
     return value
 
 
 def std_strings(acceptable: Any) -> set[str]:
+    """The standardised forms of the string answers."""
     return {standardize_string(a) for a in acceptable if type(a) is str}
 
 
 def std_lists(acceptable: Any) -> list[list[Any]]:
+    """Each list answer with its strings standardised (BFCL's list rule)."""
     return [std_list(a) for a in acceptable]
 
 
 def answer_type(acceptable: Sequence[Any]) -> type | None:
+    """The type of the first answer that is not `""` (BFCL's "variable" rule), or None."""
     for a in acceptable:
         if a != "":
             return type(a)

@@ -83,7 +83,8 @@ def parse_tools(raw: Any, path: Path, rep: Reporter, case_id: str | None = None)
         return tools
     seen: dict[str, int] = {}
     for i, item in enumerate(raw):
-        if isinstance(item, Tool):
+        if isinstance(item, Tool):  # importers may pass built tools
+            _check_tool_schema(item.parameters, (*path, i, "parameters"), rep, case_id)
             tools.append(item)
             continue
         if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
@@ -170,11 +171,11 @@ def build_case(
         rep.add((*path, *p), message, case_id=cid, severity=severity)
 
     if "tools" in raw or "use" in raw:
-        tools = parse_tools(raw.get("tools"), (*path, "tools"), rep, cid)
-        tools += resolve_use(raw.get("use"), (*path, "use"), pool, rep, cid)
-        names = [t.name for t in tools]
-        for name in sorted({n for n in names if names.count(n) > 1}):
+        inline = parse_tools(raw.get("tools"), (*path, "tools"), rep, cid)
+        used = resolve_use(raw.get("use"), (*path, "use"), pool, rep, cid)
+        for name in sorted({t.name for t in inline} & {t.name for t in used}):
             add(("use",), f"tool {name!r} is offered twice (inline and through use:)")
+        tools = inline + used
     else:
         tools = list(default_tools)
     offered = {t.name: t for t in tools}

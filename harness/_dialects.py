@@ -99,19 +99,15 @@ def _gemini_node(node: Any, path: str, defs: dict[str, Any], notes: list[Note], 
             node.pop(key)
     out: dict[str, Any] = {}
     _gemini_type(node, path, notes)
-    any_of = node.get("anyOf")
-    if isinstance(any_of, list) and {"type": "null"} in any_of:
-        rest = [s for s in any_of if s != {"type": "null"}]
-        node["nullable"] = True
+    if "oneOf" in node:
+        node["anyOf"] = node.pop("oneOf")
         notes.append(
-            Note(_p(path, "anyOf"), "changed", "{type: null} in anyOf → nullable: true (as the SDK does [S])")
+            Note(
+                _p(path, "oneOf"),
+                "changed",
+                "oneOf → anyOf (no oneOf in Gemini's Schema; exclusivity is lost) " + _SRC_SCHEMA,
+            )
         )
-        if len(rest) == 1 and isinstance(rest[0], dict):
-            node.pop("anyOf")
-            node = {**rest[0], **node}
-            _gemini_type(node, path, notes)
-        else:
-            node["anyOf"] = rest
     if "const" in node:
         const = node.pop("const")
         if isinstance(const, str):
@@ -126,15 +122,6 @@ def _gemini_node(node: Any, path: str, defs: dict[str, Any], notes: list[Note], 
                     "non-string const: the SDK raises 'Literal values must be strings' [S]",
                 )
             )
-    if "oneOf" in node:
-        node["anyOf"] = node.pop("oneOf")
-        notes.append(
-            Note(
-                _p(path, "oneOf"),
-                "changed",
-                "oneOf → anyOf (no oneOf in Gemini's Schema; exclusivity is lost) " + _SRC_SCHEMA,
-            )
-        )
     if "allOf" in node:
         all_of = node.pop("allOf")
         if isinstance(all_of, list) and len(all_of) == 1 and isinstance(all_of[0], dict):
@@ -172,6 +159,10 @@ def _gemini_node(node: Any, path: str, defs: dict[str, Any], notes: list[Note], 
                 "tuple array flattened to items (positions are lost) " + _SRC_SCHEMA,
             )
         )
+    if isinstance(node.get("enum"), list) and None in node["enum"]:
+        node["enum"] = [v for v in node["enum"] if v is not None]
+        node["nullable"] = True
+        notes.append(Note(_p(path, "enum"), "changed", "null in enum → nullable: true"))
     if (
         "enum" in node
         and isinstance(node["enum"], list)
@@ -213,7 +204,32 @@ def _gemini_node(node: Any, path: str, defs: dict[str, Any], notes: list[Note], 
             out[key] = [_gemini_node(v, _p(_p(path, key), i), defs, notes, seen) for i, v in enumerate(value)]
         else:
             out[key] = value
+    return _fold_nulls(out, path, notes)
+
+
+def _fold_nulls(out: dict[str, Any], path: str, notes: list[Note]) -> dict[str, Any]:
+    """`{type: null}` alternatives of a (translated) anyOf become `nullable: true`, as the SDK
+    expects: its own folding only removes an exact `{"type": "null"}` and fails on others [S]."""
+    any_of = out.get("anyOf")
+    if not isinstance(any_of, list) or not any(_is_null(s) for s in any_of):
+        return out
+    rest = [s for s in any_of if not _is_null(s)]
+    notes.append(
+        Note(_p(path, "anyOf"), "changed", "{type: null} in anyOf → nullable: true (as the SDK does [S])")
+    )
+    out = {k: v for k, v in out.items() if k != "anyOf"}
+    out["nullable"] = True
+    if len(rest) == 1 and isinstance(rest[0], dict):
+        return {**rest[0], **out}
+    if rest:
+        out["anyOf"] = rest
     return out
+
+
+def _is_null(schema: Any) -> bool:
+    return (
+        isinstance(schema, dict) and schema.get("type") == "null" and not ({"$ref", "anyOf"} & schema.keys())
+    )
 
 
 def _gemini_type(node: dict[str, Any], path: str, notes: list[Note]) -> None:

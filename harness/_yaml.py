@@ -4,7 +4,8 @@ PyYAML's default (YAML 1.1) resolver turns `2025-06-22` into a `datetime.date`, 
 into 630, `no` into False and `012` into 10 — all wrong for function arguments, which are
 JSON. `CaseLoader` resolves only YAML 1.2 core-schema scalars (null, true/false, decimal
 and `0x`/`0o` integers, floats with a `.` or exponent, `.inf`, `.nan`); everything else
-(`012`, `10:30`, `yes`) stays a string.
+(`012`, `10:30`, `yes`) stays a string. Explicit tags that build non-JSON values
+(`!!timestamp`, `!!binary`, `!!set`, `!!omap`, `!!pairs`) are refused.
 
 Lines are kept in a side table (`LineMap`, keyed by the id of each mapping and list) so
 the loaded data stays plain `dict`/`list`: nothing downstream sees loader artefacts.
@@ -83,6 +84,14 @@ class CaseLoader(_Base):  # type: ignore[misc]
         return int(text, 10)
 
 
+def _not_json(loader: CaseLoader, node: yaml.Node) -> Any:
+    raise yaml.constructor.ConstructorError(
+        None, None, f"the tag {node.tag} is not JSON data (case files hold JSON values only)", node.start_mark
+    )
+
+
+for _tag in ("timestamp", "binary", "set", "omap", "pairs"):
+    CaseLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _not_json)
 CaseLoader.add_constructor("tag:yaml.org,2002:map", CaseLoader.construct_yaml_map)
 CaseLoader.add_constructor("tag:yaml.org,2002:seq", CaseLoader.construct_yaml_seq)
 CaseLoader.add_constructor("tag:yaml.org,2002:int", CaseLoader.construct_yaml_int)
@@ -102,12 +111,40 @@ def load_yaml(text: str) -> tuple[Any, LineMap, list[tuple[int, str]]]:
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context else ""
-        raise YamlSyntaxError(f"YAML syntax error: {problem}{context}", line) from None
+        what = "YAML error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
+        raise YamlSyntaxError(f"{what}: {problem}{context}", line) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"YAML error: {exc}", None) from None
     finally:
         loader.dispose()
+    if "&" in text and "*" in text:  # anchors and aliases: refuse a value that contains itself
+        looped = _self_containing(data)
+        if looped is not None:
+            entry = loader.lines.get(id(looped))
+            raise YamlSyntaxError(
+                "YAML error: an alias refers to a mapping or list that contains it",
+                entry[0] if entry else None,
+            )
     return data, loader.lines, loader.duplicate_keys
+
+
+def _self_containing(data: Any) -> Any:
+    """A mapping or list that contains itself (through aliases), or None."""
+    on_path: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        node, leaving = stack.pop()
+        if leaving:
+            on_path.discard(id(node))
+            continue
+        if not isinstance(node, (dict, list)):
+            continue
+        if id(node) in on_path:
+            return node
+        on_path.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in (node.values() if isinstance(node, dict) else node))
+    return None
 
 
 def line_of(root: Any, path: Sequence[str | int], lines: LineMap) -> int | None:

@@ -43,6 +43,7 @@ from harness.errors import Problem, UserError
 from harness.model import Case, Tool
 
 __all__ = [
+    "DEFAULT_KINDS",
     "KINDS",
     "Note",
     "PortabilityProblem",
@@ -67,6 +68,9 @@ KINDS: tuple[str, ...] = (
     "cohere",
 )
 
+
+#: What `lint_cases` checks by default: every adapter kind (strict mode only when asked for).
+DEFAULT_KINDS: tuple[str, ...] = tuple(k for k in KINDS if k != "openai-strict")
 
 #: Fallback name patterns (the capabilities table in `harness.providers.capabilities` wins),
 #: with the evidence for each kind's rule.
@@ -155,8 +159,11 @@ def translate_schema(
 
 
 def lint_cases(cases: Sequence[Case], kinds: Sequence[str] | None = None) -> list[Problem]:
-    """Report, per distinct tool and vendor kind, what translation drops, changes or rejects."""
-    kinds = check_kinds(kinds) if kinds else KINDS
+    """Report, per distinct tool and vendor kind, what translation drops, changes or rejects.
+
+    `kinds` defaults to `DEFAULT_KINDS` (add `openai-strict` to check strict mode too).
+    """
+    kinds = check_kinds(kinds) if kinds else DEFAULT_KINDS
     problems: list[Problem] = []
     seen: set[str] = set()
     for case in cases:

@@ -178,6 +178,7 @@ def _bfcl_valid(mod: types.ModuleType, case: Case, out: Output, mode: str) -> bo
             MODELS[mode],
         )
     except Exception:  # BFCL's checker raising = the entry is not graded correct
+        INTERNAL["bfcl_raised"] += 1
         return False
     return bool(result["valid"])
 
@@ -303,7 +304,8 @@ def test_every_comparison_agrees(bfcl_ast: types.ModuleType, imported: list[Case
         f"\nBFCL differential: {stats['comparisons']} comparisons over {len(imported)} entries "
         f"({stats['bfcl_valid']} valid / {stats['bfcl_invalid']} invalid per BFCL), "
         f"{len(disagreements)} disagreements; internal checks: {INTERNAL['fast_vs_full']} fast-vs-full, "
-        f"{INTERNAL['schema_vs_jsonschema']} schema_ok-vs-jsonschema, {len(INTERNAL_ERRORS)} mismatches"
+        f"{INTERNAL['schema_vs_jsonschema']} schema_ok-vs-jsonschema, {len(INTERNAL_ERRORS)} mismatches; "
+        f"BFCL's checker raised on {INTERNAL['bfcl_raised']} (counted as not correct)"
     )
     assert stats["comparisons"] > 10_000
     assert stats["bfcl_valid"] > 2_000 and stats["bfcl_invalid"] > 10_000  # both outcomes well covered

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness._yaml import load_yaml
+from harness._yaml import YamlSyntaxError, load_yaml
 from harness.errors import CaseFileError, UserError
 from harness.loader import discover_files, load_cases, parse_case_dict, validate_paths
 from harness.model import Case, Tool
@@ -33,6 +33,23 @@ def test_yaml_scalars_stay_json_like() -> None:
     # dates, times, yes/no/on and zero-padded numbers stay strings (YAML 1.1 would convert them)
     assert data == ["2025-06-22", "10:30", "no", "yes", "on", "012", 31, 1.5, 1000.0, 3, True, None, None]
     assert isinstance(data[9], int) and not isinstance(data[9], bool)
+
+
+@pytest.mark.parametrize(
+    "tagged", ["!!timestamp 2025-06-22", "!!binary aGk=", "!!set {x}", "!!python/name:os.system"]
+)
+def test_yaml_tags_that_build_non_json_values_are_refused(tagged: str) -> None:
+    with pytest.raises(YamlSyntaxError) as info:
+        load_yaml(f"a: 1\nb: {tagged}\n")
+    assert info.value.line == 2 and str(info.value).startswith("YAML error:")
+
+
+def test_yaml_aliases_share_values_but_may_not_contain_themselves() -> None:
+    data, _, _ = load_yaml("a: &x {b: 1}\nc: [*x, *x]\n")
+    assert data == {"a": {"b": 1}, "c": [{"b": 1}, {"b": 1}]}
+    with pytest.raises(YamlSyntaxError, match="contains it") as info:
+        load_yaml("ok: 1\na: &x\n  b: [1, *x]\n")
+    assert info.value.line == 2  # the anchor
 
 
 def test_yaml_lines_are_recorded_without_changing_the_data() -> None:
@@ -328,6 +345,15 @@ def test_parse_case_dict_accepts_inline_tool_objects() -> None:
         "expect": [],
     }
     assert parse_case_dict(raw).tools == (weather_tool(),)
+
+
+def test_parse_case_dict_checks_the_schemas_of_tool_objects() -> None:
+    bad = Tool("f", "", {"type": "object", "properties": {"x": {"type": "strin"}}})
+    raw = {"id": "simple_3", "tools": [bad], "messages": [{"role": "user", "content": "x"}], "expect": []}
+    with pytest.raises(CaseFileError) as info:
+        parse_case_dict(raw, source="bfcl.json", line=9)
+    (p,) = info.value.problems
+    assert (p.file, p.line, p.field) == ("bfcl.json", 9, "tools[0].parameters.properties.x.type")
 
 
 def test_parse_case_dict_reports_every_error_with_source_and_line() -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harness.cli import main
 from harness.errors import UserError
@@ -100,6 +102,14 @@ def test_gemini_rewrites_with_notes_at_json_paths() -> None:
         "$.properties.tags.uniqueItems": "dropped",
         "$.properties.size.anyOf": "changed",
     }
+
+
+def test_gemini_turns_a_nullable_enum_into_nullable() -> None:
+    schema = {"type": "object", "properties": {"u": {"type": ["string", "null"], "enum": ["c", "f", None]}}}
+    out, notes = translate_schema(schema, "gemini")
+    assert out["properties"]["u"] == {"type": "string", "enum": ["c", "f"], "nullable": True}
+    assert {n.action for n in notes} == {"changed"}
+    pytest.importorskip("google.genai.types").Schema.model_validate(out)
 
 
 def test_gemini_rejects_what_it_cannot_express() -> None:
@@ -301,3 +311,88 @@ def test_cli_portability_reports_per_tool_and_vendor(
     assert "tool 'f'" in out and "gemini" in out and "$.properties.a.allOf" in out
     assert main(["validate", "--kind", "gemeni", str(path)]) == 2
     assert "did you mean 'gemini'" in capsys.readouterr().err
+
+
+def test_strict_mode_is_linted_only_when_asked_for() -> None:
+    case = case_with(tool("f", a={"type": "string"}))
+    assert "openai-strict" not in {p.kind for p in lint_cases([case]) if isinstance(p, PortabilityProblem)}
+    strict = lint_cases([case], ["openai-strict"])
+    assert {p.field for p in strict} == {"tool f: $.additionalProperties", "tool f: $.properties.a"}
+
+
+# --- property: translation never crashes; Gemini accepts what was not rejected --------------------
+
+_types = st.sampled_from(["string", "number", "integer", "boolean", "array", "object", "null"])
+_leaf = st.fixed_dictionaries(
+    {"type": _types},
+    optional={
+        "description": st.text(max_size=5),
+        "format": st.sampled_from(["date", "date-time", "email", "uri", "uuid", "int32", "float"]),
+        "enum": st.lists(st.one_of(st.text(max_size=3), st.integers(), st.none()), min_size=1, max_size=3),
+        "const": st.one_of(st.text(max_size=3), st.integers()),
+        "minimum": st.integers(),
+        "exclusiveMinimum": st.integers(),
+        "pattern": st.just("^a"),
+        "uniqueItems": st.booleans(),
+        "title": st.text(max_size=3),
+    },
+)
+_schemas = st.recursive(
+    _leaf | st.just({"$ref": "#/$defs/D"}),
+    lambda inner: st.one_of(
+        st.fixed_dictionaries(
+            {
+                "type": st.just("object"),
+                "properties": st.dictionaries(st.sampled_from("abc"), inner, max_size=3),
+            },
+            optional={
+                "required": st.lists(st.sampled_from("abc"), max_size=3),
+                "additionalProperties": st.booleans(),
+            },
+        ),
+        st.fixed_dictionaries({"type": st.just("array"), "items": inner}),
+        st.fixed_dictionaries(
+            {"type": st.just("array"), "prefixItems": st.lists(inner, min_size=1, max_size=2)}
+        ),
+        st.fixed_dictionaries({"anyOf": st.lists(inner, min_size=1, max_size=3)}),
+        st.fixed_dictionaries({"oneOf": st.lists(inner, min_size=1, max_size=3)}),
+        st.fixed_dictionaries({"allOf": st.lists(inner, min_size=1, max_size=2)}),
+        st.fixed_dictionaries({"type": st.lists(_types, min_size=1, max_size=3, unique=True)}),
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(props=st.dictionaries(st.sampled_from(["p", "q", "r"]), _schemas, max_size=3), defs=_leaf)
+def test_translation_never_crashes_and_gemini_accepts_the_result(props: dict[str, Any], defs: Any) -> None:
+    schema = {"type": "object", "properties": props, "$defs": {"D": defs}}
+    for kind in KINDS:
+        out, notes = translate_schema(schema, kind)
+        assert all(n.path.startswith("$") for n in notes)
+        if kind == "openai-strict" and not any(n.action == "rejected" for n in notes):
+            for node in _nodes(out):
+                if node.get("type") == "object" or "properties" in node:
+                    assert node["additionalProperties"] is False
+                    assert node["required"] == list(node["properties"])
+        if kind == "gemini" and not any(n.action == "rejected" for n in notes):
+            genai_types = pytest.importorskip("google.genai.types")
+            transformers = pytest.importorskip("google.genai._transformers")
+            processed = copy.deepcopy(out)
+            transformers.process_schema(processed, pytypes.SimpleNamespace(vertexai=False))
+            genai_types.Schema.model_validate(processed)
+
+
+def _nodes(schema: Any) -> list[dict[str, Any]]:
+    """Every sub-schema (dict) of `schema`."""
+    out: list[dict[str, Any]] = []
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "type" in node or "properties" in node:
+                out.append(node)
+            stack.extend(v for k, v in node.items() if k not in ("enum", "const", "default"))
+        elif isinstance(node, list):
+            stack.extend(node)
+    return out

@@ -40,7 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=None,
         metavar="K",
-        help="with --portability: only this provider kind (repeatable; default: every kind)",
+        help="with --portability: only this provider kind (repeatable; default: every adapter kind; "
+        "openai-strict checks OpenAI strict mode)",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
 
