@@ -373,3 +373,9 @@ def test_variant_by_provider_prefix(emu: EmulatorHandle) -> None:
     )
     other = chat(emu, "variant", prefix="/p/emulator-other/v1").choices[0].message
     assert calls_of(other)[0][1]["date"] == "2025-06-22"  # no variant for that provider
+
+
+def test_a_system_prompt_folded_into_the_user_message_still_matches(emu: EmulatorHandle) -> None:
+    messages = [{"role": "user", "content": "Today is 2025-06-21.\n\n" + PROMPTS["weather"]}]
+    assert calls_of(chat(emu, "weather", messages=messages).choices[0].message)[0][0] == "get_weather"
+    assert emu.requests[-1].case_id == "weather"

@@ -4,7 +4,8 @@
   on `…/chat/completions` a request with `functions` is `openai-functions`, and a model name
   containing `mistral` (or the Mistral SDK's user agent) is `mistral`.
 - The **case** is the loaded case whose first user message has the request's first user text
-  (cases sharing a prompt are told apart by the offered function names).
+  (else the longest case prompt that text contains; cases sharing a prompt are told apart by
+  the offered function names).
 - The **turn** is the number of assistant turns in the request, less those in the case's own
   conversation prefix.
 - The **answer** is the script's turn for the provider (`/p/<provider-id>` base URL prefix,
@@ -197,7 +198,13 @@ class Engine:
             self.requests.clear()
 
     def _find_case(self, prompt: Prompt) -> Case | str:
-        candidates = self._by_text.get(_norm(prompt.user_text), [])
+        text = _norm(prompt.user_text)
+        candidates = self._by_text.get(text, [])
+        if not candidates and text:
+            # an adapter may fold the system prompt into the first user message: accept the
+            # longest case prompt the request's text contains
+            inside = [key for key in self._by_text if key and key in text]
+            candidates = self._by_text[max(inside, key=len)] if inside else []
         if not candidates:
             shown = (prompt.user_text or "")[:120]
             return (
