@@ -32,7 +32,8 @@ from typing import Any
 import vcr
 from vcr.cassette import Cassette
 from vcr.patch import CassettePatcherBuilder
-from vcr.persisters.filesystem import CassetteNotFoundError, FilesystemPersister
+from vcr.persisters.filesystem import CassetteDecodeError, CassetteNotFoundError, FilesystemPersister
+from vcr.serialize import deserialize as _vcr_deserialize
 from vcr.serialize import serialize as _vcr_serialize
 
 from harness import _cassette_format
@@ -222,7 +223,22 @@ def body_matcher(r1: Any, r2: Any) -> None:
 
 
 class AtomicPersister(FilesystemPersister):
-    """vcrpy's filesystem persister, writing through a temporary file and a rename."""
+    """vcrpy's filesystem persister, reading and writing UTF-8 whatever the locale, and writing
+    through a temporary file and a rename."""
+
+    @classmethod
+    def load_cassette(cls, cassette_path: Any, serializer: Any) -> Any:
+        """vcrpy's `load_cassette`, decoding the file as UTF-8 (vcrpy uses the locale's encoding)."""
+        path = Path(cassette_path)
+        if not path.is_file():
+            raise CassetteNotFoundError()
+        try:
+            data = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as err:
+            raise CassetteDecodeError(f"{path}: not UTF-8 text") from err
+        if not data.strip():
+            raise CassetteNotFoundError()
+        return _vcr_deserialize(data, serializer)
 
     @staticmethod
     def save_cassette(cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:

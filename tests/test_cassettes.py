@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 import vcr.errors
+import vcr.request
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -360,3 +361,25 @@ def test_recording_through_the_emulator_keeps_the_key_out(tmp_path: Path) -> Non
     assert files == [path]
     assert all(KEY.encode() not in p.read_bytes() for p in files)
     assert load_interactions(path)[0].body["user"] == "<redacted>"
+
+
+def test_cassettes_are_read_as_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    # Given a cassette with Chinese text, read by a process whose locale encoding is ASCII
+    path = cassette_path(tmp_path, "p", "c")
+    response = {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": '{"a":"上海"}'}}
+    request = vcr.request.Request("POST", "http://h/x", '{"q":"北京"}', {})
+    AtomicPersister.save_cassette(path, {"requests": [request], "responses": [response]}, fmt)
+    env = {**os.environ, "LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    code = (
+        "import locale, sys; from pathlib import Path; from harness.cassettes import load_interactions;"
+        "assert locale.getpreferredencoding(False) != 'UTF-8';"
+        f"(i,) = load_interactions(Path({str(path)!r})); sys.stdout.buffer.write(repr(i.body).encode())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=True)
+    # Then it loads (vcrpy's own persister reads with the locale's encoding and fails here)
+    assert out.stdout.decode() == "{'q': '北京'}"
