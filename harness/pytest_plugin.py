@@ -127,7 +127,13 @@ def pytest_configure(config: pytest.Config) -> None:
     paths = [Path(p) for p in given] if given else list(config.getini("fc_cases"))
     if not paths:
         return
-    state = _FcState(config, paths)
+    from harness.errors import UserError
+
+    try:
+        state = _FcState(config, paths)
+        state.profiles()  # unknown provider ids or no cassettes: a usage error, before collection
+    except UserError as exc:
+        raise pytest.UsageError(f"fc-harness: {exc}") from None
     config.stash[_STATE] = state
     args = [Path(a.split("::")[0]).resolve() for a in config.args]
     for p in state.paths:
@@ -148,10 +154,15 @@ class FcCaseFile(pytest.File):
 
     def collect(self) -> Iterator[pytest.Item]:
         """Load the file's cases with the harness loader (errors name file, line, field)."""
+        from harness.errors import UserError
         from harness.loader import load_cases
 
         state: _FcState = self.config.stash[_STATE]
-        for case in load_cases([self.path]):
+        try:
+            cases = load_cases([self.path])
+        except UserError as exc:  # the loader's located problems, without a traceback
+            raise self.CollectError(str(exc)) from None
+        for case in cases:
             for profile in state.profiles():
                 if case.only and profile.id not in case.only:
                     continue

@@ -186,3 +186,21 @@ def test_unsupported_items_are_skipped_with_the_reason(pytester: pytest.Pytester
     result = _run(pytester, "--fc-cases", "cases", "-k", "hello", "-rs")
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(["*skipped on emulator-openai-chat: no chat*"])
+
+
+def test_an_unknown_provider_is_a_usage_error(pytester: pytest.Pytester, recorded: Path) -> None:
+    result = _run(pytester, "--fc-cases", "cases", "--fc-provider", "nope")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*fc-harness:*unknown provider id 'nope'*"])
+
+
+def test_a_bad_case_file_is_reported_without_a_traceback(pytester: pytest.Pytester, recorded: Path) -> None:
+    # Given a case file with a typo in a key
+    (recorded / "cases" / "broken.yaml").write_text(
+        "cases:\n  - id: bad.case\n    category: simple\n"
+        "    messages: [{role: user, content: hi}]\n    expcet: []\n"
+    )
+    result = _run(pytester, "--fc-cases", "cases")
+    # Then collection names the file and the field, not a Python traceback
+    result.stdout.fnmatch_lines(["*ERROR collecting cases/broken.yaml*", "*broken.yaml*expcet*"])
+    assert "Traceback" not in result.stdout.str()
