@@ -1,6 +1,6 @@
 """Replay benchmark: `fcharness run` over 1,000 cases × 2 providers, in-process.
 
-    python benchmarks/replay.py [--cases 1000] [-p emulator-openai-chat -p emulator-openai-chat-stream]
+    python benchmarks/replay.py [--cases 1000] [-p ID]... [--sdk]
 
 Builds, in a temporary folder, N cases cloned from the shipped suite (ids suffixed `.rNNN`,
 so every case has its own cassette) and their cassettes copied from the shipped ones
@@ -83,7 +83,7 @@ def build(work: Path, n_cases: int, providers: list[str]) -> int:
     return written
 
 
-def _run(work: Path, providers: list[str]) -> tuple[float, float, int]:
+def _run(work: Path, providers: list[str], *extra: str) -> tuple[float, float, int]:
     argv = [
         "--config",
         str(work / "fcharness.toml"),
@@ -94,6 +94,7 @@ def _run(work: Path, providers: list[str]) -> tuple[float, float, int]:
     ]
     for pid in providers:
         argv += ["-p", pid]
+    argv += extra
     started, cpu = time.perf_counter(), time.process_time()
     with contextlib.redirect_stdout(io.StringIO()):
         code = fcharness(argv)
@@ -105,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="fcharness replay benchmark")
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("-p", "--provider", action="append", default=None)
+    parser.add_argument("--sdk", action="store_true", help="also time --replay-via-sdk (SDK + vcrpy)")
     args = parser.parse_args(argv)
     providers = args.provider or list(DEFAULT_PROVIDERS)
     shipped = REPO / "cassettes"
@@ -147,6 +149,11 @@ def main(argv: list[str] | None = None) -> int:
             yaml.load(p.read_text(encoding="utf-8"), Loader=_Loader)
         bare = time.process_time() - t0
 
+        sdk_rate = None
+        if args.sdk:
+            sdk_elapsed, sdk_cpu, _ = _run(work, providers, "--replay-via-sdk")
+            sdk_rate = (len(rows) / sdk_elapsed, len(rows) / sdk_cpu)
+
         # peak Python allocation of a second run (tracemalloc slows it; not timed)
         tracemalloc.start()
         _run(work, providers)
@@ -162,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
         f" = {len(rows) / elapsed:,.0f} verdicts/s"
         f" (CPU {cpu:.2f} s = {len(rows) / cpu:,.0f} verdicts/s per core)"
     )
+    if sdk_rate:
+        print(
+            f"--replay-via-sdk (SDK + vcrpy):        {sdk_rate[0]:,.0f} verdicts/s (CPU {sdk_rate[1]:,.0f}/s)"
+        )
     print(f"grading only:                          {len(graded) / grading:,.0f} verdicts/s")
     print(f"case loading (harness.loader):         {n / case_loading:,.0f} cases/s ({case_loading:.2f} s)")
     print(f"cassette loading (vcrpy persister):    {len(cassettes) / loading:,.0f} cassettes/s")
