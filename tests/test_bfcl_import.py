@@ -69,13 +69,43 @@ def test_answers_become_matchers() -> None:
     }
 
 
+def test_empty_answer_follows_bfcl() -> None:
+    """`""` among the answers: BFCL accepts leaving the parameter out, and a present `""` / `[]`."""
+    string, number = {"type": "string"}, {"type": "integer"}
+    array = {"type": "array", "items": {"type": "string"}}
+    assert param_matcher(["a", ""], schema=string) == {"$optional": {"$one_of": ["a", ""]}}
+    assert param_matcher([""], schema=string) == {"$optional": ""}
+    assert param_matcher([["a"], ""], schema=array) == {"$optional": {"$one_of": [["a"], []]}}
+    assert param_matcher([""], schema=array) == {"$optional": []}
+    assert param_matcher([3, ""], schema=number) == {"$optional": 3}  # "" is not an integer
+    assert param_matcher([""], schema=number) == {"$absent": True}
+    enum = {"type": "string", "enum": ["a", "b"]}
+    assert param_matcher(["a", ""], schema=enum) == {"$optional": "a"}  # "" is outside the enum
+    # dict answers: per key, `""` accepts `""` itself (schema permitting) and, in the current
+    # era only, leaving the key out; v1's checker wants every key of the answer
+    obj = {"type": "object", "properties": {"k": {"type": "string"}, "n": {"type": "integer"}}}
+    answer = [{"k": ["x", ""], "n": [1, ""]}]
+    assert param_matcher(answer, schema=obj) == {
+        "k": {"$optional": {"$one_of": ["x", ""]}},
+        "n": {"$optional": 1},
+    }
+    v1 = {"k": {"$one_of": ["x", ""]}, "n": {"$one_of": [1, ""]}}
+    assert param_matcher(answer, schema=obj, era="v1") == v1
+    # a list of alternative dicts → $one_of of object matchers
+    assert param_matcher([{"k": ["x"]}, {"k": ["y"]}], schema=obj) == {"$one_of": [{"k": "x"}, {"k": "y"}]}
+
+
 def test_import_keeps_ids_and_meta(tmp_path: Path) -> None:
     imported = bfcl.import_cases(_source(tmp_path))
     (_, (simple,)), (_, (irr,)) = imported
     assert simple.id == "simple_python_0" and simple.category == "simple"
     assert simple.meta["bfcl_category"] == "simple_python"
     assert simple.meta["bfcl_answer"] == [{"math.hypot": {"x": [4.0, 4], "tags": [["a"], ""]}}]
-    assert simple.turns[0].expect[0].arguments == {"x": {"$one_of": [4.0, 4]}, "tags": {"$optional": ["a"]}}
+    # BFCL also accepts `[]` for an array parameter whose answers include `""`
+    assert simple.turns[0].expect[0].arguments == {
+        "x": {"$one_of": [4.0, 4]},
+        "tags": {"$optional": {"$one_of": [["a"], []]}},
+    }
     assert irr.id == "irrelevance_0" and irr.meta["bfcl_id"] == "Irrelevance_0"
     assert irr.turns[0].expect == () and irr.category == "irrelevance"
 
