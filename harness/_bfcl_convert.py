@@ -123,7 +123,7 @@ def _empty_values(schema: Any) -> list[Any]:
     if not isinstance(schema, Mapping):
         return []
     kind = schema.get("type")
-    candidates = [""] if kind == "string" else [[]] if kind == "array" else []
+    candidates: list[Any] = [""] if kind == "string" else [[]] if kind == "array" else []
     return [c for c in candidates if _accepts(schema, c)]
 
 

@@ -43,7 +43,7 @@ REASONS: dict[str, str] = {
 def _alternatives(matcher: Any) -> Iterable[Any]:
     """The literal values a (simple) matcher accepts: through $one_of, $optional, $normalized."""
     if isinstance(matcher, Mapping) and len(matcher) == 1:
-        (op, arg), = matcher.items()
+        ((op, arg),) = matcher.items()
         if op == "$one_of" and isinstance(arg, list):
             for a in arg:
                 yield from _alternatives(a)
