@@ -200,3 +200,29 @@ def test_grade_accepts_bfcl_ids(tmp_path: Path, capsys: pytest.CaptureFixture[st
     doc = json.loads(capsys.readouterr().out)
     assert [v["case_id"] for v in doc["verdicts"]] == ["irrelevance_0", "simple_python_0"]
     assert doc["bfcl"][0]["columns"]["Simple"] == {"correct": 1, "total": 1, "accuracy": 1.0}
+
+
+def test_inexpressible_entries_are_reported_and_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An entry the case loader would reject is named (file, line, id) and not written."""
+    from harness.loader import load_cases
+
+    src = _source(tmp_path)
+    good = json.loads((src / "BFCL_v4_simple_python.json").read_text())
+    broken_fn = {
+        "name": "g",
+        "parameters": {"type": "dict", "properties": {"a": {"type": "string", "enum": "abc"}}},
+    }
+    broken = dict(good, id="simple_python_1", function=[broken_fn])
+    _write(src, "BFCL_v4_simple_python.json", [good, broken])
+    answers = src / "possible_answer" / "BFCL_v4_simple_python.json"
+    answers.write_text(
+        answers.read_text() + json.dumps({"id": "simple_python_1", "ground_truth": [{"g": {}}]}) + "\n"
+    )
+    out = tmp_path / "cases"
+    assert main(["import", "bfcl", "--source", str(src), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "BFCL_v4_simple_python.json:2: warning: case 'simple_python_1': skipped" in captured.err
+    assert "imported 2 BFCL cases" in captured.out and "skipped 1" in captured.out
+    assert sorted(c.id for c in load_cases([out])) == ["irrelevance_0", "simple_python_0"]
