@@ -133,7 +133,13 @@ def loadable(cases: list[Case], skipped: list[Any]) -> list[Case]:
             why = "; ".join(f"{p.field or 'case'}: {p.message}" for p in exc.problems) or str(exc)
             message = f"skipped: the case format cannot express it ({why})"
             skipped.append(
-                Problem(message, file=case.source, line=case.line, case_id=case.meta.get("bfcl_id"))
+                Problem(
+                    message,
+                    file=case.source,
+                    line=case.line,
+                    case_id=case.meta.get("bfcl_id"),
+                    severity="warning",
+                )
             )
             continue
         out.append(case)
