@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["Note", "gemini", "openai_strict", "root_object"]
+__all__ = ["Note", "close_root", "gemini", "openai_strict", "root_object"]
 
 Action = Literal["dropped", "changed", "rejected"]
 
@@ -40,6 +40,19 @@ def root_object(schema: dict[str, Any], who: str, evidence: str) -> list[Note]:
     if schema.get("type") != "object":
         return [Note("$.type", "rejected", f"{who} requires the root schema to be type: object {evidence}")]
     return []
+
+
+def close_root(schema: dict[str, Any], who: str, evidence: str) -> list[Note]:
+    """Apply the root `type: object` rule in place (Anthropic, Bedrock): a root without a
+    `type` gets `type: object` and `properties: {}` when it has none; another type is rejected."""
+    if "type" not in schema:
+        schema["type"] = "object"
+        schema.setdefault("properties", {})
+        return [Note("$.type", "changed", f"type: object added: {who} requires an object root {evidence}")]
+    notes = root_object(schema, who, evidence)
+    if not notes:
+        schema.setdefault("properties", {})  # equivalent to no properties; what the SDK docs show
+    return notes
 
 
 # --- Gemini `parameters` (OpenAPI 3.0 subset) ---------------------------------------------
@@ -266,7 +279,7 @@ def openai_strict(schema: dict[str, Any]) -> tuple[dict[str, Any], list[Note]]:
 
     Every object gets `additionalProperties: false` and lists all its properties in
     `required`; a property that was optional becomes nullable (the model then sends `null`
-    for "absent", which an adapter should drop before grading) [S: openai
+    for "absent", which the runner drops before grading: `providers.base.strip_strict_nulls`) [S: openai
     lib/_pydantic.py _ensure_strict_json_schema applies the first two rules; D for nulls].
     """
     notes = root_object(schema, "OpenAI strict mode", "[D]")
@@ -331,7 +344,8 @@ def _strict_node(node: Any, path: str, notes: list[Note]) -> Any:
                     Note(
                         _p(_p(path, "properties"), name),
                         "changed",
-                        "optional property made required and nullable (the model sends null for 'absent')",
+                        "optional property made required and nullable (the model sends null for "
+                        "'absent'; the runner drops that null before grading)",
                     )
                 )
             props[name] = sub

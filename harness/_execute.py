@@ -14,7 +14,7 @@ from typing import Any
 
 from harness.errors import ProviderError
 from harness.model import Case, Failure, ModelTurn, ToolCall, Usage, Verdict
-from harness.providers.base import HistoryStep, WireResponse, restore_names
+from harness.providers.base import HistoryStep, WireResponse, restore_names, strip_strict_nulls
 
 __all__ = ["CaseOutcome", "StaleCassette", "error_verdict", "provider_error_message", "run_case"]
 
@@ -122,6 +122,7 @@ def run_case(
     history: list[HistoryStep] = []
     turns: list[ModelTurn] = []
     last = len(case.turns) - 1
+    strict = getattr(adapter, "sends_strict_schemas", None)
     for ti in range(len(case.turns)):
         try:
             request = adapter.build_request(case, ti, tuple(history), model, params)
@@ -144,6 +145,8 @@ def run_case(
             v = error_verdict(case.id, provider_id, "stale", "stale_cassette", exc.message, exc.turn)
             return CaseOutcome(v, tuple(turns), exc.message)
         mt = restore_names(mt, case.tools)
+        if strict is not None and strict(params):
+            mt = strip_strict_nulls(mt, case.tools)
         if wire.latency_ms is not None:
             mt = replace(mt, latency_ms=wire.latency_ms)
         turns.append(mt)

@@ -18,7 +18,8 @@ api_key_env = "OPENAI_API_KEY"
 base_url = "https://api.openai.com/v1"   # optional
 stream = false
 quirks = "deepseek"                      # optional, openai-chat only
-params = { temperature = 0, max_tokens = 512, seed = 7 }
+params = { temperature = 0, max_tokens = 512, seed = 7 }   # `strict = true`: OpenAI strict
+                                         # mode (docs/providers.md); other keys sent as given
 options = { region = "us-east-1" }       # kind-specific (bedrock region, vertex project…)
 
 [prices."gpt-4o-mini"]                   # USD per million tokens, keyed by model

@@ -13,9 +13,10 @@ Rules and their evidence (tags: [S] SDK source installed here, [C] recorded traf
   closed, every property required, optional ones nullable [S openai lib/_pydantic.py; D].
 - openai-responses: names as chat [U]; schema as is.
 - anthropic: names `^[a-zA-Z0-9_-]{1,64}$` [D: the API's error text]; root `type: object`
-  [S anthropic InputSchemaTyped].
+  [S anthropic InputSchemaTyped] (a root without `type` gets it; `properties: {}` is added
+  when absent, which means the same).
 - bedrock-converse: names `[a-zA-Z0-9_-]+`, 1-64; description at least 1 character;
-  root object [S botocore bedrock-runtime service model].
+  root object, applied as for anthropic [S botocore bedrock-runtime service model].
 - gemini: names start with a letter or `_`, then `[a-zA-Z0-9_.:-]` (the SDK says at most 128; the
   capabilities table keeps 64); parameter
   names `[a-zA-Z_][a-zA-Z0-9_]*`, at most 64 [S google-genai FunctionDeclaration docstrings];
@@ -25,6 +26,10 @@ Rules and their evidence (tags: [S] SDK source installed here, [C] recorded traf
 Adapters sanitise names a vendor forbids (`harness.providers.base.sanitize_name`) and map
 them back, so a dotted name is a warning (renamed); a name that still breaks the rule after
 sanitising, or two tools of one case that sanitise to the same name, is an error.
+
+Every adapter sends `translate_schema(parameters, kind)` for each tool
+(`harness.providers._schema.wire_schema`, the one implementation); a `rejected` note there
+makes the case `unsupported` on that kind instead of a vendor 400 graded as a provider error.
 """
 
 from __future__ import annotations
@@ -152,9 +157,9 @@ def translate_schema(
     if kind == "gemini":
         return _dialects.gemini(work)
     if kind == "anthropic":
-        return work, _dialects.root_object(work, "Anthropic", "[S: anthropic InputSchemaTyped.type]")
+        return work, _dialects.close_root(work, "Anthropic", "[S: anthropic InputSchemaTyped.type]")
     if kind == "bedrock-converse":
-        return work, _dialects.root_object(work, "Bedrock Converse", "[S: botocore ToolInputSchema doc]")
+        return work, _dialects.close_root(work, "Bedrock Converse", "[S: botocore ToolInputSchema doc]")
     return work, []
 
 

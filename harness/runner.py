@@ -142,7 +142,7 @@ def unsupported_reason_for(case: Case, profile: ProviderProfile) -> str | None:
         from harness.providers.capabilities import unsupported_reason
     except ImportError:
         return None
-    return unsupported_reason(case, profile.kind, profile.quirks)
+    return unsupported_reason(case, profile.kind, profile.quirks, profile.params)
 
 
 def build_jobs(

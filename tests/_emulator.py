@@ -151,6 +151,7 @@ SCRIPTS: dict[str, Any] = {
                     ]
                 }
             },
+            "by_provider": {"emulator-special": {"turns": [{"text": "provider-specific answer"}]}},
             "by_model": {
                 "emulator-sloppy*": {
                     "turns": [
@@ -175,6 +176,27 @@ SCRIPTS: dict[str, Any] = {
         },
     ],
 }
+
+
+_OPEN: list[Any] = []
+
+
+def tracked(client: Any) -> Any:
+    """Remember an SDK client so that `close_clients` closes it after the test."""
+    _OPEN.append(client)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def close_clients() -> Iterator[None]:
+    """Close the SDK clients a test opened (their pooled sockets would leak otherwise)."""
+    yield
+    while _OPEN:
+        client = _OPEN.pop()
+        if hasattr(client, "close"):
+            client.close()
+        else:  # the Mistral SDK closes only as a context manager
+            client.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="module")

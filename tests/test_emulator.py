@@ -14,18 +14,21 @@ import pytest
 from harness.emulator.server import EmulatorHandle, start_emulator
 from harness.errors import UserError
 from tests import _emulator
-from tests._emulator import CIRCLE, PROMPTS, TRAIN, WEATHER, cases, openai_tools
+from tests._emulator import CIRCLE, PROMPTS, SCRIPTS, TRAIN, WEATHER, cases, openai_tools
 
 # the shared fixtures (a module-scoped emulator, reset per test)
 emulator = _emulator.emulator
 emu = _emulator.emu
+close_clients = _emulator.close_clients
 
 CHAT_PATHS = ["/v1", "", "/openai/v1", "/compatible-mode/v1", "/api/paas/v4"]
 
 
 def client(emu: EmulatorHandle, prefix: str = "/v1", retries: int = 0) -> openai.OpenAI:
     """An OpenAI client pointed at the emulator."""
-    return openai.OpenAI(base_url=emu.base_url + prefix, api_key="sk-emulator-test", max_retries=retries)
+    return _emulator.tracked(
+        openai.OpenAI(base_url=emu.base_url + prefix, api_key="sk-emulator-test", max_retries=retries)
+    )
 
 
 def chat(emu: EmulatorHandle, case: str, **kwargs: Any) -> Any:
@@ -298,3 +301,81 @@ def test_scripts_for_unloaded_cases_are_refused() -> None:
     with pytest.raises(UserError) as info:
         start_emulator({"scripts": [{"case": "nope", "turns": [{"text": "x"}]}]}, cases())
     assert "no loaded case has the id 'nope'" in str(info.value)
+
+
+UNKNOWN = "What is the meaning of life?"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "shape"),
+    [
+        (
+            "/v1/chat/completions",
+            {"model": "m", "messages": [{"role": "user", "content": UNKNOWN}]},
+            "error.message",
+        ),
+        ("/v1/responses", {"model": "m", "input": UNKNOWN}, "error.message"),
+        ("/v1/messages", {"model": "m", "messages": [{"role": "user", "content": UNKNOWN}]}, "error.message"),
+        (
+            "/v1beta/models/g:generateContent",
+            {"contents": [{"role": "user", "parts": [{"text": UNKNOWN}]}]},
+            "error.message",
+        ),
+        ("/model/m/converse", {"messages": [{"role": "user", "content": [{"text": UNKNOWN}]}]}, "message"),
+        ("/v2/chat", {"model": "m", "messages": [{"role": "user", "content": UNKNOWN}]}, "message"),
+        (
+            "/v1/chat/completions",
+            {"model": "emulator-mistral", "messages": [{"role": "user", "content": UNKNOWN}]},
+            "message",
+        ),
+    ],
+)
+def test_unknown_prompt_on_every_wire(
+    emu: EmulatorHandle, path: str, body: dict[str, Any], shape: str
+) -> None:
+    request = urllib.request.Request(emu.base_url + path, data=json.dumps(body).encode(), method="POST")
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request, timeout=10)
+    with info.value as error:
+        assert error.code == 404
+        found: Any = json.loads(error.read())
+    for key in shape.split("."):
+        found = found[key]
+    assert "no loaded case has the first user message 'What is the meaning of life?'" in found
+
+
+def test_an_emulator_bug_is_a_clear_500(emu: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(emu.engine, "handle", broken)
+    with pytest.raises(
+        openai.InternalServerError, match=r"fc-harness emulator internal error: RuntimeError\('boom'\)"
+    ):
+        chat(emu, "weather")
+
+
+def test_verbose_log_names_case_and_turn(capfd: pytest.CaptureFixture[str]) -> None:
+    with start_emulator(SCRIPTS, cases(), verbose=True) as handle, client(handle) as sdk:
+        messages = [{"role": "user", "content": PROMPTS["weather"]}]
+        sdk.chat.completions.create(model="m", messages=messages, tools=openai_tools())
+    err = capfd.readouterr().err
+    assert "emulator: POST /v1/chat/completions openai-chat case=weather turn=0 -> 200" in err
+
+
+def test_variant_by_provider_prefix(emu: EmulatorHandle) -> None:
+    # a base URL of /p/<provider-id> selects the script's by_provider turns, on any wire
+    special = chat(emu, "variant", prefix="/p/emulator-special/v1").choices[0].message
+    assert special.content == "provider-specific answer" and special.tool_calls is None
+    assert (emu.requests[-1].path, emu.requests[-1].provider) == (
+        "/p/emulator-special/v1/chat/completions",
+        "emulator-special",
+    )
+    other = chat(emu, "variant", prefix="/p/emulator-other/v1").choices[0].message
+    assert calls_of(other)[0][1]["date"] == "2025-06-22"  # no variant for that provider
+
+
+def test_a_system_prompt_folded_into_the_user_message_still_matches(emu: EmulatorHandle) -> None:
+    messages = [{"role": "user", "content": "Today is 2025-06-21.\n\n" + PROMPTS["weather"]}]
+    assert calls_of(chat(emu, "weather", messages=messages).choices[0].message)[0][0] == "get_weather"
+    assert emu.requests[-1].case_id == "weather"

@@ -20,6 +20,7 @@ from tests._emulator import PROMPTS, WEATHER
 # the shared fixtures (a module-scoped emulator, reset per test)
 emulator = _emulator.emulator
 emu = _emulator.emu
+close_clients = _emulator.close_clients
 
 MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 TOOL_CONFIG = {
@@ -156,6 +157,27 @@ def test_converse_errors(bedrock: Any, case: str, status: int, code: str) -> Non
 def test_converse_stream_exception_frame(bedrock: Any) -> None:
     stream = converse(bedrock, "midstream", stream=True)["stream"]
     with pytest.raises(EventStreamError) as info:
-        list(stream)
+        try:
+            list(stream)
+        finally:
+            stream.close()  # botocore leaves the connection open when a frame raises
     assert info.value.response["Error"]["Code"] == "internalServerException"
     assert info.value.response["Error"]["Message"] == "emulated: broke"
+
+
+def test_provider_prefix_in_the_endpoint_url(emu: EmulatorHandle) -> None:
+    client = boto3.client(
+        "bedrock-runtime",
+        region_name="us-east-1",
+        endpoint_url=emu.base_url + "/p/emulator-special",
+        aws_access_key_id="AKIDEMULATOR",
+        aws_secret_access_key="emulator-secret",
+    )
+    try:
+        reply = client.converse(
+            modelId=MODEL, messages=[{"role": "user", "content": [{"text": PROMPTS["variant"]}]}]
+        )
+    finally:
+        client.close()
+    assert reply["output"]["message"]["content"] == [{"text": "provider-specific answer"}]
+    assert emu.requests[-1].provider == "emulator-special"

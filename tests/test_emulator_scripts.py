@@ -47,6 +47,8 @@ scripts:
       gemini: {turns: [{text: gemini says no}]}
     by_model:
       "emulator-qwen*": {turns: [{calls: [{name: f}]}]}
+    by_provider:
+      emulator-qwen-plus: {turns: [{text: provider}]}
 """,
     )
     script = load_scripts([path]).get("a")
@@ -63,6 +65,12 @@ scripts:
     # by_model wins over by_kind
     assert script.turns_for("gemini", "emulator-qwen-max")[1] == "by_model[emulator-qwen*]"
     assert script.turns_for("openai-chat", "emulator-qwen-max")[0][0].calls[0].arguments == {}
+    # by_provider wins over both
+    assert (
+        script.turns_for("gemini", "emulator-qwen-max", "emulator-qwen-plus")[1]
+        == "by_provider[emulator-qwen-plus]"
+    )
+    assert script.turns_for("gemini", "gem", "emulator-other")[1] == "by_kind[gemini]"
 
 
 @pytest.mark.parametrize(

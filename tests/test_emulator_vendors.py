@@ -26,6 +26,7 @@ from tests._emulator import PROMPTS, TRAIN, WEATHER, openai_tools
 # the shared fixtures (a module-scoped emulator, reset per test)
 emulator = _emulator.emulator
 emu = _emulator.emu
+close_clients = _emulator.close_clients
 
 BEIJING = ("get_weather", {"location": "北京", "date": "2025-06-22"})
 PARALLEL = [
@@ -38,7 +39,9 @@ PARALLEL = [
 
 def responses(emu: EmulatorHandle) -> Any:
     """The Responses resource of an OpenAI client pointed at the emulator."""
-    return openai.OpenAI(base_url=emu.base_url + "/v1", api_key="sk-test", max_retries=0).responses
+    return _emulator.tracked(
+        openai.OpenAI(base_url=emu.base_url + "/v1", api_key="sk-test", max_retries=0)
+    ).responses
 
 
 RESP_TOOLS = [
@@ -103,7 +106,9 @@ def test_responses_error_shape(emu: EmulatorHandle) -> None:
 
 def messages(emu: EmulatorHandle) -> Any:
     """The Messages resource of an Anthropic client pointed at the emulator."""
-    return anthropic.Anthropic(base_url=emu.base_url, api_key="sk-ant-test", max_retries=0).messages
+    return _emulator.tracked(
+        anthropic.Anthropic(base_url=emu.base_url, api_key="sk-ant-test", max_retries=0)
+    ).messages
 
 
 ANTH_TOOLS = [
@@ -295,7 +300,7 @@ def test_gemini_error_shapes(emu: EmulatorHandle, case: str, code: int, status: 
 
 
 def test_mistral_plain_and_stream(emu: EmulatorHandle) -> None:
-    client = Mistral(api_key="fake", server_url=emu.base_url)
+    client = _emulator.tracked(Mistral(api_key="fake", server_url=emu.base_url))
     msgs = [{"role": "user", "content": PROMPTS["parallel"]}]
     reply = client.chat.complete(model="emulator-mistral", messages=msgs, tools=openai_tools())
     calls = reply.choices[0].message.tool_calls
@@ -312,7 +317,7 @@ def test_mistral_plain_and_stream(emu: EmulatorHandle) -> None:
 
 
 def test_mistral_error_shape(emu: EmulatorHandle) -> None:
-    client = Mistral(api_key="fake", server_url=emu.base_url)
+    client = _emulator.tracked(Mistral(api_key="fake", server_url=emu.base_url))
     with pytest.raises(Exception) as info:  # the SDK raises its generic SDKError for 4XX
         client.chat.complete(
             model="emulator-mistral", messages=[{"role": "user", "content": PROMPTS["rejected"]}]
@@ -382,7 +387,9 @@ def test_cohere_text_and_errors(cohere_client: cohere.ClientV2) -> None:
 def test_mid_stream_errors(emu: EmulatorHandle) -> None:
     prompt = PROMPTS["midstream"]
     # OpenAI chat: `data: {"error": …}` after the first chunk; the SDK raises while iterating
-    chat = openai.OpenAI(base_url=emu.base_url + "/v1", api_key="k", max_retries=0).chat.completions
+    chat = _emulator.tracked(
+        openai.OpenAI(base_url=emu.base_url + "/v1", api_key="k", max_retries=0)
+    ).chat.completions
     stream = chat.create(model="emulator-gpt", messages=[{"role": "user", "content": prompt}], stream=True)
     with pytest.raises(openai.APIError, match="emulated: broke"):
         list(stream)
@@ -410,3 +417,15 @@ def test_mid_stream_error_cohere(cohere_client: cohere.ClientV2) -> None:
     )
     assert [e.type for e in events] == ["message-start", "message-end"]
     assert events[-1].delta.error == "emulated: broke" and events[-1].delta.finish_reason == "ERROR"
+
+
+def test_provider_prefix_on_anthropic_and_gemini(emu: EmulatorHandle) -> None:
+    sdk = _emulator.tracked(anthropic.Anthropic(base_url=emu.base_url + "/p/emulator-special", api_key="k"))
+    reply = sdk.messages.create(
+        model="emulator-claude", max_tokens=64, messages=[{"role": "user", "content": PROMPTS["variant"]}]
+    )
+    assert reply.content[0].text == "provider-specific answer"
+    with genai.Client(api_key="k", http_options={"base_url": emu.base_url + "/p/emulator-special"}) as client:
+        answer = client.models.generate_content(model="emulator-gemini", contents=PROMPTS["variant"])
+    assert answer.text == "provider-specific answer"
+    assert [r.provider for r in emu.requests] == ["emulator-special", "emulator-special"]

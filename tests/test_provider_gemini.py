@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
-import sys
-import types as pytypes
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +14,11 @@ from google.genai import errors, types
 
 from harness.config import ProviderProfile
 from harness.errors import ProviderError
-from harness.model import ModelTurn, ToolCall
+from harness.model import ModelTurn, Tool, ToolCall
+from harness.portability import translate_schema
 from harness.providers import get_adapter
 from harness.providers.base import HistoryStep
+from harness.providers.capabilities import UnsupportedCaseError
 from harness.providers.gemini import gemini_errors
 from tests._vendor_http import TOOL_CHOICES, Reply, local_server, make_case, wire_rows
 
@@ -73,19 +74,39 @@ def test_schema_field_parameters_sends_the_openapi_field() -> None:
     _validate(body)
 
 
-def test_schema_field_parameters_uses_the_portability_translation(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = pytypes.ModuleType("harness.portability")
-    seen: list[Any] = []
+def test_schema_field_parameters_uses_the_portability_translation() -> None:
+    # Given a tool using JSON Schema that Gemini's OpenAPI subset lacks
+    schema = {
+        "type": "object",
+        "properties": {
+            "n": {"type": "number", "exclusiveMinimum": 0},
+            "tag": {"type": ["string", "null"], "format": "uri"},
+            "meta": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+        "required": ["n"],
+    }
+    tool = Tool("measure", "Measure", schema)
+    # When the request is built with schema_field = parameters
+    case = replace(make_case(), tools=(tool,))
+    body = A.build_request(case, 0, (), "gemini-x", {"schema_field": "parameters"})
+    sent = body["tools"][0]["functionDeclarations"][0]["parameters"]
+    # Then it is exactly harness.portability's translation, which the SDK's Schema accepts
+    assert sent == translate_schema(schema, "gemini")[0]
+    assert sent["properties"]["n"] == {"type": "number", "minimum": 0}
+    assert sent["properties"]["tag"] == {"type": "string", "nullable": True}
+    assert "additionalProperties" not in sent["properties"]["meta"]
+    types.Schema.model_validate(sent)
+    _validate(body)
 
-    def translate_schema(schema: dict[str, Any], kind: str) -> tuple[dict[str, Any], list[str]]:
-        seen.append(kind)
-        return {**schema, "nullable": False}, ["note"]
 
-    fake.translate_schema = translate_schema  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "harness.portability", fake)
-    body = A.build_request(make_case(), 0, (), "gemini-x", {"schema_field": "parameters"})
-    assert seen == ["gemini", "gemini"]
-    assert body["tools"][0]["functionDeclarations"][0]["parameters"]["nullable"] is False
+def test_schema_field_parameters_makes_a_rejected_schema_unsupported() -> None:
+    tool = Tool("pick", "Pick", {"type": "object", "properties": {"k": {"type": "integer", "const": 3}}})
+    case = replace(make_case(), tools=(tool,))
+    with pytest.raises(UnsupportedCaseError, match=r"pick.*gemini.*\$\.properties\.k\.const"):
+        A.build_request(case, 0, (), "gemini-x", {"schema_field": "parameters"})
+    # the JSON Schema field takes it as written
+    body = A.build_request(case, 0, (), "gemini-x", {})
+    assert body["tools"][0]["functionDeclarations"][0]["parametersJsonSchema"] == tool.parameters
 
 
 def test_prefix_and_history_become_function_call_and_response_parts() -> None:

@@ -74,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
     print("  endpoints:")
     for kind, endpoint in ENDPOINTS:
         print(f"    {kind:<42} {endpoint}")
+    print(f"  (a base URL of {handle.base_url}/p/<provider-id> selects a script's by_provider answers)")
     print("  Ctrl-C to stop", flush=True)
     try:
         handle.serve_forever()

@@ -4,11 +4,14 @@
   on `…/chat/completions` a request with `functions` is `openai-functions`, and a model name
   containing `mistral` (or the Mistral SDK's user agent) is `mistral`.
 - The **case** is the loaded case whose first user message has the request's first user text
-  (cases sharing a prompt are told apart by the offered function names).
+  (else the longest case prompt that text contains; cases sharing a prompt are told apart by
+  the offered function names).
 - The **turn** is the number of assistant turns in the request, less those in the case's own
   conversation prefix.
-- The **answer** is the script's turn for that (kind, model); a fault answers the first
-  `times` requests of that (case, kind, model, turn) with a vendor-shaped error.
+- The **answer** is the script's turn for the provider (`/p/<provider-id>` base URL prefix,
+  `by_provider`), else the model (`by_model`), else the wire kind (`by_kind`), else the
+  default; a fault answers the first `times` requests of that (case, provider, kind, model,
+  turn) with a vendor-shaped error.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import re
 import threading
 import time
 import zlib
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from types import ModuleType
@@ -39,12 +43,16 @@ from harness.emulator.scripts import Answer, Fault, ScriptSet
 from harness.model import Case
 from harness.providers.base import sanitize_name
 
-__all__ = ["ENDPOINTS", "Engine", "RequestRecord", "Route", "route"]
+__all__ = ["ENDPOINTS", "REQUEST_LOG_SIZE", "Engine", "RequestRecord", "Route", "route"]
+
+REQUEST_LOG_SIZE = 5000
 
 _GEMINI = re.compile(
     r"^/(?:v1|v1alpha|v1beta|v1beta1)/(?:projects/[^/]+/locations/[^/]+/)?(?:publishers/[^/]+/)?"
     r"models/(?P<model>[^/:]+):(?P<method>generateContent|streamGenerateContent)$"
 )
+#: `/p/<provider-id>/…`: a base URL prefix naming the provider (for `by_provider` scripts).
+_PROVIDER_PREFIX = re.compile(r"^/p/(?P<provider>[A-Za-z0-9._-]+)(?P<rest>/.*)$")
 _BEDROCK = re.compile(r"^/model/(?P<model>[^/]+)/(?P<op>converse|converse-stream)$")
 
 #: The endpoints served, for `fcharness emulator` and the root page.
@@ -74,6 +82,8 @@ class Route:
     kind: str
     model: str
     stream: bool
+    provider: str | None = None
+    """The provider id from a `/p/<provider-id>` base URL prefix, if any."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,7 @@ class RequestRecord:
     headers: Mapping[str, str]
     body: Any
     kind: str | None = None
+    provider: str | None = None
     case_id: str | None = None
     turn: int | None = None
     status: int | None = None
@@ -93,6 +104,9 @@ class RequestRecord:
 
 def route(path: str, body: Mapping[str, Any], headers: Mapping[str, str]) -> Route | None:
     """Return the route for a POST path, or None when no endpoint matches."""
+    if m := _PROVIDER_PREFIX.match(path):
+        found = route(m["rest"], body, headers)
+        return replace(found, provider=m["provider"]) if found is not None else None
     model = str(body.get("model") or "")
     stream = body.get("stream") is True
     if path.endswith("/chat/completions"):
@@ -163,8 +177,19 @@ class Engine:
         for case in self.cases:
             self._by_text.setdefault(_norm(_first_user_text(case)), []).append(case)
         self._lock = threading.Lock()
-        self._fault_counts: dict[tuple[str, str, str, int], int] = {}
-        self.requests: list[RequestRecord] = []
+        self._local = threading.local()
+        self._fault_counts: dict[tuple[str, str, str, str, int], int] = {}
+        self.requests: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_SIZE)
+        """The most recent requests (a long-running emulator keeps the last few thousand)."""
+
+    def last_record(self) -> RequestRecord | None:
+        """Return the record of the request this thread handled last."""
+        return getattr(self._local, "record", None)
+
+    def recorded(self) -> list[RequestRecord]:
+        """Return a copy of the request log, oldest first."""
+        with self._lock:
+            return list(self.requests)
 
     def reset(self) -> None:
         """Forget fault counters and the request log."""
@@ -173,7 +198,13 @@ class Engine:
             self.requests.clear()
 
     def _find_case(self, prompt: Prompt) -> Case | str:
-        candidates = self._by_text.get(_norm(prompt.user_text), [])
+        text = _norm(prompt.user_text)
+        candidates = self._by_text.get(text, [])
+        if not candidates and text:
+            # an adapter may fold the system prompt into the first user message: accept the
+            # longest case prompt the request's text contains
+            inside = [key for key in self._by_text if key and key in text]
+            candidates = self._by_text[max(inside, key=len)] if inside else []
         if not candidates:
             shown = (prompt.user_text or "")[:120]
             return (
@@ -207,10 +238,12 @@ class Engine:
             headers=headers,
             body=body if body is not None else raw.decode("utf-8", "replace"),
             kind=extra.get("kind"),
+            provider=extra.get("provider"),
             case_id=extra.get("case_id"),
             turn=extra.get("turn"),
             status=status,
         )
+        self._local.record = record
         with self._lock:
             self.requests.append(record)
         return status, out_headers, payload
@@ -225,7 +258,7 @@ class Engine:
         if found is None:
             message = f"fc-harness emulator: no endpoint {method} {path}"
             return json_reply(404, {"error": {"message": message, "code": 404}}), {}
-        extra: dict[str, Any] = {"kind": found.kind}
+        extra: dict[str, Any] = {"kind": found.kind, "provider": found.provider}
         wire = found.wire
         if decode_error or not isinstance(body, dict):
             err = decode_error or "fc-harness emulator: the request body must be a JSON object"
@@ -242,7 +275,7 @@ class Engine:
         if script is None:
             err = f"fc-harness emulator: case {case.id!r} has no emulator script"
             return wire.render_error(404, err, kind=found.kind), extra
-        turns, variant = script.turns_for(found.kind, found.model)
+        turns, variant = script.turns_for(found.kind, found.model, found.provider)
         if turn >= len(turns):
             err = (
                 f"fc-harness emulator: the script of case {case.id!r} ({variant}) has {len(turns)} "
@@ -268,7 +301,7 @@ class Engine:
         fault = answer.fault
         if fault is None:
             return None
-        key = (case_id, found.kind, found.model, turn)
+        key = (case_id, found.provider or "", found.kind, found.model, turn)
         with self._lock:
             seen = self._fault_counts.get(key, 0)
             self._fault_counts[key] = seen + 1

@@ -10,6 +10,11 @@ One path serves three shapes, told apart by the engine and passed as `ctx.kind`:
   one call per turn, `finish_reason: "function_call"`.
 - `mistral`: call ids of 9 alphanumerics, no `type` field, `index` on each call, `content: ""`;
   streamed calls arrive whole, usage rides on the last chunk (§6).
+
+OpenAI-compatible flavours, chosen by a model name containing the service's name (§8):
+`groq` (a calls-only message has no `content` key; each streamed call arrives whole; stream
+usage in `x_groq.usage`), `deepseek` (`reasoning_content` next to the answer, cache-hit usage
+fields), `ollama` (a `reasoning` field). The reasoning text is emulated and is not answer text.
 """
 
 from __future__ import annotations
@@ -72,6 +77,19 @@ def _usage(request: Mapping[str, Any], answer: Answer) -> dict[str, int]:
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
+#: The emulated reasoning a `deepseek` / `ollama` flavour sends beside the answer.
+REASONING = "(emulated reasoning) Decide whether a function call answers the request."
+_REASONING_FIELD = {"deepseek": "reasoning_content", "ollama": "reasoning"}
+
+
+def flavour(ctx: RenderContext) -> str | None:
+    """Return the OpenAI-compatible service the model name asks to imitate, if any."""
+    if ctx.kind != "openai-chat":
+        return None
+    model = ctx.model.lower()
+    return next((name for name in ("groq", "deepseek", "ollama") if name in model), None)
+
+
 def _call_id(ctx: RenderContext, i: int) -> str:
     if ctx.kind == "mistral":
         return ctx.ident(f"call{i}", 9)
@@ -116,6 +134,13 @@ def _message(ctx: RenderContext, answer: Answer) -> dict[str, Any]:
         msg["function_call"] = {"name": first.name, "arguments": first.arguments_text()}
     elif answer.calls:
         msg["tool_calls"] = [_tool_call(ctx, answer, i) for i in range(len(answer.calls))]
+    service = flavour(ctx)
+    if service in _REASONING_FIELD:
+        msg[_REASONING_FIELD[service]] = REASONING
+    if service == "groq":
+        msg = {k: v for k, v in msg.items() if k not in ("refusal", "annotations")}
+        if answer.calls and answer.text is None:
+            del msg["content"]  # Groq leaves `content` out of a calls-only message
     return msg
 
 
@@ -130,6 +155,12 @@ def _plain(answer: Answer, request: Mapping[str, Any], ctx: RenderContext) -> Wi
         choice["logprobs"] = None
     body["choices"] = [choice]
     body["usage"] = _usage(request, answer)
+    if flavour(ctx) == "deepseek":
+        body["usage"].update(
+            prompt_cache_hit_tokens=0, prompt_cache_miss_tokens=body["usage"]["prompt_tokens"]
+        )
+    if flavour(ctx) == "groq":
+        body["x_groq"] = {"id": "req_" + ctx.ident("groq", 26)}
     return json_reply(200, body)
 
 
@@ -143,13 +174,20 @@ def _chunks(answer: Answer, request: Mapping[str, Any], ctx: RenderContext) -> I
             choice["logprobs"] = None
         return sse({**base, "choices": [choice], **extra})
 
+    service = flavour(ctx)
     yield chunk({"role": "assistant", "content": ""} if mistral else {"role": "assistant", "content": None})
+    if service in _REASONING_FIELD:
+        for piece in split_pieces(REASONING):
+            yield chunk({_REASONING_FIELD[service]: piece, "content": None})
     for piece in split_pieces(answer.text or "") if answer.text else []:
         yield chunk({"content": piece})
     calls = answer.calls[:1] if ctx.kind == "openai-functions" else answer.calls
     for i, call in enumerate(calls):
         if mistral:  # Mistral sends each call whole in one chunk
             yield chunk({"content": "", "tool_calls": [_tool_call(ctx, answer, i)]})
+            continue
+        if service == "groq":  # so does Groq, with the index
+            yield chunk({"tool_calls": [{"index": i, **_tool_call(ctx, answer, i)}]})
             continue
         pieces = split_pieces(call.arguments_text())
         if ctx.kind == "openai-functions":
@@ -169,6 +207,8 @@ def _chunks(answer: Answer, request: Mapping[str, Any], ctx: RenderContext) -> I
     usage = _usage(request, answer)
     if mistral:
         yield chunk({"content": ""}, _finish(ctx, answer), usage=usage)
+    elif service == "groq":
+        yield chunk({}, _finish(ctx, answer), x_groq={"id": "req_" + ctx.ident("groq", 26), "usage": usage})
     else:
         yield chunk({}, _finish(ctx, answer))
         if (request.get("stream_options") or {}).get("include_usage"):

@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness.emulator.common import json_bytes
 from harness.emulator.engine import Engine, RequestRecord
 from harness.emulator.scripts import ScriptSet, check_scripts, load_scripts, parse_scripts
 from harness.errors import UserError
@@ -36,6 +37,9 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fc-harness-emulator"
     sys_version = ""
+    # Headers and body go out in separate writes: with Nagle's algorithm on, the client's
+    # delayed ACK stalls every plain answer by ~40 ms.
+    disable_nagle_algorithm = True
 
     @property
     def engine(self) -> Engine:
@@ -43,15 +47,27 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         if getattr(self.server, "verbose", False):
-            sys.stderr.write(f"emulator: {self.address_string()} {format % args}\n")
+            sys.stderr.write(f"emulator: {format % args}\n")
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Log one line per request with its case and turn (verbose only)."""
+        if not getattr(self.server, "verbose", False):
+            return
+        rec = self.engine.last_record()
+        what = f" {rec.kind} case={rec.case_id} turn={rec.turn}" if rec is not None and rec.kind else ""
+        sys.stderr.write(f"emulator: {self.command} {self.path}{what} -> {code}\n")
 
     def _serve(self, method: str) -> None:
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
-        status, headers, payload = self.engine.handle(
-            method, parts.path, parts.query, dict(self.headers), raw
-        )
+        try:
+            status, headers, payload = self.engine.handle(
+                method, parts.path, parts.query, dict(self.headers), raw
+            )
+        except Exception as exc:  # an emulator bug: say so instead of dropping the connection
+            error = {"error": {"message": f"fc-harness emulator internal error: {exc!r}"}}
+            status, headers, payload = 500, {"content-type": "application/json"}, json_bytes(error)
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -90,6 +106,12 @@ class _Server(ThreadingHTTPServer):
         self.engine = engine
         self.verbose = verbose
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Ignore clients that hang up (closed pools); report anything else."""
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
+            return
+        super().handle_error(request, client_address)
+
 
 class EmulatorHandle:
     """A running emulator: its address, its request log, and `stop()`."""
@@ -109,8 +131,7 @@ class EmulatorHandle:
     @property
     def requests(self) -> list[RequestRecord]:
         """The requests received so far (path, decoded body, headers, case, turn, status)."""
-        with self.engine._lock:
-            return list(self.engine.requests)
+        return self.engine.recorded()
 
     def reset(self) -> None:
         """Forget fault counters and the request log."""

@@ -20,6 +20,7 @@ from harness.providers._common import (
     int_or_none,
     vendor_message,
 )
+from harness.providers._schema import wire_schema
 from harness.providers.base import HistoryStep, sanitize_name
 
 __all__ = [
@@ -48,12 +49,18 @@ def wire_namer(sanitize: bool = True, max_len: int = 64) -> NameFn:
     return lambda name: sanitize_name(name, max_len)
 
 
-def chat_tools(tools: Sequence[Tool], name: NameFn, *, strict: bool | None = None) -> list[dict[str, Any]]:
-    """Return `tools` as `[{"type":"function","function":{name, description, parameters}}]`."""
+def chat_tools(
+    tools: Sequence[Tool], name: NameFn, *, kind: str = "openai-chat", strict: bool | None = None
+) -> list[dict[str, Any]]:
+    """Return `tools` as `[{"type":"function","function":{name, description, parameters}}]`.
+
+    `parameters` is `wire_schema(tool, kind, strict=...)`: with `strict` true on an OpenAI kind,
+    the strict-mode translation; `strict` (when not None) is also sent as `function.strict`.
+    """
     out = []
     for t in tools:
         fn: dict[str, Any] = {"name": name(t.name), "description": t.description}
-        fn["parameters"] = dict(t.parameters) if t.parameters else {"type": "object", "properties": {}}
+        fn["parameters"] = wire_schema(t, kind, strict=bool(strict))
         if strict is not None:
             fn["strict"] = strict
         out.append({"type": "function", "function": fn})

@@ -34,6 +34,7 @@ from harness.providers._convo import (
     step_results,
     system_text,
 )
+from harness.providers._schema import wire_schema
 from harness.providers.base import HistoryStep, WireResponse, sanitize_name
 
 __all__ = ["ADAPTER", "AnthropicAdapter", "anthropic_errors", "wire_name"]
@@ -47,10 +48,7 @@ def wire_name(name: str) -> str:
 
 
 def _tool(tool: Tool) -> dict[str, Any]:
-    schema = dict(tool.parameters) if tool.parameters else {}
-    if schema.get("type") != "object":
-        schema = {**schema, "type": "object"}
-    schema.setdefault("properties", {})
+    schema = wire_schema(tool, "anthropic")  # root `type: object` (harness.portability)
     return {"name": wire_name(tool.name), "description": tool.description, "input_schema": schema}
 
 

@@ -14,6 +14,11 @@ An adapter translates one neutral `Case` into one vendor's wire format and back:
 
 Names the model sees may differ from the case's (vendors that forbid dots): adapters send
 `wire_name(name)` and the runner maps the names back with `restore_names`.
+
+Strict schemas (OpenAI `strict: true`) make every property required and optional ones
+nullable, so the model sends `null` for an optional parameter it does not use. An adapter that
+sends such schemas has a method `sends_strict_schemas(params) -> bool` (optional; absent means
+never); when it returns true the runner applies `strip_strict_nulls` after `restore_names`.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ __all__ = [
     "WireResponse",
     "restore_names",
     "sanitize_name",
+    "strip_strict_nulls",
 ]
 
 
@@ -122,3 +128,65 @@ def restore_names(turn: ModelTurn, tools: Sequence[Tool], max_len: int = 64) -> 
         else:
             calls.append(c)
     return replace(turn, calls=tuple(calls)) if changed else turn
+
+
+def strip_strict_nulls(turn: ModelTurn, tools: Sequence[Tool]) -> ModelTurn:
+    """Drop `null` arguments that strict mode forced on parameters optional in the neutral schema.
+
+    Applies to the calls of `turn` whose name is a tool of `tools` (after `restore_names`), in
+    nested objects (`properties`) and array items too. A `null` stays where the neutral schema
+    allows null (`type: null` or a list holding it, `null` in `enum`, a `const: null`, a
+    nullable `anyOf`/`oneOf` branch, or no type at all) or where the parameter is required.
+    `raw_arguments` keep the text as sent (echoed in later turns).
+    """
+    schemas = {t.name: t.parameters for t in tools}
+    calls = []
+    changed = False
+    for c in turn.calls:
+        schema = schemas.get(c.name)
+        if schema is None or not isinstance(c.arguments, dict):
+            calls.append(c)
+            continue
+        args = _strip(c.arguments, schema)
+        if args != c.arguments:
+            calls.append(replace(c, arguments=args))
+            changed = True
+        else:
+            calls.append(c)
+    return replace(turn, calls=tuple(calls)) if changed else turn
+
+
+def _strip(value: Any, schema: Any) -> Any:
+    if not isinstance(schema, Mapping):
+        return value
+    if isinstance(value, dict) and isinstance(schema.get("properties"), Mapping):
+        props = schema["properties"]
+        listed = schema.get("required")
+        required: list[Any] = listed if isinstance(listed, list) else []
+        out = {}
+        for key, item in value.items():
+            sub = props.get(key)
+            if item is None and key in props and key not in required and not _allows_null(sub):
+                continue
+            out[key] = _strip(item, sub)
+        return out
+    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        return [_strip(v, schema["items"]) for v in value]
+    return value
+
+
+def _allows_null(schema: Any) -> bool:
+    """Whether a neutral schema accepts `null` (structurally; `$ref` is not followed)."""
+    if not isinstance(schema, Mapping):
+        return True  # `true` / missing schema: anything goes
+    t = schema.get("type")
+    if t == "null" or (isinstance(t, list) and "null" in t):
+        return True
+    if isinstance(schema.get("enum"), list) and None in schema["enum"]:
+        return True
+    if "const" in schema and schema["const"] is None:
+        return True
+    for key in ("anyOf", "oneOf"):
+        if isinstance(schema.get(key), list) and any(_allows_null(s) for s in schema[key]):
+            return True
+    return t is None and not ({"enum", "const", "anyOf", "oneOf", "allOf", "$ref"} & schema.keys())

@@ -40,6 +40,7 @@ from harness.providers._bedrock_parse import (
     parse_converse_stream,
 )
 from harness.providers._convo import merge_roles, prefix_messages, step_results, system_text
+from harness.providers._schema import wire_schema
 from harness.providers.base import HistoryStep, WireResponse, sanitize_name
 
 __all__ = ["ADAPTER", "BedrockAdapter", "BedrockClient", "boto_errors", "to_boto3_kwargs", "wire_name"]
@@ -51,7 +52,7 @@ def wire_name(name: str) -> str:
 
 
 def _tool(tool: Tool) -> dict[str, Any]:
-    schema = dict(tool.parameters) if tool.parameters else {"type": "object", "properties": {}}
+    schema = wire_schema(tool, "bedrock-converse")  # root `type: object` (harness.portability)
     spec: dict[str, Any] = {"name": wire_name(tool.name), "inputSchema": {"json": schema}}
     if tool.description:
         spec["description"] = tool.description

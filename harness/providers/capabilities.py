@@ -8,7 +8,7 @@ portability lint reads the name rules.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -17,6 +17,7 @@ from harness.model import Case
 __all__ = [
     "CAPABILITIES",
     "CHOICE_MODES",
+    "STRICT_SCHEMA_KINDS",
     "Capabilities",
     "UnsupportedCaseError",
     "all_rows",
@@ -198,9 +199,21 @@ def _choice_mode(choice: Any) -> str:
     return str(choice or "auto")
 
 
-def unsupported_reason(case: Case, kind: str, quirks: str | None = None) -> str | None:
-    """Return why `kind` cannot express `case` (the runner's `unsupported` status), or None."""
+#: Kinds whose `params.strict = true` sends strict-mode schemas (a row without `strict` cannot).
+STRICT_SCHEMA_KINDS = frozenset({"openai-chat", "openai-responses"})
+
+
+def unsupported_reason(
+    case: Case, kind: str, quirks: str | None = None, params: Mapping[str, Any] | None = None
+) -> str | None:
+    """Return why `kind` cannot express `case` (the runner's `unsupported` status), or None.
+
+    `params` are the profile's: `strict = true` on an OpenAI kind whose row has no strict
+    support (a quirks profile) makes every case with tools unsupported.
+    """
     caps = capabilities_for(kind, quirks)
+    if params and params.get("strict") and kind in STRICT_SCHEMA_KINDS and not caps.strict and case.tools:
+        return f"{caps.label} does not accept strict function schemas (params strict = true)"
     mode = _choice_mode(case.tool_choice)
     if mode not in caps.tool_choice and case.tools:
         return f"{caps.label} cannot express tool_choice {mode!r} (it accepts: {_modes(caps)})"

@@ -82,7 +82,7 @@ class CohereAdapter:
         if case.tools:
             mode, fn = choice_mode(case.tool_choice)
             tools = [t for t in case.tools if t.name == fn] if mode == "named" else list(case.tools)
-            body["tools"] = chat_tools(tools, self.name)
+            body["tools"] = chat_tools(tools, self.name, kind="cohere")
             if params.get("strict") is not None:
                 body["strict_tools"] = bool(params["strict"])
             if mode in ("required", "named"):

@@ -3,7 +3,8 @@
 Wire facts (WIRE-FORMATS.md §4): tools are `[{"functionDeclarations": [{name, description,
 parametersJsonSchema}]}]` (real JSON Schema; with `schema_field = "parameters"` in the
 profile's params the OpenAPI-subset `parameters` is sent instead, translated by
-`harness.portability` when that module exists); tool_choice is
+`harness.portability.translate_schema(schema, "gemini")`, a rejected construct making the case
+`unsupported`); tool_choice is
 `toolConfig.functionCallingConfig.mode` AUTO / ANY / NONE, a named choice being ANY plus
 `allowedFunctionNames`; there is no parallel-call switch. Multi-turn: the model's content is
 echoed unchanged (thought signatures included), then a `user` turn of `functionResponse` parts
@@ -39,6 +40,7 @@ from harness.errors import ProviderError
 from harness.model import Case, Message, ModelTurn, Tool, ToolCall
 from harness.providers._convo import NO_RESULT, prefix_messages, step_results, system_text
 from harness.providers._gemini_parse import parse_generate, parse_generate_stream
+from harness.providers._schema import neutral_schema, wire_schema
 from harness.providers.base import HistoryStep, WireResponse, sanitize_name
 
 __all__ = ["ADAPTER", "GeminiAdapter", "GeminiClient", "gemini_errors", "model_path", "wire_name"]
@@ -51,23 +53,12 @@ def wire_name(name: str) -> str:
     return name if _GEMINI_NAME.match(name) else sanitize_name(name, 64)
 
 
-def _parameters(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """Translate to Gemini's OpenAPI subset with harness.portability, when it is installed."""
-    try:
-        portability = importlib.import_module("harness.portability")
-    except ImportError:
-        return dict(schema)
-    translated, _notes = portability.translate_schema(schema, "gemini")
-    return dict(translated)
-
-
 def _tool(tool: Tool, schema_field: str) -> dict[str, Any]:
     decl: dict[str, Any] = {"name": wire_name(tool.name), "description": tool.description}
-    schema = dict(tool.parameters) if tool.parameters else {"type": "object", "properties": {}}
-    if schema_field == "parameters":
-        decl["parameters"] = _parameters(schema)
-    else:
-        decl["parametersJsonSchema"] = schema
+    if schema_field == "parameters":  # the OpenAPI subset: harness.portability's translation
+        decl["parameters"] = wire_schema(tool, "gemini")
+    else:  # full JSON Schema, sent as the case wrote it
+        decl["parametersJsonSchema"] = neutral_schema(tool)
     return decl
 
 

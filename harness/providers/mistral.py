@@ -91,7 +91,7 @@ class MistralAdapter:
                     tc.update({"type": "function", "index": i})
         body: dict[str, Any] = {"model": model, "messages": messages, "stream": bool(params.get("stream"))}
         if case.tools:
-            body["tools"] = chat_tools(case.tools, self.name, strict=params.get("strict"))
+            body["tools"] = chat_tools(case.tools, self.name, kind="mistral", strict=params.get("strict"))
             body["tool_choice"] = chat_tool_choice(case.tool_choice, self.name, required="any")
             if "parallel_tool_calls" in params:
                 body["parallel_tool_calls"] = bool(params["parallel_tool_calls"])

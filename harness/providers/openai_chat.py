@@ -3,6 +3,12 @@
 Wire facts: WIRE-FORMATS.md §1 (chat) and §8 (compatible services). One adapter class; a
 `Quirks` record (data, one per vendor) says what each compatible service accepts.
 
+Strict mode: `params.strict = true` sends each tool as `function.strict: true` with its schema
+translated by `harness.portability` (kind `openai-strict`: closed objects, every property
+required, optional ones nullable); the runner drops the nulls the model then sends for unused
+optional parameters (`harness.providers.base.strip_strict_nulls`). A quirks profile without
+strict support makes such a case `unsupported`.
+
 Streaming errors: an `event: error` (or an `{"error": ...}` chunk) after HTTP 200, as Groq
 sends them, makes `parse_stream` raise `ProviderError` with the vendor's message and the
 status it names, so the runner records a `provider_error` verdict exactly as for an HTTP error.
@@ -159,8 +165,13 @@ class OpenAIChatAdapter:
         body: dict[str, Any] = {"model": model, "messages": messages}
         if case.tools:
             strict = params.get("strict")
+            if strict and not q.strict:
+                raise UnsupportedCaseError(
+                    f"case {case.id!r}: {q.name} does not accept strict function schemas "
+                    "(the profile's params set strict = true)"
+                )
             body["tools"] = chat_tools(
-                case.tools, self.name, strict=bool(strict) if strict is not None else None
+                case.tools, self.name, strict=bool(strict) if strict is not None and q.strict else None
             )
             body["tool_choice"] = chat_tool_choice(case.tool_choice, self.name)
             if "parallel_tool_calls" in params and q.parallel_tool_calls:
@@ -178,6 +189,10 @@ class OpenAIChatAdapter:
             if key not in NEUTRAL_PARAMS and key not in HARNESS_PARAMS:
                 body[key] = value
         return body
+
+    def sends_strict_schemas(self, params: Mapping[str, Any]) -> bool:
+        """Whether requests carry strict-mode schemas (the runner then drops optional nulls)."""
+        return bool(params.get("strict")) and self.quirks.strict
 
     def _echo_extra(self, step: HistoryStep) -> Mapping[str, Any]:
         raw = step.turn.raw_assistant

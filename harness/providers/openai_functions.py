@@ -24,6 +24,7 @@ from harness.providers._openai_common import (
     wire_namer,
 )
 from harness.providers._openai_sdk import make_openai_client, raw_call
+from harness.providers._schema import wire_schema
 from harness.providers.base import HistoryStep, WireResponse
 from harness.providers.capabilities import UnsupportedCaseError
 
@@ -104,7 +105,7 @@ class OpenAIFunctionsAdapter:
                 {
                     "name": self.name(t.name),
                     "description": t.description,
-                    "parameters": dict(t.parameters) or {"type": "object", "properties": {}},
+                    "parameters": wire_schema(t, "openai-functions"),
                 }
                 for t in case.tools
             ]

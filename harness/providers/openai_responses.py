@@ -7,6 +7,10 @@ tool items (`web_search_call`, `mcp_call`, ...) and reasoning are never calls or
 
 Streams are typed events keyed by `item_id`; when no item events arrived, the full response in
 `response.completed` is read instead. `response.failed` and `error` events raise ProviderError.
+
+`strict` is always sent (the API's default differs from chat's); with `params.strict = true`
+the schemas are portability's `openai-strict` translation and the runner drops the nulls sent
+for unused optional parameters (`harness.providers.base.strip_strict_nulls`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from harness.providers._common import (
 )
 from harness.providers._openai_common import TEXT_PART_TYPES, choice_mode, wire_namer
 from harness.providers._openai_sdk import make_openai_client, raw_call
+from harness.providers._schema import wire_schema
 from harness.providers.base import HistoryStep, WireResponse
 
 __all__ = ["ADAPTER", "OpenAIResponsesAdapter"]
@@ -106,13 +111,13 @@ class OpenAIResponsesAdapter:
             "input": self._prefix(case) + self._history(history[:turn_index]),
         }
         if case.tools:
-            strict = bool(params.get("strict", False))
+            strict = self.sends_strict_schemas(params)
             body["tools"] = [
                 {
                     "type": "function",
                     "name": self.name(t.name),
                     "description": t.description,
-                    "parameters": dict(t.parameters) or {"type": "object", "properties": {}},
+                    "parameters": wire_schema(t, self.kind, strict=strict),
                     "strict": strict,  # sent explicitly: the API's default is not the chat API's
                 }
                 for t in case.tools
@@ -134,6 +139,10 @@ class OpenAIResponsesAdapter:
             if key not in _NEUTRAL and key != "max_tokens_field":
                 body[key] = value
         return body
+
+    def sends_strict_schemas(self, params: Mapping[str, Any]) -> bool:
+        """Whether requests carry strict-mode schemas (the runner then drops optional nulls)."""
+        return bool(params.get("strict", False))
 
     # --- parsing -----------------------------------------------------------------------
 
