@@ -1,6 +1,7 @@
 """Default profile vs `bfcl` profile on BFCL's 2024-08-11 outputs, with the reason of each difference.
 
 Usage: PYTHONPATH=. python scripts/bfcl_agreement.py [FIXTURE_DIR] [--ids]
+(FIXTURE_DIR defaults to ../shared/fixtures/bfcl-2024-08-11, or under $FCHARNESS_SHARED.)
 
 Imports the fixture's data with `fcharness import bfcl` into a temporary folder, loads the
 case files back with the case loader (as `fcharness run` would), grades every model's
@@ -11,6 +12,7 @@ by reason (`harness.bfcl_agreement.REASONS`); `--ids` lists the case ids per rea
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -45,5 +47,6 @@ def run(fixture: Path, show_ids: bool) -> int:
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if a != "--ids"]
-    default = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "bfcl-2024-08-11"
+    shared = Path(os.environ.get("FCHARNESS_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+    default = shared / "fixtures" / "bfcl-2024-08-11"
     sys.exit(run(Path(args[0]) if args else default, "--ids" in sys.argv))
