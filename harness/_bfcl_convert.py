@@ -67,12 +67,45 @@ def to_json_schema(spec: Any, where: str = "parameters") -> dict[str, Any]:
     return out
 
 
-def _value_matcher(value: Any) -> Any:
-    """One acceptable BFCL value → a matcher (in dict answers each key has an acceptable list)."""
+def _accepts(schema: Any, value: Any) -> bool:
+    """Whether `value` is valid against `schema` (None: unknown, counted as not valid)."""
+    from harness._bfcl_schema import compile_schema
+
+    return schema is not None and compile_schema(schema)(value)
+
+
+def _key_matcher(acceptable: list[Any], schema: Any, era: str) -> Any:
+    """One key of a dict answer (its acceptable values) → a matcher, per BFCL's dict rule.
+
+    A present value must equal one of the acceptable values; `""` among them accepts `""`
+    itself and, in the current era only, leaving the key out (v1 requires every key).
+    """
+    values = [_value_matcher(v, schema, era) for v in acceptable if v != ""]
+    empty = "" in acceptable
+    if empty and (era == "v1" or _accepts(schema, "")):
+        values.append("")
+    if not values:
+        return {"$absent": True}
+    matcher: Any = values[0] if len(values) == 1 else {"$one_of": values}
+    return {"$optional": matcher} if empty and era != "v1" else matcher
+
+
+def _value_matcher(value: Any, schema: Any = None, era: str = "current") -> Any:
+    """One acceptable BFCL value → a matcher (in dict answers each key has an acceptable list).
+
+    `schema` is the value's JSON Schema where known (None: unknown); it decides whether a
+    dict key's `""` alternative can be expected as a literal.
+    """
     if isinstance(value, Mapping):
-        return {k: param_matcher(v) if isinstance(v, list) else _value_matcher(v) for k, v in value.items()}
+        props = schema.get("properties", {}) if isinstance(schema, Mapping) else None
+        out = {}
+        for k, v in value.items():
+            sub = None if props is None else props.get(k, {})
+            out[k] = _key_matcher(v, sub, era) if isinstance(v, list) else _value_matcher(v, sub, era)
+        return out
     if isinstance(value, list):
-        return [_value_matcher(v) for v in value]
+        items = schema.get("items", {}) if isinstance(schema, Mapping) else None
+        return [_value_matcher(v, items, era) for v in value]
     return value
 
 
@@ -80,25 +113,46 @@ Violations = Callable[[Any], list[str]]
 """Given a literal value, the reasons it violates the parameter's JSON Schema (empty: valid)."""
 
 
+def _empty_values(schema: Any) -> list[Any]:
+    """What BFCL accepts for a present parameter because `""` is an acceptable value.
+
+    Strings are compared standardised, so `""` itself; lists item by item against each
+    answer iterated, and iterating `""` gives `[]` (lists of dicts too); other types
+    compare by equality, where only `""` equals `""` and a non-string type fails first.
+    """
+    if not isinstance(schema, Mapping):
+        return []
+    kind = schema.get("type")
+    candidates: list[Any] = [""] if kind == "string" else [[]] if kind == "array" else []
+    return [c for c in candidates if _accepts(schema, c)]
+
+
 def param_matcher(
-    acceptable: Any, violations: Violations | None = None, notes: list[str] | None = None
+    acceptable: Any,
+    violations: Violations | None = None,
+    notes: list[str] | None = None,
+    *,
+    schema: Any = None,
+    era: str = "current",
 ) -> Any:
     """BFCL's acceptable-values list → a matcher: one value, `$one_of`, `""` → `$optional`.
 
-    `[""]` alone (BFCL: omit it, or give a value standardising to "") becomes `$absent`.
-    With `violations`, an acceptable value that breaks the parameter's own schema (BFCL
-    data has some: strings outside an enum, `null` for a string, nested lists for a flat
-    array...) is not offered as a literal the case loader would reject: a string becomes
-    `$normalized` (BFCL compares strings standardised anyway), anything else
-    `{$schema: {const: value}}` (the same value, compared as JSON), with a note. The
-    `bfcl` profile grades from the raw answer regardless.
+    `""` among the values means "may be omitted"; BFCL also accepts a present value equal
+    to `""` (for a string) or `[]` (for an array), which are added as alternatives when
+    `schema` (the parameter's JSON Schema) is given and allows them. `[""]` alone becomes
+    `$absent` when no such value fits. With `violations`, an acceptable value that breaks
+    the parameter's own schema (BFCL data has some: strings outside an enum, `null` for a
+    string, nested lists for a flat array...) is not offered as a literal the case loader
+    would reject: a string becomes `$normalized` (BFCL compares strings standardised
+    anyway), anything else `{$schema: {const: value}}` (the same value, compared as JSON),
+    with a note. The `bfcl` profile grades from the raw answer regardless.
     """
     if not isinstance(acceptable, list):
-        return _value_matcher(acceptable)
+        return _value_matcher(acceptable, schema, era)
     optional = "" in acceptable
     values = []
     for raw in (v for v in acceptable if v != ""):
-        value = _value_matcher(raw)
+        value = _value_matcher(raw, schema, era)
         problems = violations(value) if violations is not None and not _has_matcher(value) else []
         if not problems:
             values.append(value)
@@ -106,6 +160,8 @@ def param_matcher(
         values.append({"$normalized": raw} if isinstance(raw, str) else {"$schema": {"const": value}})
         if notes is not None:
             notes.append(f"{problems[0]}; expecting it as {values[-1]}")
+    if optional:
+        values.extend(e for e in _empty_values(schema) if e not in values)
     if not values:
         return {"$absent": True}
     matcher: Any = values[0] if len(values) == 1 else {"$one_of": values}
@@ -124,11 +180,13 @@ def answer_to_expect(
     calls: list[tuple[str, Mapping[str, Any]]],
     schemas: Mapping[str, Mapping[str, Any]] | None = None,
     notes: list[str] | None = None,
+    era: str = "current",
 ) -> list[dict[str, Any]]:
     """(function name, {param: acceptable list}) pairs → `expect:` entries.
 
     `schemas` (function name → JSON Schema of its parameters) lets values that violate it
-    be adjusted as `param_matcher` says, each adjustment noted in `notes`.
+    be adjusted as `param_matcher` says, each adjustment noted in `notes`; `era` ("v1" or
+    "current") selects BFCL's dict rule for dict answers.
     """
     from harness._matcher_checks import validate_literal
 
@@ -149,7 +207,7 @@ def answer_to_expect(
             def check(value: Any, p: str = p, schema: Any = schema) -> list[str]:
                 return validate_literal(schema, p, value) if schema is not None else []
 
-            arguments[p] = param_matcher(acc, check, found)
+            arguments[p] = param_matcher(acc, check, found, schema=props.get(p) if props else None, era=era)
             if notes is not None:
                 notes.extend(f"{name}({p}): {n}" for n in found)
         out.append({"call": name, "arguments": arguments})

@@ -221,7 +221,7 @@ def _expected(
         calls.append((fn["name"] if fn is not None else key, params))
     schemas = {t.name: t.parameters for t in tools}
     notes: list[str] = []
-    expect = answer_to_expect(calls, schemas, notes)
+    expect = answer_to_expect(calls, schemas, notes, era)
     warnings.extend(f"{SCHEMA_NOTE}: {n}" for n in notes)
     return tuple(ExpectedCall(e["call"], e["arguments"]) for e in expect)
 

@@ -69,13 +69,43 @@ def test_answers_become_matchers() -> None:
     }
 
 
+def test_empty_answer_follows_bfcl() -> None:
+    """`""` among the answers: BFCL accepts leaving the parameter out, and a present `""` / `[]`."""
+    string, number = {"type": "string"}, {"type": "integer"}
+    array = {"type": "array", "items": {"type": "string"}}
+    assert param_matcher(["a", ""], schema=string) == {"$optional": {"$one_of": ["a", ""]}}
+    assert param_matcher([""], schema=string) == {"$optional": ""}
+    assert param_matcher([["a"], ""], schema=array) == {"$optional": {"$one_of": [["a"], []]}}
+    assert param_matcher([""], schema=array) == {"$optional": []}
+    assert param_matcher([3, ""], schema=number) == {"$optional": 3}  # "" is not an integer
+    assert param_matcher([""], schema=number) == {"$absent": True}
+    enum = {"type": "string", "enum": ["a", "b"]}
+    assert param_matcher(["a", ""], schema=enum) == {"$optional": "a"}  # "" is outside the enum
+    # dict answers: per key, `""` accepts `""` itself (schema permitting) and, in the current
+    # era only, leaving the key out; v1's checker wants every key of the answer
+    obj = {"type": "object", "properties": {"k": {"type": "string"}, "n": {"type": "integer"}}}
+    answer = [{"k": ["x", ""], "n": [1, ""]}]
+    assert param_matcher(answer, schema=obj) == {
+        "k": {"$optional": {"$one_of": ["x", ""]}},
+        "n": {"$optional": 1},
+    }
+    v1 = {"k": {"$one_of": ["x", ""]}, "n": {"$one_of": [1, ""]}}
+    assert param_matcher(answer, schema=obj, era="v1") == v1
+    # a list of alternative dicts → $one_of of object matchers
+    assert param_matcher([{"k": ["x"]}, {"k": ["y"]}], schema=obj) == {"$one_of": [{"k": "x"}, {"k": "y"}]}
+
+
 def test_import_keeps_ids_and_meta(tmp_path: Path) -> None:
     imported = bfcl.import_cases(_source(tmp_path))
     (_, (simple,)), (_, (irr,)) = imported
     assert simple.id == "simple_python_0" and simple.category == "simple"
     assert simple.meta["bfcl_category"] == "simple_python"
     assert simple.meta["bfcl_answer"] == [{"math.hypot": {"x": [4.0, 4], "tags": [["a"], ""]}}]
-    assert simple.turns[0].expect[0].arguments == {"x": {"$one_of": [4.0, 4]}, "tags": {"$optional": ["a"]}}
+    # BFCL also accepts `[]` for an array parameter whose answers include `""`
+    assert simple.turns[0].expect[0].arguments == {
+        "x": {"$one_of": [4.0, 4]},
+        "tags": {"$optional": {"$one_of": [["a"], []]}},
+    }
     assert irr.id == "irrelevance_0" and irr.meta["bfcl_id"] == "Irrelevance_0"
     assert irr.turns[0].expect == () and irr.category == "irrelevance"
 
@@ -170,3 +200,29 @@ def test_grade_accepts_bfcl_ids(tmp_path: Path, capsys: pytest.CaptureFixture[st
     doc = json.loads(capsys.readouterr().out)
     assert [v["case_id"] for v in doc["verdicts"]] == ["irrelevance_0", "simple_python_0"]
     assert doc["bfcl"][0]["columns"]["Simple"] == {"correct": 1, "total": 1, "accuracy": 1.0}
+
+
+def test_inexpressible_entries_are_reported_and_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An entry the case loader would reject is named (file, line, id) and not written."""
+    from harness.loader import load_cases
+
+    src = _source(tmp_path)
+    good = json.loads((src / "BFCL_v4_simple_python.json").read_text())
+    broken_fn = {
+        "name": "g",
+        "parameters": {"type": "dict", "properties": {"a": {"type": "string", "enum": "abc"}}},
+    }
+    broken = dict(good, id="simple_python_1", function=[broken_fn])
+    _write(src, "BFCL_v4_simple_python.json", [good, broken])
+    answers = src / "possible_answer" / "BFCL_v4_simple_python.json"
+    answers.write_text(
+        answers.read_text() + json.dumps({"id": "simple_python_1", "ground_truth": [{"g": {}}]}) + "\n"
+    )
+    out = tmp_path / "cases"
+    assert main(["import", "bfcl", "--source", str(src), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "BFCL_v4_simple_python.json:2: warning: case 'simple_python_1': skipped" in captured.err
+    assert "imported 2 BFCL cases" in captured.out and "skipped 1" in captured.out
+    assert sorted(c.id for c in load_cases([out])) == ["irrelevance_0", "simple_python_0"]

@@ -18,7 +18,7 @@ from harness._yaml import _BOOL, _FLOAT, _INT, _NULL
 from harness.errors import UserError
 from harness.model import Case, Message, Tool
 
-__all__ = ["add_arguments", "case_to_dict", "dump_cases", "run"]
+__all__ = ["add_arguments", "case_to_dict", "dump_cases", "loadable", "run"]
 
 _Dumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 # Strings the case loader (YAML 1.2 core scalars) would read as a number, bool or null are
@@ -115,6 +115,37 @@ def bfcl_schema_note() -> str:
     return SCHEMA_NOTE
 
 
+def loadable(cases: list[Case], skipped: list[Any]) -> list[Case]:
+    """The cases the case loader accepts as written; each other one is added to `skipped`.
+
+    An entry the case format cannot express (say, a function schema that is not valid JSON
+    Schema) is reported with its BFCL file, line and id instead of being written as a case
+    that would stop `load_cases` for the whole folder.
+    """
+    from harness.errors import CaseFileError, Problem
+    from harness.loader import parse_case_dict
+
+    out = []
+    for case in cases:
+        try:
+            parse_case_dict(case_to_dict(case), source=case.source, line=case.line)
+        except CaseFileError as exc:
+            why = "; ".join(f"{p.field or 'case'}: {p.message}" for p in exc.problems) or str(exc)
+            message = f"skipped: the case format cannot express it ({why})"
+            skipped.append(
+                Problem(
+                    message,
+                    file=case.source,
+                    line=case.line,
+                    case_id=case.meta.get("bfcl_id"),
+                    severity="warning",
+                )
+            )
+            continue
+        out.append(case)
+    return out
+
+
 def _run_bfcl(args: argparse.Namespace) -> int:
     from harness import bfcl
     from harness.errors import Problem
@@ -122,7 +153,9 @@ def _run_bfcl(args: argparse.Namespace) -> int:
     source = args.source if args.source is not None else bfcl.default_source()
     warnings: list[Problem] = []
     imported = bfcl.import_cases(source, args.category, warnings)
-    _print_warnings(warnings, args.verbose)
+    skipped: list[Problem] = []
+    imported = [(file, loadable(cases, skipped)) for file, cases in imported]
+    _print_warnings(warnings + skipped, args.verbose)
     out: Path = args.out
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} exists and is not a folder")
@@ -138,7 +171,7 @@ def _run_bfcl(args: argparse.Namespace) -> int:
         atomic_write_text(target, dump_cases(cases, header))
         total += len(cases)
         print(f"{target}: {len(cases)} cases ({file.category})")
-    print(f"imported {total} BFCL cases into {out}")
+    print(f"imported {total} BFCL cases into {out}" + (f"; skipped {len(skipped)}" if skipped else ""))
     return 0
 
 
