@@ -21,12 +21,13 @@ from harness.emulator.common import (
     Prompt,
     RenderContext,
     WireReply,
+    by_status,
+    conversation_prompt,
     estimate_tokens,
     json_reply,
     split_pieces,
     sse,
-    sse_reply,
-    text_of_parts,
+    sse_or_json,
 )
 from harness.emulator.scripts import Answer
 
@@ -46,15 +47,12 @@ _ERRORS = {
 
 def extract_prompt(body: Mapping[str, Any]) -> Prompt:
     """Return the first user text, the number of assistant turns and the offered tool names."""
-    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
-    user_text = next((text_of_parts(m.get("content")) for m in messages if m.get("role") == "user"), None)
-    turns = sum(1 for m in messages if m.get("role") == "assistant")
-    names = tuple(
+    names = (
         t["name"]
         for t in body.get("tools") or []
         if isinstance(t, dict) and "name" in t and t.get("type") in (None, "custom")
     )
-    return Prompt(user_text, turns, names)
+    return conversation_prompt(body.get("messages"), names)
 
 
 def _blocks(answer: Answer, ctx: RenderContext) -> list[dict[str, Any]]:
@@ -135,9 +133,7 @@ def _events(answer: Answer, request: Mapping[str, Any], ctx: RenderContext) -> I
 
 def render(answer: Answer, request: Mapping[str, Any], *, stream: bool, ctx: RenderContext) -> WireReply:
     """Return the message (or its SSE stream) carrying the scripted answer."""
-    if stream:
-        return sse_reply(_events(answer, request, ctx))
-    return json_reply(200, _message(answer, request, ctx))
+    return sse_or_json(stream, lambda: _events(answer, request, ctx), lambda: _message(answer, request, ctx))
 
 
 def render_error(
@@ -149,8 +145,7 @@ def render_error(
     headers: Mapping[str, str] | None = None,
 ) -> WireReply:
     """Return an Anthropic-shaped error body."""
-    default = _ERRORS.get(status, "api_error" if status >= 500 else "invalid_request_error")
-    body = {"type": "error", "error": {"type": err_type or default, "message": message}, "request_id": None}
+    body = {"type": "error", "error": _error(status, message, err_type), "request_id": None}
     return json_reply(status, body, headers)
 
 
@@ -158,5 +153,9 @@ def stream_error(
     status: int, message: str, *, kind: str = "anthropic", err_type: str | None = None
 ) -> Iterator[bytes]:
     """Yield the `event: error` an Anthropic stream can send after HTTP 200."""
-    default = _ERRORS.get(status, "api_error" if status >= 500 else "invalid_request_error")
-    yield sse({"type": "error", "error": {"type": err_type or default, "message": message}}, event="error")
+    yield sse({"type": "error", "error": _error(status, message, err_type)}, event="error")
+
+
+def _error(status: int, message: str, err_type: str | None) -> dict[str, str]:
+    default = by_status(_ERRORS, status, "api_error", "invalid_request_error")
+    return {"type": err_type or default, "message": message}

@@ -21,7 +21,10 @@ from harness.emulator.common import (
     Prompt,
     RenderContext,
     WireReply,
+    by_status,
+    conversation_prompt,
     estimate_tokens,
+    joined_text,
     json_reply,
     split_pieces,
 )
@@ -45,23 +48,16 @@ _PAD = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0"
 
 def extract_prompt(body: Mapping[str, Any]) -> Prompt:
     """Return the first user text, the number of assistant turns and the offered tool names."""
-    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
-    user_text = None
-    for m in messages:
-        if m.get("role") == "user":
-            texts = [
-                b["text"]
-                for b in m.get("content") or []
-                if isinstance(b, dict) and isinstance(b.get("text"), str)
-            ]
-            user_text = "".join(texts) if texts else None
-            break
-    turns = sum(1 for m in messages if m.get("role") == "assistant")
     tools = ((body.get("toolConfig") or {}).get("tools")) or []
-    names = tuple(
+    names = (
         t["toolSpec"]["name"] for t in tools if isinstance(t, dict) and "name" in (t.get("toolSpec") or {})
     )
-    return Prompt(user_text, turns, names)
+    return conversation_prompt(body.get("messages"), names, text_of=_blocks_text)
+
+
+def _blocks_text(content: Any) -> str | None:
+    # `list()` keeps the old reading exactly: a non-iterable content (a number) is a TypeError.
+    return joined_text(list(content or []))
 
 
 def _usage(answer: Answer, request: Mapping[str, Any]) -> dict[str, int]:
@@ -140,9 +136,7 @@ def render_error(
     headers: Mapping[str, str] | None = None,
 ) -> WireReply:
     """Return a Bedrock error: `{"message"}` plus the `x-amzn-ErrorType` header."""
-    name = err_type or _ERRORS.get(
-        status, "InternalServerException" if status >= 500 else "ValidationException"
-    )
+    name = _error_name(status, err_type)
     out = {
         "x-amzn-errortype": f"{name}:http://internal.amazon.com/coral/com.amazon.bedrock/",
         **(headers or {}),
@@ -154,7 +148,9 @@ def stream_error(
     status: int, message: str, *, kind: str = "bedrock-converse", err_type: str | None = None
 ) -> Iterator[bytes]:
     """Yield the exception frame (e.g. `throttlingException`) a Converse stream can end with."""
-    name = err_type or _ERRORS.get(
-        status, "InternalServerException" if status >= 500 else "ValidationException"
-    )
+    name = _error_name(status, err_type)
     yield encode_exception(name[:1].lower() + name[1:], message)
+
+
+def _error_name(status: int, err_type: str | None) -> str:
+    return err_type or by_status(_ERRORS, status, "InternalServerException", "ValidationException")

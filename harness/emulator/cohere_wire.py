@@ -18,12 +18,13 @@ from harness.emulator.common import (
     Prompt,
     RenderContext,
     WireReply,
+    conversation_prompt,
     estimate_tokens,
+    function_names,
     json_reply,
     split_pieces,
     sse,
-    sse_reply,
-    text_of_parts,
+    sse_or_json,
 )
 from harness.emulator.scripts import Answer
 
@@ -32,15 +33,7 @@ __all__ = ["extract_prompt", "render", "render_error", "stream_error"]
 
 def extract_prompt(body: Mapping[str, Any]) -> Prompt:
     """Return the first user text, the number of assistant turns and the offered tool names."""
-    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
-    user_text = next((text_of_parts(m.get("content")) for m in messages if m.get("role") == "user"), None)
-    turns = sum(1 for m in messages if m.get("role") == "assistant")
-    names = tuple(
-        t["function"]["name"]
-        for t in body.get("tools") or []
-        if isinstance(t, dict) and isinstance(t.get("function"), dict) and "name" in t["function"]
-    )
-    return Prompt(user_text, turns, names)
+    return conversation_prompt(body.get("messages"), function_names(body.get("tools")))
 
 
 def _uuid(ctx: RenderContext, label: str) -> str:
@@ -121,9 +114,7 @@ def _events(answer: Answer, request: Mapping[str, Any], ctx: RenderContext) -> I
 
 def render(answer: Answer, request: Mapping[str, Any], *, stream: bool, ctx: RenderContext) -> WireReply:
     """Return the v2 chat response (or its SSE stream) carrying the scripted answer."""
-    if stream:
-        return sse_reply(_events(answer, request, ctx))
-    return json_reply(200, _plain(answer, request, ctx))
+    return sse_or_json(stream, lambda: _events(answer, request, ctx), lambda: _plain(answer, request, ctx))
 
 
 def render_error(

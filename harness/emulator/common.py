@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = [
     "ALNUM",
@@ -21,14 +21,21 @@ __all__ = [
     "Prompt",
     "RenderContext",
     "WireReply",
+    "by_status",
+    "conversation_prompt",
     "estimate_tokens",
+    "function_names",
+    "joined_text",
     "json_bytes",
     "json_reply",
     "split_pieces",
     "sse",
+    "sse_or_json",
     "sse_reply",
     "text_of_parts",
 ]
+
+T = TypeVar("T")
 
 ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 HEX = "0123456789abcdef"
@@ -103,6 +110,18 @@ def sse_reply(chunks: Iterable[bytes]) -> WireReply:
     )
 
 
+def sse_or_json(stream: bool, events: Callable[[], Iterable[bytes]], body: Callable[[], Any]) -> WireReply:
+    """Return `events()` as an SSE reply when streaming, else `body()` as a 200 JSON reply."""
+    if stream:
+        return sse_reply(events())
+    return json_reply(200, body())
+
+
+def by_status(table: Mapping[int, T], status: int, server: T, client: T) -> T:
+    """Return `table[status]`, else `server` for a 5xx status and `client` for any other."""
+    return table.get(status, server if status >= 500 else client)
+
+
 def split_pieces(text: str, pieces: int = 3) -> list[str]:
     """Split `text` into up to `pieces` consecutive non-empty parts (one part when short)."""
     if len(text) <= 1 or pieces <= 1:
@@ -133,3 +152,42 @@ def text_of_parts(content: Any, text_types: tuple[str, ...] = ("text",)) -> str 
         ]
         return "".join(texts) if texts else None
     return None
+
+
+def joined_text(parts: Any) -> str | None:
+    """Return the joined `text` of the dict parts of a list (no `type` check), else None."""
+    if not isinstance(parts, list):
+        return None
+    texts = [p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str)]
+    return "".join(texts) if texts else None
+
+
+def conversation_prompt(
+    messages: Any,
+    names: Iterable[str],
+    *,
+    text_of: Callable[[Any], str | None] = text_of_parts,
+    content_key: str = "content",
+    assistant_role: str = "assistant",
+    default_role: str | None = None,
+) -> Prompt:
+    """Return the Prompt of a list of role-tagged messages (non-dict entries are skipped).
+
+    The user text is `text_of` the `content_key` of the first message whose role (or
+    `default_role` when it has none) is `user`; turns count the `assistant_role` messages.
+    """
+    dicts = [m for m in messages or [] if isinstance(m, dict)]
+    user_text = next(
+        (text_of(m.get(content_key)) for m in dicts if m.get("role", default_role) == "user"), None
+    )
+    turns = sum(1 for m in dicts if m.get("role") == assistant_role)
+    return Prompt(user_text, turns, tuple(names))
+
+
+def function_names(tools: Any) -> list[str]:
+    """Return the names of the `{"function": {"name": …}}` entries of an OpenAI-style tool list."""
+    return [
+        t["function"]["name"]
+        for t in tools or []
+        if isinstance(t, dict) and isinstance(t.get("function"), dict) and "name" in t["function"]
+    ]

@@ -21,7 +21,10 @@ from harness.emulator.common import (
     Prompt,
     RenderContext,
     WireReply,
+    by_status,
+    conversation_prompt,
     estimate_tokens,
+    joined_text,
     json_reply,
     split_pieces,
 )
@@ -43,18 +46,8 @@ _STATUS = {
 }
 
 
-def _text(parts: Any) -> str | None:
-    if not isinstance(parts, list):
-        return None
-    texts = [p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str)]
-    return "".join(texts) if texts else None
-
-
 def extract_prompt(body: Mapping[str, Any]) -> Prompt:
     """Return the first user text, the number of model turns and the offered function names."""
-    contents = [c for c in body.get("contents") or [] if isinstance(c, dict)]
-    user_text = next((_text(c.get("parts")) for c in contents if c.get("role", "user") == "user"), None)
-    turns = sum(1 for c in contents if c.get("role") == "model")
     tools = body.get("tools") or []
     tools = [tools] if isinstance(tools, dict) else tools
     names: list[str] = []
@@ -62,7 +55,14 @@ def extract_prompt(body: Mapping[str, Any]) -> Prompt:
         if isinstance(tool, dict):
             decls = tool.get("functionDeclarations") or tool.get("function_declarations") or []
             names += [d["name"] for d in decls if isinstance(d, dict) and "name" in d]
-    return Prompt(user_text, turns, tuple(names))
+    return conversation_prompt(
+        body.get("contents"),
+        names,
+        text_of=joined_text,
+        content_key="parts",
+        assistant_role="model",
+        default_role="user",
+    )
 
 
 def _usage(answer: Answer, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -161,13 +161,16 @@ def render_error(
     headers: Mapping[str, str] | None = None,
 ) -> WireReply:
     """Return a Google-shaped error body `{"error": {code, message, status}}`."""
-    name = err_type or _STATUS.get(status, "INTERNAL" if status >= 500 else "FAILED_PRECONDITION")
-    return json_reply(status, {"error": {"code": status, "message": message, "status": name}}, headers)
+    return json_reply(status, _error(status, message, err_type), headers)
 
 
 def stream_error(
     status: int, message: str, *, kind: str = "gemini", err_type: str | None = None
 ) -> Iterator[bytes]:
     """Yield the `{"error": …}` chunk a Gemini stream can end with after HTTP 200."""
-    name = err_type or _STATUS.get(status, "INTERNAL" if status >= 500 else "FAILED_PRECONDITION")
-    yield _frame({"error": {"code": status, "message": message, "status": name}})
+    yield _frame(_error(status, message, err_type))
+
+
+def _error(status: int, message: str, err_type: str | None) -> dict[str, Any]:
+    name = err_type or by_status(_STATUS, status, "INTERNAL", "FAILED_PRECONDITION")
+    return {"error": {"code": status, "message": message, "status": name}}

@@ -26,16 +26,18 @@ from harness.emulator.common import (
     Prompt,
     RenderContext,
     WireReply,
+    by_status,
+    conversation_prompt,
     estimate_tokens,
+    function_names,
     json_reply,
     split_pieces,
     sse,
     sse_reply,
-    text_of_parts,
 )
 from harness.emulator.scripts import Answer
 
-__all__ = ["extract_prompt", "render", "render_error", "stream_error"]
+__all__ = ["extract_prompt", "openai_error", "openai_error_type", "render", "render_error", "stream_error"]
 
 _OPENAI_ERRORS: dict[int, tuple[str, str | None]] = {
     400: ("invalid_request_error", None),
@@ -50,23 +52,9 @@ _OPENAI_ERRORS: dict[int, tuple[str, str | None]] = {
 
 def extract_prompt(body: Mapping[str, Any]) -> Prompt:
     """Return the first user text, the number of assistant turns and the offered tool names."""
-    messages = body.get("messages") or []
-    user_text = next(
-        (
-            text_of_parts(m.get("content"))
-            for m in messages
-            if isinstance(m, dict) and m.get("role") == "user"
-        ),
-        None,
-    )
-    turns = sum(1 for m in messages if isinstance(m, dict) and m.get("role") == "assistant")
-    names = [
-        t["function"]["name"]
-        for t in body.get("tools") or []
-        if isinstance(t, dict) and isinstance(t.get("function"), dict) and "name" in t["function"]
-    ]
+    names = function_names(body.get("tools"))
     names += [f["name"] for f in body.get("functions") or [] if isinstance(f, dict) and "name" in f]
-    return Prompt(user_text, turns, tuple(names))
+    return conversation_prompt(body.get("messages"), names)
 
 
 def _usage(request: Mapping[str, Any], answer: Answer) -> dict[str, int]:
@@ -232,18 +220,33 @@ def render_error(
     headers: Mapping[str, str] | None = None,
 ) -> WireReply:
     """Return an OpenAI-shaped (or Mistral-shaped) error body."""
-    default_type, code = _OPENAI_ERRORS.get(
-        status, ("server_error" if status >= 500 else "invalid_request_error", None)
-    )
-    if kind == "mistral":
-        body: dict[str, Any] = {
-            "object": "error",
-            "message": message,
-            "type": err_type or default_type,
-            "param": None,
-            "code": str(status) if code is None else code,
-        }
-        return json_reply(status, body, headers)
+    if kind != "mistral":
+        return openai_error(status, message, err_type, headers, _OPENAI_ERRORS)
+    default_type, code = openai_error_type(status, _OPENAI_ERRORS)
+    body: dict[str, Any] = {
+        "object": "error",
+        "message": message,
+        "type": err_type or default_type,
+        "param": None,
+        "code": str(status) if code is None else code,
+    }
+    return json_reply(status, body, headers)
+
+
+def openai_error_type(status: int, table: Mapping[int, tuple[str, str | None]]) -> tuple[str, str | None]:
+    """Return the OpenAI error `(type, code)` of an HTTP status from `table` (or its default)."""
+    return by_status(table, status, ("server_error", None), ("invalid_request_error", None))
+
+
+def openai_error(
+    status: int,
+    message: str,
+    err_type: str | None,
+    headers: Mapping[str, str] | None,
+    table: Mapping[int, tuple[str, str | None]],
+) -> WireReply:
+    """Return the OpenAI error body `{"error": {message, type, param, code}}` (chat and Responses)."""
+    default_type, code = openai_error_type(status, table)
     error = {"message": message, "type": err_type or default_type, "param": None, "code": code}
     return json_reply(status, {"error": error}, headers)
 
@@ -252,7 +255,5 @@ def stream_error(
     status: int, message: str, *, kind: str = "openai-chat", err_type: str | None = None
 ) -> Iterator[bytes]:
     """Yield the error event a chat stream ends with after HTTP 200 (`data: {"error": …}`)."""
-    default_type, code = _OPENAI_ERRORS.get(
-        status, ("server_error" if status >= 500 else "invalid_request_error", None)
-    )
+    default_type, code = openai_error_type(status, _OPENAI_ERRORS)
     yield sse({"error": {"message": message, "type": err_type or default_type, "param": None, "code": code}})

@@ -20,12 +20,12 @@ from harness.emulator.common import (
     RenderContext,
     WireReply,
     estimate_tokens,
-    json_reply,
     split_pieces,
     sse,
-    sse_reply,
+    sse_or_json,
     text_of_parts,
 )
+from harness.emulator.openai_wire import openai_error
 from harness.emulator.scripts import Answer
 
 __all__ = ["extract_prompt", "render", "render_error", "stream_error"]
@@ -192,9 +192,7 @@ def _events(answer: Answer, request: Mapping[str, Any], ctx: RenderContext) -> I
 
 def render(answer: Answer, request: Mapping[str, Any], *, stream: bool, ctx: RenderContext) -> WireReply:
     """Return the response (or its typed SSE stream) carrying the scripted answer."""
-    if stream:
-        return sse_reply(_events(answer, request, ctx))
-    return json_reply(200, _response(answer, request, ctx))
+    return sse_or_json(stream, lambda: _events(answer, request, ctx), lambda: _response(answer, request, ctx))
 
 
 def render_error(
@@ -206,11 +204,7 @@ def render_error(
     headers: Mapping[str, str] | None = None,
 ) -> WireReply:
     """Return an OpenAI-shaped error body."""
-    default_type, code = _ERRORS.get(
-        status, ("server_error" if status >= 500 else "invalid_request_error", None)
-    )
-    error = {"message": message, "type": err_type or default_type, "param": None, "code": code}
-    return json_reply(status, {"error": error}, headers)
+    return openai_error(status, message, err_type, headers, _ERRORS)
 
 
 def stream_error(
