@@ -320,7 +320,10 @@ def _error_reply(wire: ModuleType, kind: str, fault: Fault, case_id: str) -> Wir
         ra = fault.retry_after
         headers["retry-after"] = str(int(ra)) if float(ra).is_integer() else str(ra)
     message = _fault_message(fault, case_id)
-    return wire.render_error(fault.status, message, kind=kind, err_type=fault.type, headers=headers)
+    reply: WireReply = wire.render_error(
+        fault.status, message, kind=kind, err_type=fault.type, headers=headers
+    )
+    return reply
 
 
 def _broken_stream(reply: WireReply, wire: ModuleType, fault: Fault, case_id: str) -> WireReply:

@@ -17,6 +17,8 @@ _TURN_KEYS = {"calls", "text", "fault", "delay_ms"}
 _CALL_KEYS = {"name", "arguments", "arguments_raw"}
 _FAULT_KEYS = {"status", "retry_after", "times", "message", "type", "mid_stream"}
 _VARIANT_KEYS = {"turns"}
+#: A field path inside a scripts file (keys and list indexes).
+_Path = list[str | int]
 
 
 class _Collector:
@@ -55,19 +57,36 @@ def _dotted(path: Sequence[str | int]) -> str:
     return out
 
 
+def _mapping(
+    col: _Collector, data: Any, allowed: set[str], shape: str, path: _Path, cid: str | None
+) -> dict[str, Any] | None:
+    """Return `data` when it is a mapping (reporting its unknown keys), else report `shape`."""
+    if not isinstance(data, dict):
+        col.add(shape, path, cid)
+        return None
+    _unknown_keys(col, data, allowed, path, cid)
+    return data
+
+
 def _unknown_keys(
-    col: _Collector, data: Mapping[str, Any], allowed: set[str], path: list, cid: str | None
+    col: _Collector, data: Mapping[str, Any], allowed: set[str], path: _Path, cid: str | None
 ) -> None:
     for key in data:
         if key not in allowed:
             col.add(f"unknown key {key!r} (allowed: {', '.join(sorted(allowed))})", [*path, key], cid)
 
 
-def _parse_fault(col: _Collector, data: Any, path: list, cid: str | None) -> Fault | None:
-    if not isinstance(data, dict):
-        col.add("fault must be a mapping like {status: 429, retry_after: 1, times: 1}", path, cid)
+def _parse_fault(col: _Collector, data: Any, path: _Path, cid: str | None) -> Fault | None:
+    data = _mapping(
+        col,
+        data,
+        _FAULT_KEYS,
+        "fault must be a mapping like {status: 429, retry_after: 1, times: 1}",
+        path,
+        cid,
+    )
+    if data is None:
         return None
-    _unknown_keys(col, data, _FAULT_KEYS, path, cid)
     status = data.get("status")
     if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
         col.add(f"fault status must be an HTTP error status 400-599, got {status!r}", [*path, "status"], cid)
@@ -101,11 +120,17 @@ def _parse_fault(col: _Collector, data: Any, path: list, cid: str | None) -> Fau
     )
 
 
-def _parse_call(col: _Collector, data: Any, path: list, cid: str | None) -> ScriptedCall | None:
-    if not isinstance(data, dict):
-        col.add("a call must be a mapping with name and arguments (or arguments_raw)", path, cid)
+def _parse_call(col: _Collector, data: Any, path: _Path, cid: str | None) -> ScriptedCall | None:
+    data = _mapping(
+        col,
+        data,
+        _CALL_KEYS,
+        "a call must be a mapping with name and arguments (or arguments_raw)",
+        path,
+        cid,
+    )
+    if data is None:
         return None
-    _unknown_keys(col, data, _CALL_KEYS, path, cid)
     name = data.get("name")
     if not isinstance(name, str) or not name:
         col.add("call name must be a non-empty string", [*path, "name"], cid)
@@ -132,11 +157,12 @@ def _parse_call(col: _Collector, data: Any, path: list, cid: str | None) -> Scri
     return ScriptedCall(name=name, arguments=arguments)
 
 
-def _parse_turn(col: _Collector, data: Any, path: list, cid: str | None) -> Answer | None:
-    if not isinstance(data, dict):
-        col.add("a turn must be a mapping with calls, text, fault or delay_ms", path, cid)
+def _parse_turn(col: _Collector, data: Any, path: _Path, cid: str | None) -> Answer | None:
+    data = _mapping(
+        col, data, _TURN_KEYS, "a turn must be a mapping with calls, text, fault or delay_ms", path, cid
+    )
+    if data is None:
         return None
-    _unknown_keys(col, data, _TURN_KEYS, path, cid)
     calls: list[ScriptedCall] = []
     raw_calls = data.get("calls", [])
     if raw_calls is None:
@@ -163,7 +189,7 @@ def _parse_turn(col: _Collector, data: Any, path: list, cid: str | None) -> Answ
     return Answer(calls=tuple(calls), text=text, fault=fault, delay_ms=delay)
 
 
-def _parse_turns(col: _Collector, data: Any, path: list, cid: str | None) -> tuple[Answer, ...]:
+def _parse_turns(col: _Collector, data: Any, path: _Path, cid: str | None) -> tuple[Answer, ...]:
     if not isinstance(data, list) or not data:
         col.add("turns must be a non-empty list (turn i answers the (i+1)-th request)", path, cid)
         return ()
@@ -171,7 +197,9 @@ def _parse_turns(col: _Collector, data: Any, path: list, cid: str | None) -> tup
     return tuple(a for a in answers if a is not None)
 
 
-def _parse_variants(col: _Collector, data: Any, path: list, cid: str | None) -> dict[str, tuple[Answer, ...]]:
+def _parse_variants(
+    col: _Collector, data: Any, path: _Path, cid: str | None
+) -> dict[str, tuple[Answer, ...]]:
     out: dict[str, tuple[Answer, ...]] = {}
     if not isinstance(data, dict):
         col.add("must map a name to {turns: [...]}", path, cid)
@@ -199,7 +227,7 @@ def parse_scripts(data: Any, source: str = "<scripts>", root: yaml.Node | None =
         col.add("a script file must be a mapping with a list under `scripts:`", ["scripts"], None)
         entries = []
     for i, entry in enumerate(entries):
-        path: list[str | int] = ["scripts", i]
+        path: _Path = ["scripts", i]
         if not isinstance(entry, dict):
             col.add("a script must be a mapping with case and turns", path, None)
             continue

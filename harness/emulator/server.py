@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from harness.emulator.common import json_bytes
@@ -43,7 +43,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     @property
     def engine(self) -> Engine:
-        return self.server.engine  # type: ignore[attr-defined]
+        return cast("_Server", self.server).engine
 
     def log_message(self, format: str, *args: Any) -> None:
         if getattr(self.server, "verbose", False):
