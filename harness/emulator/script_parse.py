@@ -17,6 +17,9 @@ _TURN_KEYS = {"calls", "text", "fault", "delay_ms"}
 _CALL_KEYS = {"name", "arguments", "arguments_raw"}
 _FAULT_KEYS = {"status", "retry_after", "times", "message", "type", "mid_stream"}
 _VARIANT_KEYS = {"turns"}
+_TURN_SHAPE = "a turn must be a mapping with calls, text, fault or delay_ms"
+_CALL_SHAPE = "a call must be a mapping with name and arguments (or arguments_raw)"
+_FAULT_SHAPE = "fault must be a mapping like {status: 429, retry_after: 1, times: 1}"
 #: A field path inside a scripts file (keys and list indexes).
 _Path = list[str | int]
 
@@ -77,14 +80,7 @@ def _unknown_keys(
 
 
 def _parse_fault(col: _Collector, data: Any, path: _Path, cid: str | None) -> Fault | None:
-    data = _mapping(
-        col,
-        data,
-        _FAULT_KEYS,
-        "fault must be a mapping like {status: 429, retry_after: 1, times: 1}",
-        path,
-        cid,
-    )
+    data = _mapping(col, data, _FAULT_KEYS, _FAULT_SHAPE, path, cid)
     if data is None:
         return None
     status = data.get("status")
@@ -121,14 +117,7 @@ def _parse_fault(col: _Collector, data: Any, path: _Path, cid: str | None) -> Fa
 
 
 def _parse_call(col: _Collector, data: Any, path: _Path, cid: str | None) -> ScriptedCall | None:
-    data = _mapping(
-        col,
-        data,
-        _CALL_KEYS,
-        "a call must be a mapping with name and arguments (or arguments_raw)",
-        path,
-        cid,
-    )
+    data = _mapping(col, data, _CALL_KEYS, _CALL_SHAPE, path, cid)
     if data is None:
         return None
     name = data.get("name")
@@ -158,9 +147,7 @@ def _parse_call(col: _Collector, data: Any, path: _Path, cid: str | None) -> Scr
 
 
 def _parse_turn(col: _Collector, data: Any, path: _Path, cid: str | None) -> Answer | None:
-    data = _mapping(
-        col, data, _TURN_KEYS, "a turn must be a mapping with calls, text, fault or delay_ms", path, cid
-    )
+    data = _mapping(col, data, _TURN_KEYS, _TURN_SHAPE, path, cid)
     if data is None:
         return None
     calls: list[ScriptedCall] = []
