@@ -15,16 +15,29 @@ from typing import Any
 from harness.model import ToolCall
 
 __all__ = [
+    "HARNESS_PARAMS",
+    "NEUTRAL_PARAMS",
     "call_ids",
     "decode_arguments",
     "encode_arguments",
     "encode_result",
+    "extra_params",
     "int_or_none",
     "parse_retry_after",
     "sse_events_from_text",
     "stable_id",
     "vendor_message",
 ]
+
+#: Neutral params an adapter translates; any other key in `params` is sent as given.
+NEUTRAL_PARAMS = ("temperature", "top_p", "seed", "max_tokens", "parallel_tool_calls", "strict", "stream")
+#: Harness-only params, never sent.
+HARNESS_PARAMS = ("max_tokens_field",)
+
+
+def extra_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the vendor-specific params (neither neutral nor harness-only), sent as given."""
+    return {k: v for k, v in params.items() if k not in NEUTRAL_PARAMS and k not in HARNESS_PARAMS}
 
 
 def decode_arguments(value: Any) -> tuple[dict[str, Any] | None, str | None]:

@@ -19,6 +19,7 @@ from harness.errors import ProviderError
 from harness.model import Case, ModelTurn, ToolCall, Usage
 from harness.providers._common import (
     decode_arguments,
+    extra_params,
     int_or_none,
     parse_retry_after,
     sse_events_from_text,
@@ -36,8 +37,6 @@ from harness.providers._openai_common import (
 from harness.providers.base import HistoryStep, WireResponse
 
 __all__ = ["ADAPTER", "CohereAdapter", "cohere_errors"]
-
-_NEUTRAL = ("temperature", "top_p", "seed", "max_tokens", "parallel_tool_calls", "strict", "stream")
 
 
 def _usage(usage: Any) -> Usage:
@@ -94,9 +93,7 @@ class CohereAdapter:
                 body[wire] = params[key]
         if params.get("seed") is not None:
             body["seed"] = params["seed"]
-        for key, value in params.items():
-            if key not in _NEUTRAL and key != "max_tokens_field":
-                body[key] = value
+        body.update(extra_params(params))
         body["stream"] = bool(params.get("stream"))  # the SDK always sends it
         return body
 

@@ -23,6 +23,7 @@ from harness.errors import ConfigError, ProviderError
 from harness.model import Case, ModelTurn, ToolCall
 from harness.providers._common import (
     call_ids,
+    extra_params,
     parse_retry_after,
     sse_events_from_text,
     stable_id,
@@ -45,7 +46,6 @@ from harness.providers.base import HistoryStep, WireResponse
 __all__ = ["ADAPTER", "MistralAdapter", "mistral_errors"]
 
 _ID_OK = re.compile(r"^[a-zA-Z0-9]{9}$")
-_NEUTRAL = ("temperature", "top_p", "seed", "max_tokens", "parallel_tool_calls", "strict", "stream")
 _captured = threading.local()
 
 
@@ -102,9 +102,7 @@ class MistralAdapter:
             body["max_tokens"] = int(params["max_tokens"])
         if params.get("seed") is not None:
             body["random_seed"] = int(params["seed"])
-        for key, value in params.items():
-            if key not in _NEUTRAL and key != "max_tokens_field":
-                body[key] = value
+        body.update(extra_params(params))
         return body
 
     def parse_response(self, body: Mapping[str, Any]) -> ModelTurn:

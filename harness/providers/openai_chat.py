@@ -22,6 +22,7 @@ from typing import Any
 
 from harness.errors import ConfigError
 from harness.model import Case, ModelTurn
+from harness.providers._common import extra_params
 from harness.providers._openai_common import (
     ChatStream,
     chat_history,
@@ -42,11 +43,6 @@ from harness.providers.capabilities import UnsupportedCaseError
 __all__ = ["ADAPTER", "QUIRKS", "OpenAIChatAdapter", "Quirks", "make_adapter"]
 
 ALL_CHOICES = frozenset({"auto", "none", "required", "named"})
-
-#: Neutral params the adapter translates; any other key in `params` is sent as given.
-NEUTRAL_PARAMS = ("temperature", "top_p", "seed", "max_tokens", "parallel_tool_calls", "strict", "stream")
-#: Harness-only params, never sent.
-HARNESS_PARAMS = ("max_tokens_field",)
 
 
 @dataclass(frozen=True)
@@ -185,9 +181,7 @@ class OpenAIChatAdapter:
             body["stream"] = True
             if q.stream_usage_option:
                 body["stream_options"] = {"include_usage": True}
-        for key, value in params.items():
-            if key not in NEUTRAL_PARAMS and key not in HARNESS_PARAMS:
-                body[key] = value
+        body.update(extra_params(params))
         return body
 
     def sends_strict_schemas(self, params: Mapping[str, Any]) -> bool:

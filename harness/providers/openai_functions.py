@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.model import Case, Message, ModelTurn, ToolCall
-from harness.providers._common import encode_arguments, encode_result
+from harness.providers._common import encode_arguments, encode_result, extra_params
 from harness.providers._openai_common import (
     ChatStream,
     check_error_body,
@@ -29,8 +29,6 @@ from harness.providers.base import HistoryStep, WireResponse
 from harness.providers.capabilities import UnsupportedCaseError
 
 __all__ = ["ADAPTER", "OpenAIFunctionsAdapter"]
-
-_NEUTRAL = ("temperature", "top_p", "seed", "max_tokens", "parallel_tool_calls", "strict", "stream")
 
 
 class OpenAIFunctionsAdapter:
@@ -116,9 +114,7 @@ class OpenAIFunctionsAdapter:
         if params.get("stream"):
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
-        for key, value in params.items():
-            if key not in _NEUTRAL and key != "max_tokens_field":
-                body[key] = value
+        body.update(extra_params(params))
         return body
 
     def parse_response(self, body: Mapping[str, Any]) -> ModelTurn:

@@ -26,6 +26,7 @@ from harness.providers._common import (
     decode_arguments,
     encode_arguments,
     encode_result,
+    extra_params,
     int_or_none,
     vendor_message,
 )
@@ -35,8 +36,6 @@ from harness.providers._schema import wire_schema
 from harness.providers.base import HistoryStep, WireResponse
 
 __all__ = ["ADAPTER", "OpenAIResponsesAdapter"]
-
-_NEUTRAL = ("temperature", "top_p", "seed", "max_tokens", "parallel_tool_calls", "strict", "stream")
 
 
 class OpenAIResponsesAdapter:
@@ -135,9 +134,7 @@ class OpenAIResponsesAdapter:
             body["max_output_tokens"] = params["max_tokens"]
         if params.get("stream"):
             body["stream"] = True
-        for key, value in params.items():  # `seed` does not exist in this API: never sent
-            if key not in _NEUTRAL and key != "max_tokens_field":
-                body[key] = value
+        body.update(extra_params(params))  # `seed` does not exist in this API: never sent
         return body
 
     def sends_strict_schemas(self, params: Mapping[str, Any]) -> bool:
