@@ -29,7 +29,9 @@ __all__ = [
     "chat_prefix",
     "chat_tool_choice",
     "chat_tools",
+    "parse_chat_body",
     "parse_chat_calls",
+    "parse_chat_stream",
     "stream_error",
     "text_from_content",
     "wire_namer",
@@ -351,6 +353,29 @@ def usage_of(usage: Mapping[str, Any]) -> Usage:
         input_tokens=int_or_none(usage.get("prompt_tokens", usage.get("input_tokens"))),
         output_tokens=int_or_none(usage.get("completion_tokens", usage.get("output_tokens"))),
     )
+
+
+def parse_chat_body(body: Mapping[str, Any]) -> ModelTurn:
+    """Return the neutral turn of a non-streamed chat body (`tool_calls` or `function_call`)."""
+    check_error_body(body)
+    choices = body.get("choices") or []
+    choice = choices[0] if choices else {}
+    message = choice.get("message") or {}
+    usage = body.get("usage")
+    return ModelTurn(
+        calls=parse_chat_calls(message),
+        text=text_from_content(message.get("content")),
+        finish_reason=choice.get("finish_reason"),
+        usage=usage_of(usage if isinstance(usage, Mapping) else {}),
+        raw_assistant=dict(message),
+    )
+
+
+def parse_chat_stream(events: Sequence[Mapping[str, Any]]) -> ModelTurn:
+    """Return the neutral turn assembled from streamed chat chunks (raises on an error event)."""
+    acc = ChatStream()
+    acc.feed(events)
+    return acc.turn()
 
 
 def check_error_body(body: Any) -> None:

@@ -30,15 +30,12 @@ from harness.providers._common import (
     vendor_message,
 )
 from harness.providers._openai_common import (
-    ChatStream,
     chat_history,
     chat_prefix,
     chat_tool_choice,
     chat_tools,
-    check_error_body,
-    parse_chat_calls,
-    text_from_content,
-    usage_of,
+    parse_chat_body,
+    parse_chat_stream,
     wire_namer,
 )
 from harness.providers.base import HistoryStep, WireResponse
@@ -107,24 +104,11 @@ class MistralAdapter:
 
     def parse_response(self, body: Mapping[str, Any]) -> ModelTurn:
         """Return the neutral turn of a Mistral chat body."""
-        check_error_body(body)
-        choices = body.get("choices") or []
-        choice = choices[0] if choices else {}
-        message = choice.get("message") or {}
-        usage = body.get("usage")
-        return ModelTurn(
-            calls=parse_chat_calls(message),
-            text=text_from_content(message.get("content")),
-            finish_reason=choice.get("finish_reason"),
-            usage=usage_of(usage if isinstance(usage, Mapping) else {}),
-            raw_assistant=dict(message),
-        )
+        return parse_chat_body(body)
 
     def parse_stream(self, events: Sequence[Mapping[str, Any]]) -> ModelTurn:
         """Return the neutral turn of a streamed body (chat-shaped chunks)."""
-        acc = ChatStream()
-        acc.feed(events)
-        return acc.turn()
+        return parse_chat_stream(events)
 
     def make_client(self, profile: Any, api_key: str | None, *, http_client: Any = None) -> Any:
         """Return a `mistralai.Mistral` client whose httpx client records each response body."""

@@ -15,12 +15,9 @@ from typing import Any
 from harness.model import Case, Message, ModelTurn, ToolCall
 from harness.providers._common import encode_arguments, encode_result, extra_params
 from harness.providers._openai_common import (
-    ChatStream,
-    check_error_body,
     choice_mode,
-    parse_chat_calls,
-    text_from_content,
-    usage_of,
+    parse_chat_body,
+    parse_chat_stream,
     wire_namer,
 )
 from harness.providers._openai_sdk import make_openai_client, raw_call
@@ -119,24 +116,11 @@ class OpenAIFunctionsAdapter:
 
     def parse_response(self, body: Mapping[str, Any]) -> ModelTurn:
         """Return the neutral turn of a body whose message may carry `function_call`."""
-        check_error_body(body)
-        choices = body.get("choices") or []
-        choice = choices[0] if choices else {}
-        message = choice.get("message") or {}
-        usage = body.get("usage")
-        return ModelTurn(
-            calls=parse_chat_calls(message),
-            text=text_from_content(message.get("content")),
-            finish_reason=choice.get("finish_reason"),
-            usage=usage_of(usage if isinstance(usage, Mapping) else {}),
-            raw_assistant=dict(message),
-        )
+        return parse_chat_body(body)
 
     def parse_stream(self, events: Sequence[Mapping[str, Any]]) -> ModelTurn:
         """Return the neutral turn assembled from streamed `delta.function_call` pieces."""
-        acc = ChatStream()
-        acc.feed(events)
-        return acc.turn()
+        return parse_chat_stream(events)
 
     def make_client(self, profile: Any, api_key: str | None, *, http_client: Any = None) -> Any:
         """Return an `openai.OpenAI` client."""
