@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from harness.model import Case, Message
+from harness.providers._common import encode_result, sse_events_from_text
 from harness.providers.base import HistoryStep
 
 __all__ = [
@@ -93,11 +94,6 @@ def step_results(step: HistoryStep) -> list[StepResult]:
     return out
 
 
-def encode_result(value: Any) -> str:
-    """Return a tool result as text: strings as they are, anything else JSON-encoded."""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
 def json_object_or_none(text: str) -> dict[str, Any] | None:
     """Decode `text` as a JSON object (empty text means `{}`); None if it is not one."""
     if not text.strip():
@@ -121,26 +117,5 @@ def merge_roles(messages: Sequence[dict[str, Any]], key: str = "content") -> lis
 
 
 def iter_sse(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
-    """Decode server-sent event lines into `{"event": name | None, "data": <decoded JSON>}`."""
-    event: str | None = None
-    data: list[str] = []
-    for raw in [*lines, ""]:
-        line = raw.rstrip("\r\n")
-        if not line:
-            if data:
-                text = "\n".join(data)
-                try:
-                    decoded: Any = json.loads(text)
-                except ValueError:
-                    decoded = text
-                yield {"event": event, "data": decoded}
-            event, data = None, []
-        elif line.startswith(":"):
-            continue
-        else:
-            field, _, value = line.partition(":")
-            value = value[1:] if value.startswith(" ") else value
-            if field == "event":
-                event = value
-            elif field == "data":
-                data.append(value)
+    """Decode server-sent event lines into `{"event": name | None, "data": <decoded JSON>}` (no comments)."""
+    return (event for event in sse_events_from_text(lines) if "comment" not in event)
