@@ -9,7 +9,7 @@ result for, since these vendors reject a call left unanswered).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,6 +20,7 @@ from harness.providers.base import HistoryStep
 __all__ = [
     "NO_RESULT",
     "StepResult",
+    "conversation",
     "encode_result",
     "iter_sse",
     "json_object_or_none",
@@ -114,6 +115,24 @@ def merge_roles(messages: Sequence[dict[str, Any]], key: str = "content") -> lis
         else:
             out.append(dict(m))
     return out
+
+
+def conversation(
+    case: Case,
+    history: Sequence[HistoryStep],
+    turn_index: int,
+    message: Callable[[Message], dict[str, Any]],
+    step: Callable[[HistoryStep], list[dict[str, Any]]],
+    key: str = "content",
+) -> list[dict[str, Any]]:
+    """Return the prefix and the turns before `turn_index` in a vendor's shape, merged by role.
+
+    Messages whose `key` list is empty are dropped before consecutive same-role ones merge.
+    """
+    out = [message(m) for m in prefix_messages(case)]
+    for earlier in history[:turn_index]:
+        out.extend(step(earlier))
+    return merge_roles([m for m in out if m[key]], key)
 
 
 def iter_sse(lines: Iterable[str]) -> Iterator[dict[str, Any]]:

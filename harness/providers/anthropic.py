@@ -27,10 +27,9 @@ from harness.errors import ProviderError
 from harness.model import Case, Message, ModelTurn, Tool, ToolCall, Usage
 from harness.providers._anthropic_stream import error_from_body, parse_anthropic_stream
 from harness.providers._convo import (
+    conversation,
     encode_result,
     iter_sse,
-    merge_roles,
-    prefix_messages,
     step_results,
     system_text,
 )
@@ -126,13 +125,11 @@ class AnthropicAdapter:
         params: Mapping[str, Any],
     ) -> dict[str, Any]:
         """Return the `/v1/messages` body for turn `turn_index`."""
-        messages = [_message(m) for m in prefix_messages(case)]
-        for step in history[:turn_index]:
-            messages.extend(_history(step))
+        messages = conversation(case, history, turn_index, _message, _history)
         body: dict[str, Any] = {
             "model": model,
             "max_tokens": int(params.get("max_tokens") or DEFAULT_MAX_TOKENS),
-            "messages": merge_roles([m for m in messages if m["content"]]),
+            "messages": messages,
         }
         system = system_text(case)
         if system:

@@ -39,7 +39,7 @@ from harness.providers._bedrock_parse import (
     parse_converse,
     parse_converse_stream,
 )
-from harness.providers._convo import merge_roles, prefix_messages, step_results, system_text
+from harness.providers._convo import conversation, step_results, system_text
 from harness.providers._schema import wire_schema
 from harness.providers.base import HistoryStep, WireResponse, sanitize_name
 
@@ -159,10 +159,7 @@ class BedrockAdapter:
         params: Mapping[str, Any],
     ) -> dict[str, Any]:
         """Return the Converse JSON body (no `modelId`: it is in the path)."""
-        messages = [_message(m) for m in prefix_messages(case)]
-        for step in history[:turn_index]:
-            messages.extend(_history(step))
-        messages = merge_roles([m for m in messages if m["content"]])
+        messages = conversation(case, history, turn_index, _message, _history)
         body: dict[str, Any] = {"messages": messages}
         system = system_text(case)
         if system:

@@ -38,7 +38,7 @@ from typing import Any
 
 from harness.errors import ProviderError
 from harness.model import Case, Message, ModelTurn, Tool, ToolCall
-from harness.providers._convo import NO_RESULT, prefix_messages, step_results, system_text
+from harness.providers._convo import NO_RESULT, conversation, step_results, system_text
 from harness.providers._gemini_parse import parse_generate, parse_generate_stream
 from harness.providers._schema import neutral_schema, wire_schema
 from harness.providers.base import HistoryStep, WireResponse, sanitize_name
@@ -124,18 +124,6 @@ def _history(step: HistoryStep) -> list[dict[str, Any]]:
     return out
 
 
-def _merge(contents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for c in contents:
-        if not c["parts"]:
-            continue
-        if out and out[-1]["role"] == c["role"]:
-            out[-1] = {**out[-1], "parts": [*out[-1]["parts"], *c["parts"]]}
-        else:
-            out.append(c)
-    return out
-
-
 def model_path(model: str, vertex: bool) -> str:
     """Return the SDK path of a model (`models/m` or, on Vertex, `publishers/google/models/m`)."""
     if model.startswith(("models/", "publishers/", "projects/", "tunedModels/")):
@@ -166,10 +154,8 @@ class GeminiAdapter:
         params: Mapping[str, Any],
     ) -> dict[str, Any]:
         """Return the generateContent body (the model is in the URL)."""
-        contents = [_content(m) for m in prefix_messages(case)]
-        for step in history[:turn_index]:
-            contents.extend(_history(step))
-        body: dict[str, Any] = {"contents": _merge(contents)}
+        contents = conversation(case, history, turn_index, _content, _history, key="parts")
+        body: dict[str, Any] = {"contents": contents}
         system = system_text(case)
         if system:
             body["systemInstruction"] = {"parts": [{"text": system}]}
