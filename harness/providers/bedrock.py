@@ -186,8 +186,8 @@ class BedrockAdapter:
 
     def make_client(self, profile: Any, api_key: str | None) -> BedrockClient:
         """Return a boto3 `bedrock-runtime` client bound to the profile's model."""
-        import boto3  # type: ignore[import-untyped]
-        from botocore.config import Config  # type: ignore[import-untyped]
+        import boto3
+        from botocore.config import Config
 
         options = getattr(profile, "options", {}) or {}
         session = boto3.session.Session(
@@ -297,8 +297,8 @@ def _client_error(e: Any) -> ProviderError:
 
 def _exception_types() -> tuple[type[BaseException], ...]:
     """Every exception class botocore and boto3 define (warnings aside)."""
-    import boto3.exceptions  # type: ignore[import-untyped]
-    import botocore.exceptions  # type: ignore[import-untyped]
+    import boto3.exceptions
+    import botocore.exceptions
 
     return tuple(
         obj
@@ -314,7 +314,7 @@ def _exception_types() -> tuple[type[BaseException], ...]:
 @contextmanager
 def boto_errors() -> Iterator[None]:
     """Turn every botocore / boto3 exception into a ProviderError (the one boundary)."""
-    from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+    from botocore.exceptions import ClientError
 
     try:
         yield
