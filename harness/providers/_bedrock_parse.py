@@ -9,13 +9,13 @@ Answer text is the text blocks joined, with Nova's `<thinking>…</thinking>` re
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.errors import ProviderError
 from harness.model import ModelTurn, ToolCall, Usage
+from harness.providers._common import object_arguments
 from harness.providers._convo import json_object_or_none
 
 __all__ = ["ERROR_STATUS", "parse_converse", "parse_converse_stream", "strip_thinking"]
@@ -56,17 +56,15 @@ def _turn(content: list[dict[str, Any]], stop: Any, usage: Any, raws: Mapping[in
             texts.append(block["text"])
         use = block.get("toolUse")
         if isinstance(use, Mapping) and use.get("type", "tool_use") == "tool_use":
-            args = use.get("input")
             raw = raws.get(i)
             if raw is not None:
                 args, raw_args = json_object_or_none(raw), raw or None
             else:
-                args = {} if args is None else args
-                raw_args = None if isinstance(args, dict) else json.dumps(args)
+                args, raw_args = object_arguments(use.get("input"))
             calls.append(
                 ToolCall(
                     name=use.get("name", ""),
-                    arguments=args if isinstance(args, dict) else None,
+                    arguments=args,
                     raw_arguments=raw_args,
                     id=use.get("toolUseId"),
                 )

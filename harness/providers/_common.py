@@ -23,6 +23,7 @@ __all__ = [
     "encode_result",
     "extra_params",
     "int_or_none",
+    "object_arguments",
     "parse_retry_after",
     "sse_events_from_text",
     "stable_id",
@@ -62,6 +63,19 @@ def decode_arguments(value: Any) -> tuple[dict[str, Any] | None, str | None]:
     if isinstance(decoded, dict):
         return decoded, value
     return None, value
+
+
+def object_arguments(value: Any) -> tuple[dict[str, Any] | None, str | None]:
+    """Return `(arguments, raw_arguments)` of arguments a vendor sends as a JSON value (not text).
+
+    An object is used as it is and a missing value is `{}`; anything else (a string, an array,
+    a number) is `(None, its JSON text)`, as Anthropic `input`, Gemini `args` and Bedrock read it.
+    """
+    if value is None:
+        value = {}
+    if isinstance(value, dict):
+        return value, None
+    return None, json.dumps(value)
 
 
 def encode_arguments(call: ToolCall) -> str:

@@ -8,13 +8,13 @@ Calls are `candidates[0].content.parts[].functionCall` (args an object; missing 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.errors import ProviderError
 from harness.model import ModelTurn, ToolCall, Usage
+from harness.providers._common import object_arguments
 
 __all__ = ["get", "parse_generate", "parse_generate_stream"]
 
@@ -59,14 +59,12 @@ def _turn(parts: list[dict[str, Any]], finish: Any, usage: Usage | None) -> Mode
     for part in parts:
         call = get(part, "functionCall")
         if isinstance(call, Mapping):
-            args = call.get("args")
-            if args is None:
-                args = {}
+            args, raw = object_arguments(call.get("args"))
             calls.append(
                 ToolCall(
                     name=str(call.get("name", "")),
-                    arguments=args if isinstance(args, dict) else None,
-                    raw_arguments=None if isinstance(args, dict) else json.dumps(args),
+                    arguments=args,
+                    raw_arguments=raw,
                     id=call.get("id") or None,
                 )
             )

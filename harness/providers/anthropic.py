@@ -17,7 +17,6 @@ SDK's own retries are off by default (`options.max_retries`), so the runner sees
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from typing import Any
 from harness.errors import ProviderError
 from harness.model import Case, Message, ModelTurn, Tool, ToolCall, Usage
 from harness.providers._anthropic_stream import error_from_body, parse_anthropic_stream
+from harness.providers._common import object_arguments
 from harness.providers._convo import (
     conversation,
     encode_result,
@@ -153,14 +153,11 @@ class AnthropicAdapter:
             if kind == "text":
                 texts.append(block.get("text") or "")
             elif kind == "tool_use":
-                args = block.get("input")
-                if args is None:
-                    args = {}
-                raw = None if isinstance(args, dict) else json.dumps(args)
+                args, raw = object_arguments(block.get("input"))
                 calls.append(
                     ToolCall(
                         name=block.get("name", ""),
-                        arguments=args if isinstance(args, dict) else None,
+                        arguments=args,
                         raw_arguments=raw,
                         id=block.get("id"),
                     )
