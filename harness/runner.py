@@ -198,6 +198,16 @@ def _api_key(profile: ProviderProfile, recording: bool) -> str | None:
     return key
 
 
+#: kind → the pyproject extra that installs its SDK.
+_SDK_EXTRAS = {
+    "anthropic": "anthropic",
+    "gemini": "gemini",
+    "bedrock-converse": "bedrock",
+    "mistral": "mistral",
+    "cohere": "cohere",
+}
+
+
 class Session:
     """Shared state of one run: adapters, clients, the cassette router, graders."""
 
@@ -229,7 +239,14 @@ class Session:
                 self.keys[p.id] = _api_key(p, self.recording)
         for p in profiles:
             if self.recording or self.options.replay_via_sdk:
-                self.clients[p.id] = self.adapters[p.id].make_client(p, self.keys[p.id])
+                try:
+                    self.clients[p.id] = self.adapters[p.id].make_client(p, self.keys[p.id])
+                except ImportError as exc:
+                    extra = _SDK_EXTRAS.get(p.kind, "all")
+                    raise ConfigError(
+                        f"provider {p.id!r} ({p.kind}) needs its vendor SDK ({exc.name or exc}): "
+                        f"pip install 'fc-harness[{extra}]' (the fast replay needs no SDK)"
+                    ) from None
 
     def close(self) -> None:
         """Close the SDK clients (and their connection pools)."""
