@@ -273,12 +273,16 @@ class Session:
         return s
 
 
-def _row(session: Session, run_id: str, job: Job, outcome: _execute.CaseOutcome, cassette: Path) -> ResultRow:
+def _row(
+    session: Session, run_id: str, job: Job, outcome: _execute.CaseOutcome, cassette: Path | None
+) -> ResultRow:
     latency, usage = _execute.totals(outcome.turns)
-    try:
-        rel = str(cassette.relative_to(session.root_resolved))
-    except ValueError:
-        rel = str(cassette)
+    rel: str | None = None
+    if cassette is not None:
+        try:
+            rel = str(cassette.relative_to(session.root_resolved))
+        except ValueError:
+            rel = str(cassette)
     return ResultRow(
         run_id=run_id,
         case_id=job.case.id,
@@ -305,7 +309,7 @@ def run_job(session: Session, run_id: str, job: Job) -> ResultRow:
     path = cassette_path(session.root, job.profile.id, job.case.id, job.trial)
     if job.unsupported:
         v = _execute.error_verdict(job.case.id, job.profile.id, "unsupported", None, job.unsupported)
-        return _row(session, run_id, job, _execute.CaseOutcome(v, (), job.unsupported), path)
+        return _row(session, run_id, job, _execute.CaseOutcome(v, (), job.unsupported), None)
     try:
         with _exchanges.open_exchange(session, job, path) as exchange:
             outcome = _execute.run_case(
