@@ -57,9 +57,9 @@ class _CassetteDumper(_Dumper):
 
 
 def _str_representer(dumper: Any, data: str) -> yaml.Node:
-    if "\n" in data and not data.startswith(" "):
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+    style = "|" if "\n" in data and not data.startswith(" ") else None
+    node: yaml.Node = dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+    return node
 
 
 _CassetteDumper.add_representer(str, _str_representer)

@@ -50,8 +50,8 @@ def patched(session: Any) -> Iterator[None]:
 def backoff_delay(exc: ProviderError, attempt: int, base: float, cap: float) -> float:
     """Seconds to wait before retry `attempt` (0-based): `retry-after` when sent, else exponential."""
     if exc.retry_after is not None and exc.retry_after >= 0:
-        return min(cap, exc.retry_after)
-    return min(cap, base * (2**attempt) * (1 + random.random() / 10))
+        return min(cap, float(exc.retry_after))
+    return min(cap, base * (1 << attempt) * (1 + random.random() / 10))
 
 
 class _Recorded:
@@ -111,7 +111,7 @@ def _sdk_replay(session: Any, job: Any, recorded: _Recorded) -> Exchange:
 
     def exchange(turn: int, request: dict[str, Any]) -> WireResponse:
         it = recorded.match(turn, request)
-        wire = adapter.send(client, request, stream=job.profile.stream)
+        wire: WireResponse = adapter.send(client, request, stream=job.profile.stream)
         return replace(wire, latency_ms=it.response.latency_ms)
 
     return exchange
@@ -132,7 +132,7 @@ def _record(session: Any, job: Any, cassette: Any) -> Exchange:
             started = time.perf_counter()
             try:
                 with _SENDS.exclusive() if job.profile.kind in HTTPLIB_KINDS else _SENDS.shared():
-                    wire = adapter.send(client, request, stream=job.profile.stream)
+                    wire: WireResponse = adapter.send(client, request, stream=job.profile.stream)
             except ProviderError as exc:
                 if exc.retryable and attempt < opts.max_retries:
                     del cassette.data[before:]  # keep only the final answer in the cassette

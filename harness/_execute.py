@@ -64,9 +64,9 @@ def _short(body: Any, limit: int = 300) -> str:
     if isinstance(body, Mapping):
         err = body.get("error", body)
         if isinstance(err, Mapping) and isinstance(err.get("message"), str):
-            return err["message"][:limit]
+            return str(err["message"])[:limit]
         if isinstance(body.get("message"), str):
-            return body["message"][:limit]
+            return str(body["message"])[:limit]
     text = body if isinstance(body, str) else str(body)
     return text[:limit]
 

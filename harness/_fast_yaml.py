@@ -109,7 +109,7 @@ def _plain(value: str) -> Any:
         return int(value)
     if _FLOAT.fullmatch(value):
         return float(value)
-    tag = _RESOLVER.resolve(ScalarNode, value, (True, False))
+    tag = _RESOLVER.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
     if tag == _STR:
         return value
     if tag == "tag:yaml.org,2002:merge":

@@ -222,7 +222,7 @@ def body_matcher(r1: Any, r2: Any) -> None:
         raise AssertionError("the canonical JSON bodies differ")
 
 
-class AtomicPersister(FilesystemPersister):
+class AtomicPersister(FilesystemPersister):  # type: ignore[misc]  # vcrpy ships no types
     """vcrpy's filesystem persister, reading and writing UTF-8 whatever the locale, and writing
     through a temporary file and a rename."""
 

@@ -1,7 +1,9 @@
 """pytest plugin: each case × provider as a test item (DESIGN.md §8).
 
 Enabled only when cases are named (`--fc-cases PATH` or the ini option `fc_cases`), so it
-never hijacks a project's own test collection. Items look like
+never hijacks a project's own test collection. `pytest --fc-cases cases` alone runs just the
+cases; with test paths on the command line, or with the ini option, the cases are collected
+alongside the tests. Items look like
 `cases/travel/weather.yaml::weather.beijing.tomorrow[emulator-openai-chat]` (a trial k ≥ 2
 adds `@k` to the provider); `-k` matches case ids, categories, tags and provider ids; each
 item carries the marker `fc_<category>`.
@@ -135,6 +137,10 @@ def pytest_configure(config: pytest.Config) -> None:
     except UserError as exc:
         raise pytest.UsageError(f"fc-harness: {exc}") from None
     config.stash[_STATE] = state
+    if given and config.args_source is not pytest.Config.ArgsSource.ARGS:
+        # `pytest --fc-cases cases` with no test paths: run the cases, not the project's tests
+        config.args[:] = [str(p) for p in state.paths]
+        return
     args = [Path(a.split("::")[0]).resolve() for a in config.args]
     for p in state.paths:
         if not any(a == p or a in p.parents or p in a.parents for a in args):

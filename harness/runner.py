@@ -198,6 +198,16 @@ def _api_key(profile: ProviderProfile, recording: bool) -> str | None:
     return key
 
 
+#: kind → the pyproject extra that installs its SDK.
+_SDK_EXTRAS = {
+    "anthropic": "anthropic",
+    "gemini": "gemini",
+    "bedrock-converse": "bedrock",
+    "mistral": "mistral",
+    "cohere": "cohere",
+}
+
+
 class Session:
     """Shared state of one run: adapters, clients, the cassette router, graders."""
 
@@ -229,7 +239,14 @@ class Session:
                 self.keys[p.id] = _api_key(p, self.recording)
         for p in profiles:
             if self.recording or self.options.replay_via_sdk:
-                self.clients[p.id] = self.adapters[p.id].make_client(p, self.keys[p.id])
+                try:
+                    self.clients[p.id] = self.adapters[p.id].make_client(p, self.keys[p.id])
+                except ImportError as exc:
+                    extra = _SDK_EXTRAS.get(p.kind, "all")
+                    raise ConfigError(
+                        f"provider {p.id!r} ({p.kind}) needs its vendor SDK ({exc.name or exc}): "
+                        f"pip install 'fc-harness[{extra}]' (the fast replay needs no SDK)"
+                    ) from None
 
     def close(self) -> None:
         """Close the SDK clients (and their connection pools)."""
@@ -256,12 +273,16 @@ class Session:
         return s
 
 
-def _row(session: Session, run_id: str, job: Job, outcome: _execute.CaseOutcome, cassette: Path) -> ResultRow:
+def _row(
+    session: Session, run_id: str, job: Job, outcome: _execute.CaseOutcome, cassette: Path | None
+) -> ResultRow:
     latency, usage = _execute.totals(outcome.turns)
-    try:
-        rel = str(cassette.relative_to(session.root_resolved))
-    except ValueError:
-        rel = str(cassette)
+    rel: str | None = None
+    if cassette is not None:
+        try:
+            rel = str(cassette.relative_to(session.root_resolved))
+        except ValueError:
+            rel = str(cassette)
     return ResultRow(
         run_id=run_id,
         case_id=job.case.id,
@@ -288,7 +309,7 @@ def run_job(session: Session, run_id: str, job: Job) -> ResultRow:
     path = cassette_path(session.root, job.profile.id, job.case.id, job.trial)
     if job.unsupported:
         v = _execute.error_verdict(job.case.id, job.profile.id, "unsupported", None, job.unsupported)
-        return _row(session, run_id, job, _execute.CaseOutcome(v, (), job.unsupported), path)
+        return _row(session, run_id, job, _execute.CaseOutcome(v, (), job.unsupported), None)
     try:
         with _exchanges.open_exchange(session, job, path) as exchange:
             outcome = _execute.run_case(

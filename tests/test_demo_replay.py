@@ -88,3 +88,22 @@ base_url = "http://127.0.0.1:8765"
     # Then the replay is stale, naming the model and the command
     assert row.status == "stale"
     assert "'emulator-gemini-2'" in row.error and "fcharness record" in row.error
+
+
+def test_demo_replay_holds_the_committed_baseline(in_repo: Path, tmp_path: Path) -> None:
+    # Given the committed baseline (written by `fcharness gate --update-baseline` from the demo)
+    baseline = REPO / "reports" / "baseline.json"
+    assert baseline.is_file()
+    # When the demo is replayed and gated against it
+    assert main(["run", "--reports", str(tmp_path), "--run-id", "now", "--no-progress"]) == 1
+    results = str(tmp_path / "now" / "results.jsonl")
+    # Then nothing regressed (exit 0) ...
+    assert main(["gate", "--baseline", str(baseline), "--results", results]) == 0
+    # ... and a baseline in which a demo failure had passed makes the gate fail (exit 1)
+    import json
+
+    data = json.loads(baseline.read_text(encoding="utf-8"))
+    data["providers"]["emulator-anthropic"]["cases"]["booking.flight.forced"] = "pass"
+    stricter = tmp_path / "stricter.json"
+    stricter.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["gate", "--baseline", str(stricter), "--results", results]) == 1

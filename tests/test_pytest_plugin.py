@@ -204,3 +204,16 @@ def test_a_bad_case_file_is_reported_without_a_traceback(pytester: pytest.Pytest
     # Then collection names the file and the field, not a Python traceback
     result.stdout.fnmatch_lines(["*ERROR collecting cases/broken.yaml*", "*broken.yaml*expcet*"])
     assert "Traceback" not in result.stdout.str()
+
+
+def test_fc_cases_alone_runs_only_the_cases(pytester: pytest.Pytester, recorded: Path) -> None:
+    # Given a project with its own tests
+    pytester.makepyfile(test_own="def test_own():\n    pass\n")
+    # When only --fc-cases is given, only the cases run; with explicit paths or the ini, both do
+    _run(pytester, "--fc-cases", "cases", "--collect-only", "-q").stdout.fnmatch_lines(
+        ["*8 tests collected*"]
+    )
+    both = _run(pytester, "--fc-cases", "cases", "test_own.py", "cases", "--collect-only", "-q")
+    both.stdout.fnmatch_lines(["*9 tests collected*"])
+    pytester.makeini("[pytest]\nfc_cases = cases\n")
+    _run(pytester, "--collect-only", "-q").stdout.fnmatch_lines(["*9 tests collected*"])

@@ -87,3 +87,24 @@ def test_orphan_cassettes_are_reported(tmp_path: Path, capsys: pytest.CaptureFix
     # Then a warning names it (the run itself is not failed by it)
     err = capsys.readouterr().err
     assert "1 cassette(s) match no case" in err and "wx.old-name.yaml" in err
+
+
+def test_a_missing_vendor_sdk_names_the_extra(
+    in_repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import builtins
+
+    # Given the Anthropic SDK is not installed
+    real_import = builtins.__import__
+
+    def no_anthropic(name: str, *args: object, **kwargs: object) -> object:
+        if name == "anthropic" or name.startswith("anthropic."):
+            raise ModuleNotFoundError("No module named 'anthropic'", name="anthropic")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_anthropic)
+    # When replaying through the SDK, the error says what to install; the fast replay needs nothing
+    args = ["run", "--reports", str(in_repo), "-p", "emulator-anthropic", "-k", "weather.beijing.tomorrow"]
+    assert main([*args, "--replay-via-sdk"]) == 2
+    assert "pip install 'fc-harness[anthropic]'" in capsys.readouterr().err
+    assert main(args) == 0
