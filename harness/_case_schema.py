@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 from jsonschema import Draft202012Validator
@@ -121,7 +121,7 @@ def _translate(error: jsonschema.ValidationError) -> Iterator[tuple[tuple[str | 
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
         yield path, f"missing required key {missing!r}"
     elif kind == "enum":
-        options = [str(o) for o in error.validator_value]
+        options = [str(o) for o in cast("list[Any]", error.validator_value)]
         yield path, f"{inst!r} is not one of {', '.join(options)}{suggest(str(inst), options)}"
     elif kind == "type":
         wanted = error.validator_value

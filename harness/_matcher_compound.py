@@ -124,7 +124,7 @@ class SchemaCheck:
 
     def iter_errors(self, value: Any) -> Iterator[Any]:
         """jsonschema's errors for `value`."""
-        return self.validator.iter_errors(value)  # type: ignore[no-any-return]
+        return self.validator.iter_errors(value)
 
 
 _VALIDATORS: dict[str, SchemaCheck] = {}
