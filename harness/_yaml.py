@@ -9,7 +9,9 @@ and `0x`/`0o` integers, floats with a `.` or exponent, `.inf`, `.nan`); everythi
 
 Lines are kept in a side table (`LineMap`, keyed by the id of each mapping and list) so
 the loaded data stays plain `dict`/`list`: nothing downstream sees loader artefacts.
-The C parser (libyaml) is used when available.
+The C parser (libyaml) is used when available. Case loading is on the replay's path, so
+`load_yaml` first tries `_fast_load` (libyaml's composer, values built from its nodes in
+Python), which gives exactly `CaseLoader`'s result or declines (a hypothesis test checks this).
 """
 
 from __future__ import annotations
@@ -101,8 +103,141 @@ CaseLoader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+01234567
 CaseLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
 
 
+# --- fast path: libyaml composes, Python builds (CaseLoader's exact result, or None) ------------
+
+_BaseComposer: type = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
+
+class _Composer(_BaseComposer):  # type: ignore[misc]
+    """The same parser as `CaseLoader`; each node's tag records what its resolver would be asked.
+
+    The parser calls `resolve(kind, value, implicit)` for every node without an explicit tag (or
+    with the non-specific `!`); here it is a C-level builtin returning `" " + str(implicit)`:
+    `" (True, …)"` for a scalar the resolver tries as plain, `" (False, …)"` for a scalar it makes
+    a string, `" True"` / `" False"` for a collection (always a map or a seq). Explicit tags come
+    through unchanged (a tag never starts with a space), and `_node` declines them.
+    """
+
+    resolve = " {2}".format
+    descend_resolver = "".format
+    ascend_resolver = "".format
+
+
+_PLAIN_TAGS = frozenset({" (True, False)", " (True, True)"})
+_STR_TAGS = frozenset({" (False, True)", " (False, False)"})
+_COLLECTION_TAGS = frozenset({" True", " False"})
+_RESOLVERS: dict[Any, list[tuple[str, re.Pattern[str]]]] = CaseLoader.yaml_implicit_resolvers
+_WILDCARD = _RESOLVERS.get(None, [])
+_BY_FIRST = {k: v + _WILDCARD for k, v in _RESOLVERS.items() if k is not None}
+_SAFE = yaml.constructor.SafeConstructor
+
+
+class _Decline(Exception):
+    """The document holds something the fast builder leaves to `CaseLoader`."""
+
+
+def _int(text: str) -> int:
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    return int(text, 10)
+
+
+def _float(text: str) -> float:
+    value = text.replace("_", "").lower()  # SafeConstructor.construct_yaml_float, step by step
+    sign = -1 if value[0] == "-" else +1
+    if value[0] in "+-":
+        value = value[1:]
+    if value == ".inf":
+        return sign * _SAFE.inf_value
+    if value == ".nan":
+        return _SAFE.nan_value  # one shared object, as in SafeConstructor
+    if ":" in value:
+        raise _Decline
+    return sign * float(value)
+
+
+_CONSTRUCT: dict[str, Any] = {
+    "tag:yaml.org,2002:null": lambda text: None,
+    "tag:yaml.org,2002:bool": lambda text: _SAFE.bool_values[text.lower()],
+    "tag:yaml.org,2002:int": _int,
+    "tag:yaml.org,2002:float": _float,
+    "tag:yaml.org,2002:str": str,
+}
+
+
+def _plain(value: str) -> Any:
+    """A plain scalar as `CaseLoader` resolves (first matching implicit resolver) and builds it."""
+    for tag, regexp in _BY_FIRST.get(value[:1], _WILDCARD):
+        if regexp.match(value):
+            return _CONSTRUCT[tag](value)
+    return value
+
+
+def _node(node: yaml.Node, lines: LineMap, dups: list[tuple[int, int, str]], depth: int) -> Any:
+    tag = node.tag
+    if tag in _PLAIN_TAGS:
+        return _plain(node.value)
+    if tag in _STR_TAGS:
+        return node.value
+    if tag not in _COLLECTION_TAGS:
+        raise _Decline  # an explicit tag
+    if isinstance(node, yaml.MappingNode):
+        data: dict[Any, Any] = {}
+        key_lines: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key_tag, raw = key_node.tag, key_node.value
+            if key_tag in _STR_TAGS:
+                key: Any = raw
+            elif key_tag in _PLAIN_TAGS:
+                key = _plain(raw)
+            else:
+                raise _Decline  # a collection as a key (unhashable) or an explicit tag
+            line = key_node.start_mark.line + 1
+            if raw in key_lines and type(key) is str:  # CaseLoader: the key resolved to a string
+                dups.append((depth, line, raw))
+            key_lines[raw] = line
+            data[key] = _node(value_node, lines, dups, depth + 1)
+        lines[id(data)] = (node.start_mark.line + 1, key_lines)
+        return data
+    items = [_node(item, lines, dups, depth + 1) for item in node.value]
+    lines[id(items)] = (node.start_mark.line + 1, [item.start_mark.line + 1 for item in node.value])
+    return items
+
+
+def _fast_load(text: str) -> tuple[Any, LineMap, list[tuple[int, str]]] | None:
+    """`_slow_load(text)` for documents without tags or aliases; None for anything else.
+
+    Duplicate keys come out in `CaseLoader`'s order: it builds a document level by level, so
+    they are sorted (stably) by depth.
+    """
+    lines: LineMap = {}
+    dups: list[tuple[int, int, str]] = []
+    try:
+        loader = _Composer(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+        data = None if node is None else _node(node, lines, dups, 0)
+    except Exception:  # a syntax error, an explicit tag, deep nesting, any doubt: CaseLoader decides
+        return None
+    dups.sort(key=lambda d: d[0])
+    return data, lines, [(line, key) for _, line, key in dups]
+
+
 def load_yaml(text: str) -> tuple[Any, LineMap, list[tuple[int, str]]]:
     """Parse one YAML document; return (data, line map, duplicate keys as (line, key))."""
+    if not ("&" in text and "*" in text):  # no aliases: the fast builder may take it
+        fast = _fast_load(text)
+        if fast is not None:
+            return fast
+    return _slow_load(text)
+
+
+def _slow_load(text: str) -> tuple[Any, LineMap, list[tuple[int, str]]]:
+    """`load_yaml` through `CaseLoader` (PyYAML's constructor): the reference behaviour."""
     loader = CaseLoader(text)
     try:
         data = loader.get_single_data()
