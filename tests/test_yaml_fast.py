@@ -36,7 +36,9 @@ def _quoted(text: str, style: str) -> str:
 _printable = st.characters(blacklist_categories=("Cc", "Cs"))
 _scalars = st.one_of(
     st.sampled_from(_PLAIN),
-    st.builds(_quoted, st.sampled_from(_PLAIN) | st.text(_printable, max_size=6), st.sampled_from(["'", '"'])),
+    st.builds(
+        _quoted, st.sampled_from(_PLAIN) | st.text(_printable, max_size=6), st.sampled_from(["'", '"'])
+    ),
 )
 
 
