@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from harness._case_schema import json_type, suggest
+from harness._fastschema import Check, compile_fast
 from harness.matcher_names import MATCHERS, MODIFIER_KEYS, is_matcher
 
 __all__ = ["Finding", "alternatives", "check_spec", "literal_options", "schema_problems", "validate_literal"]
@@ -191,6 +192,14 @@ def _validator_for(key: str) -> Draft202012Validator:
     return Draft202012Validator(json.loads(key), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+@lru_cache(maxsize=4096)
+def _fast_accept_for(key: str) -> Check | None:
+    """`compile_fast` of the schema `key`, or None; never when a `format` could be asserted."""
+    if '"format"' in key:  # validate_literal checks formats; compile_fast takes them as annotations
+        return None
+    return compile_fast(json.loads(key))
+
+
 def validate_literal(parameters: Mapping[str, Any], name: str, value: Any) -> list[str]:
     """Validate a literal argument value against the property `name` of a tool's schema.
 
@@ -203,8 +212,12 @@ def validate_literal(parameters: Mapping[str, Any], name: str, value: Any) -> li
         return []
     root: dict[str, Any] = {k: parameters[k] for k in ("$defs", "definitions", "$id") if k in parameters}
     root.update({"type": "object", "properties": {name: prop}})
+    key = json.dumps(root, sort_keys=True)
+    accept = _fast_accept_for(key)
+    if accept is not None and accept({name: value}):
+        return []  # valid: jsonschema would find no error either
     try:
-        validator = _validator_for(json.dumps(root, sort_keys=True))
+        validator = _validator_for(key)
         errors = sorted(validator.iter_errors({name: value}), key=lambda e: list(e.absolute_path))
     except Exception:  # an invalid tool schema is reported on its own
         return []
