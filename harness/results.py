@@ -155,8 +155,20 @@ class ResultRow:
 
 def write_results(path: str | Path, rows: Iterable[ResultRow]) -> None:
     """Write rows as JSON lines, atomically."""
-    text = "".join(json.dumps(r.to_dict(), ensure_ascii=False, sort_keys=True) + "\n" for r in rows)
-    atomic_write_text(path, text)
+    cases: dict[int, str] = {}  # id(row.case) → its JSON: a case's rows (providers, trials) share it
+    atomic_write_text(path, "".join(_row_line(r, cases) for r in rows))
+
+
+def _row_line(row: ResultRow, cases: dict[int, str]) -> str:
+    """`json.dumps(row.to_dict(), ensure_ascii=False, sort_keys=True)`, the case encoded once."""
+    d = row.to_dict()
+    del d["case"]
+    if min(d, default="~") < "case":  # the splice needs "case" to sort first
+        return json.dumps(row.to_dict(), ensure_ascii=False, sort_keys=True) + "\n"
+    case = cases.get(id(row.case))
+    if case is None:
+        case = cases[id(row.case)] = json.dumps(dict(row.case), ensure_ascii=False, sort_keys=True)
+    return '{"case": ' + case + ", " + json.dumps(d, ensure_ascii=False, sort_keys=True)[1:] + "\n"
 
 
 def read_results(path: str | Path) -> list[ResultRow]:
