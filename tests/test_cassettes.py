@@ -398,3 +398,16 @@ def test_botocore_feature_ids_in_the_user_agent_are_stored_sorted() -> None:
     )
     assert stable_user_agent("m/Z,A x/y") == stable_user_agent("m/A,Z x/y") == "m/A,Z x/y"
     assert stable_user_agent("OpenAI/Python 2.1.0 am/Z,A") == "OpenAI/Python 2.1.0 am/Z,A"
+
+
+def test_response_headers_are_stored_in_one_order_whatever_order_they_came_in() -> None:
+    def text(headers: dict[str, list[str]]) -> str:
+        resp = {"status": {"code": 200}, "headers": headers, "body": {"string": b"{}"}}
+        req = {"method": "POST", "uri": "u", "body": None}
+        return fmt.serialize({"interactions": [{"request": req, "response": resp}]})
+
+    a = text({"x-amzn-requestid": ["r1"], "Content-Type": ["application/json"], "content-length": ["2"]})
+    b = text({"content-length": ["2"], "Content-Type": ["application/json"], "x-amzn-requestid": ["r1"]})
+    assert a == b
+    assert a.index("Content-Type") < a.index("x-amzn-requestid") and "content-length" not in a
+    assert fmt.deserialize(a)["interactions"][0]["response"]["headers"]["x-amzn-requestid"] == ["r1"]
