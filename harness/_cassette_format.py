@@ -12,7 +12,8 @@ A vcrpy serializer (`serialize(dict) -> str`, `deserialize(str) -> dict`) regist
 - Bedrock's binary event stream (`application/vnd.amazon.eventstream`) becomes `events:` —
   `{headers, payload}` items, re-encoded (with their CRCs) on load; when a frame cannot be
   re-encoded byte for byte the raw body is kept as `body_base64:` beside the readable events;
-- `content-length` is dropped and recomputed on load (bodies are re-encoded).
+- `content-length` is dropped and recomputed on load (bodies are re-encoded); response
+  headers are stored sorted by name, so a re-recording does not reorder them.
 
 Loading restores vcrpy's own shape (`body: {string: ...}`) so vcrpy replays it through the
 SDK; the decoded form stays available on the response dict (`parsed_body` / `events`) so
@@ -241,6 +242,7 @@ def _pack_response(resp: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in resp.items() if k not in ("body", "parsed_body", "events")}
     headers = dict(resp.get("headers") or {})
     _drop_header(headers, "content-length")
+    headers = dict(sorted(headers.items(), key=lambda kv: str(kv[0]).lower()))  # botocore's vary
     out["headers"] = headers
     body = (resp.get("body") or {}).get("string")
     ctype = (header(headers, "content-type") or "").lower()

@@ -3,11 +3,15 @@
 Before anything is written, vcrpy drops `SCRUB_HEADERS` and `SCRUB_QUERY_PARAMETERS`
 (`filter_headers` / `filter_query_parameters`), then `Scrubber` keeps only the allowlisted
 headers and replaces every occurrence of the actual key values (URL, headers, bodies, in
-requests and responses) by `<redacted>`.
+requests and responses) by `<redacted>`. A kept `user-agent` is made stable
+(`stable_user_agent`): botocore lists its feature ids (`m/b,E,e,Z,N`) in set order, which
+changes from one Python process to the next, so re-recording would rewrite every Bedrock
+cassette for nothing.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +22,7 @@ __all__ = [
     "SCRUB_HEADERS",
     "SCRUB_QUERY_PARAMETERS",
     "Scrubber",
+    "stable_user_agent",
 ]
 
 REDACTED = "<redacted>"
@@ -65,6 +70,14 @@ KEEP_RESPONSE_HEADERS = frozenset(
 )
 
 
+_FEATURE_LIST = re.compile(r"(?<![^ ])m/([^ ]+)")
+
+
+def stable_user_agent(value: str) -> str:
+    """Return `value` with botocore's `m/` feature-id list sorted (its order is a set's)."""
+    return _FEATURE_LIST.sub(lambda m: "m/" + ",".join(sorted(m.group(1).split(","))), value)
+
+
 class Scrubber:
     """Replaces the actual secret values everywhere in a request or response."""
 
@@ -92,6 +105,8 @@ class Scrubber:
             value = request.headers[name]
             if isinstance(value, bytes):  # botocore sends bytes: store text, not !!binary
                 value = value.decode("utf-8", "replace")
+            if name.lower() == "user-agent" and isinstance(value, str):
+                value = stable_user_agent(value)
             request.headers[name] = self._text(value)
         return request
 

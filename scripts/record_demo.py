@@ -9,6 +9,11 @@ a free port when 8765 is taken), removes the old `cassettes/emulator-*` files of
 profiles being recorded (no orphans), runs `fcharness record` for them with a fake key,
 checks that nothing secret-looking was written, then replays with `fcharness run` and
 prints its exit code (1 is expected: the demo scripts contain deliberate model mistakes).
+
+The emulator answers deterministically (ids and `created` derived from case, turn, kind and
+model), so a re-recorded cassette differs from the old one only by its measured `latency_ms`
+lines unless something really changed: such a file is put back as it was (old latencies
+kept), and only cassettes whose content changed are rewritten.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from harness._io import atomic_write_text  # noqa: E402
 from harness.cli import main as fcharness  # noqa: E402
 from harness.commands.emulator import DEFAULT_PORT, DEMO_SCRIPTS  # noqa: E402
 from harness.config import load_config  # noqa: E402
@@ -32,6 +38,30 @@ from harness.loader import load_cases  # noqa: E402
 #: A fake key: the scrubber must keep it (and any real one) out of every cassette.
 FAKE_KEY = "sk-emulator-demo-0000000000000000"
 SECRET_LOOKING = re.compile(rb"sk-[A-Za-z0-9_-]{16,}|Bearer |AKIA[0-9A-Z]{16}")
+#: A response's measured latency: the one line of a cassette that changes on every recording.
+LATENCY_LINE = re.compile(r"^ *latency_ms: [0-9.eE+-]+\n", re.MULTILINE)
+
+
+def keep_unchanged(old: dict[Path, str]) -> tuple[int, int]:
+    """Put back each old cassette whose new recording differs only in latency lines.
+
+    `old` maps each cassette path to its text before re-recording. Return (kept, changed):
+    how many of them are left as they were, and how many have really changed (or are gone).
+    """
+    kept = changed = 0
+    for path, before in old.items():
+        if not path.is_file():
+            changed += 1
+            continue
+        after = path.read_text(encoding="utf-8")
+        if after != before and LATENCY_LINE.sub("", after) == LATENCY_LINE.sub("", before):
+            atomic_write_text(path, before)
+            kept += 1
+        elif after != before:
+            changed += 1
+        else:
+            kept += 1
+    return kept, changed
 
 
 def _base_url(kind: str, url: str) -> str:
@@ -49,9 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     ids = args.provider or [pid for pid, p in config.providers.items() if p.is_emulator]
     if not all(pid.startswith("emulator-") for pid in ids):
         raise SystemExit("record_demo.py records emulator-* profiles only")
+    old: dict[Path, str] = {}
     for pid in ids:
-        for old in (REPO / config.cassettes / pid).glob("*.yaml"):
-            old.unlink()
+        for path in (REPO / config.cassettes / pid).glob("*.yaml"):
+            old[path] = path.read_text(encoding="utf-8")
+            path.unlink()
     cases = load_cases([str(config.resolve(c)) for c in config.cases])
     os.environ.setdefault("FCHARNESS_EMULATOR_KEY", FAKE_KEY)
     try:
@@ -65,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
             argv_record += ["-p", pid, "--base-url", override]
         print(f"recording {len(ids)} emulator profile(s) against {handle.base_url}", flush=True)
         fcharness(argv_record)
+    kept, changed = keep_unchanged(old)
+    new = sum(1 for pid in ids for p in (REPO / config.cassettes / pid).glob("*.yaml") if p not in old)
+    print(f"cassettes: {changed} changed or removed, {new} new, {kept} unchanged (old latencies kept)")
     leaks = [
         str(p)
         for pid in ids

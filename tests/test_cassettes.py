@@ -383,3 +383,31 @@ def test_cassettes_are_read_as_utf8_whatever_the_locale(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=True)
     # Then it loads (vcrpy's own persister reads with the locale's encoding and fails here)
     assert out.stdout.decode() == "{'q': '北京'}"
+
+
+def test_botocore_feature_ids_in_the_user_agent_are_stored_sorted() -> None:
+    # botocore lists its feature ids in set order (it changes per process): a re-recording
+    # would otherwise rewrite every Bedrock cassette
+    from harness._scrub import Scrubber, stable_user_agent
+
+    agent = b"Boto3/1.44.8 md/Botocore#1.44.8 ua/2.1 m/b,E,e,Z,N cfg/retry-mode#standard Botocore/1.44.8"
+    request = vcr.request.Request("POST", "http://127.0.0.1/model/m/converse", b"{}", {"User-Agent": agent})
+    Scrubber(["secret"]).request(request)
+    assert request.headers["User-Agent"] == (
+        "Boto3/1.44.8 md/Botocore#1.44.8 ua/2.1 m/E,N,Z,b,e cfg/retry-mode#standard Botocore/1.44.8"
+    )
+    assert stable_user_agent("m/Z,A x/y") == stable_user_agent("m/A,Z x/y") == "m/A,Z x/y"
+    assert stable_user_agent("OpenAI/Python 2.1.0 am/Z,A") == "OpenAI/Python 2.1.0 am/Z,A"
+
+
+def test_response_headers_are_stored_in_one_order_whatever_order_they_came_in() -> None:
+    def text(headers: dict[str, list[str]]) -> str:
+        resp = {"status": {"code": 200}, "headers": headers, "body": {"string": b"{}"}}
+        req = {"method": "POST", "uri": "u", "body": None}
+        return fmt.serialize({"interactions": [{"request": req, "response": resp}]})
+
+    a = text({"x-amzn-requestid": ["r1"], "Content-Type": ["application/json"], "content-length": ["2"]})
+    b = text({"content-length": ["2"], "Content-Type": ["application/json"], "x-amzn-requestid": ["r1"]})
+    assert a == b
+    assert a.index("Content-Type") < a.index("x-amzn-requestid") and "content-length" not in a
+    assert fmt.deserialize(a)["interactions"][0]["response"]["headers"]["x-amzn-requestid"] == ["r1"]

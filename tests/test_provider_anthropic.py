@@ -61,6 +61,27 @@ def test_the_type_check_catches_a_wrong_body() -> None:
     assert any("tool_choice" in p for p in problems)
 
 
+@pytest.mark.parametrize("strict", [True, False])
+def test_strict_param_is_sent_on_every_tool_and_fits_the_sdk_types(strict: bool) -> None:
+    from anthropic.types import ToolParam
+
+    plain = A.build_request(make_case(), 0, (), "claude-x", {})
+    body = A.build_request(make_case(), 0, (), "claude-x", {"strict": strict})
+    assert check_typed(body, MessageCreateParamsNonStreaming) == []
+    assert all(check_typed(t, ToolParam) == [] for t in body["tools"])
+    assert [t["strict"] for t in body["tools"]] == [strict, strict]
+    # the schema is the anthropic translation, unchanged by strict (no nullable rewrite)
+    assert [t["input_schema"] for t in body["tools"]] == [t["input_schema"] for t in plain["tools"]]
+    assert all("strict" not in t for t in plain["tools"])
+    assert not getattr(A, "sends_strict_schemas", lambda p: False)({"strict": strict})
+
+
+def test_a_strict_tool_with_a_wrong_type_is_caught_by_the_type_check() -> None:
+    body = A.build_request(make_case(), 0, (), "claude-x", {"strict": True})
+    body["tools"][0]["strict"] = "yes"
+    assert any("strict" in p for p in check_typed(body, MessageCreateParamsNonStreaming))
+
+
 def test_prefix_and_history_become_tool_use_and_tool_result_blocks() -> None:
     case = make_case(prefix=True, turns=2)
     first = A.parse_response(

@@ -7,6 +7,12 @@ Wire facts (WIRE-FORMATS.md §3): tools are `{name, description, input_schema}` 
 message. `server_tool_use` / `*_tool_result` (vendor-side tools) and `thinking` blocks are
 neither calls nor answer text.
 
+Strict tool use: `params.strict` (when set) is sent as each tool's `strict` (`ToolParam.strict:
+bool` in anthropic 2.14, "guarantees schema validation on tool names and inputs" [S]). The
+schema stays portability's `anthropic` translation (root `type: object`), as the SDK's own
+`beta_tool(strict=True)` helper sends its schema untranslated [S]. With no OpenAI-style
+nullable rewrite, optional parameters stay optional and no nulls are stripped before grading.
+
 Sampling parameters (`temperature`, `top_p`, `top_k`) are not sent: the SDK's
 `MessageCreateParams` (anthropic 2.14) has no such fields, so real users' code cannot send them.
 
@@ -46,9 +52,16 @@ def wire_name(name: str) -> str:
     return sanitize_name(name, 64)
 
 
-def _tool(tool: Tool) -> dict[str, Any]:
+def _tool(tool: Tool, strict: Any = None) -> dict[str, Any]:
     schema = wire_schema(tool, "anthropic")  # root `type: object` (harness.portability)
-    return {"name": wire_name(tool.name), "description": tool.description, "input_schema": schema}
+    out: dict[str, Any] = {
+        "name": wire_name(tool.name),
+        "description": tool.description,
+        "input_schema": schema,
+    }
+    if strict is not None:
+        out["strict"] = bool(strict)
+    return out
 
 
 def _tool_choice(case: Case, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -135,7 +148,7 @@ class AnthropicAdapter:
         if system:
             body["system"] = system
         if case.tools:
-            body["tools"] = [_tool(t) for t in case.tools]
+            body["tools"] = [_tool(t, params.get("strict")) for t in case.tools]
             body["tool_choice"] = _tool_choice(case, params)
         if params.get("stream"):
             body["stream"] = True
