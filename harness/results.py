@@ -8,7 +8,7 @@ it: the prompt, the tools offered, the expected calls and what the model answere
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -185,8 +185,3 @@ def read_results(path: str | Path) -> list[ResultRow]:
         except (ValueError, KeyError, TypeError) as exc:
             raise UserError(f"{p}:{lineno}: malformed result row: {exc}") from None
     return rows
-
-
-def rows_by_key(rows: Sequence[ResultRow]) -> dict[tuple[str, str, int], ResultRow]:
-    """Index rows by (case_id, provider_id, trial)."""
-    return {(r.case_id, r.provider_id, r.trial): r for r in rows}
