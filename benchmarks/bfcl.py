@@ -28,7 +28,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from harness import _bfcl_ast, bfcl  # noqa: E402
+from harness.bfcl import ast_checker as _bfcl_ast  # noqa: E402
+from harness.bfcl import importer as bfcl  # noqa: E402
 from harness.model import ModelTurn, ToolCall  # noqa: E402
 
 CURRENT_NAME = {
@@ -71,7 +72,7 @@ def main() -> int:
     ap.add_argument("--fixtures", type=Path, default=REPO.parent / "shared" / "fixtures" / "bfcl-2024-08-11")
     ap.add_argument("--repeat", type=int, default=7)
     args = ap.parse_args()
-    from harness.grading import grade  # what `fcharness grade --profile bfcl` calls
+    from harness.grading.grader import grade  # what `fcharness grade --profile bfcl` calls
 
     ast_checker, is_empty_output = _bfcl_checker()
     from bfcl_eval.constants.enums import Language

@@ -1,4 +1,4 @@
-"""Benchmark: verdicts per second of `harness.grading.grade` on one core.
+"""Benchmark: verdicts per second of `harness.grading.grader.grade` on one core.
 
 Builds 10,000 graded outputs in a realistic mix — 2,000 distinct cases (simple, multiple,
 parallel with three calls, irrelevance, matchers and nested objects) × 5 outputs each
@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness import grading
+from harness.grading import grader as grading
 from harness.model import Case, ExpectedCall, Message, ModelTurn, Tool, ToolCall, Turn
 
 WEATHER = Tool(

@@ -1,4 +1,4 @@
-"""Benchmark: cases per second of `harness.loader.load_cases` on one core.
+"""Benchmark: cases per second of `harness.cases.loader.load_cases` on one core.
 
 Copies the shipped suite N times into a temporary folder (ids made distinct, `_tools/`
 shared) and loads it several times: with the fast structural accept-check (what
@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import harness.loader as loader
+import harness.cases.loader as loader
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -30,12 +30,13 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from harness.cassettes import cassette_path, load_interactions  # noqa: E402
+from harness.cases.loader import load_cases  # noqa: E402
+from harness.cassettes.layout import cassette_path  # noqa: E402
+from harness.cassettes.store import load_interactions  # noqa: E402
 from harness.cli import main as fcharness  # noqa: E402
-from harness.config import load_config  # noqa: E402
-from harness.grading import grade  # noqa: E402
-from harness.loader import load_cases  # noqa: E402
-from harness.results import read_results  # noqa: E402
+from harness.grading.grader import grade  # noqa: E402
+from harness.run.config import load_config  # noqa: E402
+from harness.run.results import read_results  # noqa: E402
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -180,7 +181,9 @@ def main(argv: list[str] | None = None) -> int:
             f"--replay-via-sdk (SDK + vcrpy):        {sdk_rate[0]:,.0f} verdicts/s (CPU {sdk_rate[1]:,.0f}/s)"
         )
     print(f"grading only:                          {len(graded) / grading:,.0f} verdicts/s")
-    print(f"case loading (harness.loader):         {n / case_loading:,.0f} cases/s ({case_loading:.2f} s)")
+    print(
+        f"case loading (harness.cases.loader):         {n / case_loading:,.0f} cases/s ({case_loading:.2f} s)"
+    )
     print(f"cassette loading (vcrpy persister):    {len(cassettes) / loading:,.0f} cassettes/s")
     print(f"cassette loading (bare YAML, libyaml): {len(cassettes) / bare:,.0f} files/s")
     print(

@@ -11,6 +11,8 @@ FcHarnessError
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,6 +25,8 @@ __all__ = [
     "Problem",
     "ProviderError",
     "UserError",
+    "json_type",
+    "suggest",
 ]
 
 
@@ -134,3 +138,28 @@ class ProviderError(FcHarnessError):
     def retryable(self) -> bool:
         """Whether a retry may help (429, 5xx, 529, or no response at all)."""
         return self.status is None or self.status == 429 or self.status >= 500
+
+
+# --- message helpers shared by every wing -----------------------------------------------
+
+
+def suggest(word: str, options: Sequence[str]) -> str:
+    """Return ' (did you mean X?)' for the nearest of `options`, or ''."""
+    near = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {near[0]!r}?)" if near else ""
+
+
+_JSON_TYPES = {
+    dict: "an object",
+    list: "a list",
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    type(None): "null",
+}
+
+
+def json_type(value: Any) -> str:
+    """Name `value`'s JSON type for messages."""
+    return _JSON_TYPES.get(type(value), type(value).__name__)

@@ -9,6 +9,7 @@ repository; keep them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -27,6 +28,7 @@ __all__ = [
     "Turn",
     "Usage",
     "Verdict",
+    "sanitize_name",
 ]
 
 CATEGORIES: tuple[str, ...] = (
@@ -289,3 +291,16 @@ class Verdict:
             failures=tuple(Failure.from_dict(f) for f in data.get("failures", ())),
             status=data.get("status", "pass" if data["passed"] else "fail"),
         )
+
+
+#: Characters some vendors forbid in function names (Gemini, Bedrock, OpenAI's pattern).
+_NAME_BAD = re.compile(r"[^a-zA-Z0-9_-]")
+
+
+def sanitize_name(name: str, max_len: int = 64) -> str:
+    """Return `name` with characters vendors forbid (dots, spaces, ...) replaced by `_`.
+
+    A neutral naming rule: adapters send tool names through it, and grading uses it to map a
+    sanitised name the model called back to the case's tool.
+    """
+    return _NAME_BAD.sub("_", name)[:max_len]

@@ -28,9 +28,9 @@ from typing import Any
 
 import pytest
 
-from harness.cassettes import RECORD_MODES, RecordMode, coerce_record_mode, trials_by_case
+from harness.cassettes.layout import RECORD_MODES, RecordMode, coerce_record_mode, trials_by_case
 from harness.model import CATEGORIES, Case
-from harness.results import ResultRow
+from harness.run.results import ResultRow
 
 __all__ = ["FcCaseFile", "FcCaseItem", "FcVerdictFailure"]
 
@@ -59,8 +59,8 @@ class _FcState:
     """Per-pytest-session state: config, the runner session, the rows produced here."""
 
     def __init__(self, config: pytest.Config, paths: list[Path]) -> None:
-        from harness.config import load_config
-        from harness.runner import RunOptions
+        from harness.run.config import load_config
+        from harness.run.runner import RunOptions
 
         self.pytest_config = config
         self.paths = [p.resolve() for p in paths]
@@ -85,7 +85,7 @@ class _FcState:
     def profiles(self) -> list[Any]:
         """The provider profiles items are made for."""
         if self._profiles is None:
-            from harness.runner import select_providers
+            from harness.run.runner import select_providers
 
             self._profiles = select_providers(self.config, self.options, self.root)
         return self._profiles
@@ -93,8 +93,8 @@ class _FcState:
     def runner_session(self) -> Any:
         """The runner's Session, built on first use (adapters, clients, HTTP patches)."""
         if self.session is None:
-            from harness._exchanges import patched
-            from harness.runner import Session
+            from harness.cassettes.exchanges import patched
+            from harness.run.runner import Session
 
             session = Session(self.config, self.options, self.root)
             session.prepare(self.profiles())
@@ -160,8 +160,8 @@ class FcCaseFile(pytest.File):
 
     def collect(self) -> Iterator[pytest.Item]:
         """Load the file's cases with the harness loader (errors name file, line, field)."""
+        from harness.cases.loader import load_cases
         from harness.errors import UserError
-        from harness.loader import load_cases
 
         state: _FcState = self.config.stash[_STATE]
         try:
@@ -204,7 +204,7 @@ class FcCaseItem(pytest.Item):
 
     def runtest(self) -> None:
         """Replay (or record) the case, grade it, and fail with the verdict's explanation."""
-        from harness.runner import Job, run_job, unsupported_reason_for
+        from harness.run.runner import Job, run_job, unsupported_reason_for
 
         state: _FcState = self.config.stash[_STATE]
         session = state.runner_session()
@@ -247,8 +247,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         workeroutput["fc_rows"] = json.dumps([r.to_dict() for r in state.rows], ensure_ascii=False)
         return
     if state.report_dir and state.rows:
-        from harness._run_output import write_run_dir
-        from harness.runner import new_run_id
+        from harness.run.output import write_run_dir
+        from harness.run.runner import new_run_id
 
         rows = sorted(state.rows, key=lambda r: (r.case_id, r.provider_id, r.trial))
         reports_root = Path(state.report_dir)

@@ -6,7 +6,7 @@ Usage: PYTHONPATH=. python scripts/bfcl_agreement.py [FIXTURE_DIR] [--ids]
 Imports the fixture's data with `fcharness import bfcl` into a temporary folder, loads the
 case files back with the case loader (as `fcharness run` would), grades every model's
 outputs with both profiles and prints, per model, the pass counts and the disagreements
-by reason (`harness.bfcl_agreement.REASONS`); `--ids` lists the case ids per reason.
+by reason (`harness.bfcl.agreement.REASONS`); `--ids` lists the case ids per reason.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness.bfcl_agreement import REASONS, compare
+from harness.bfcl.agreement import REASONS, compare
+from harness.cases.loader import load_cases
 from harness.cli import main as cli
 from harness.commands.grade import parse_outputs
-from harness.loader import load_cases
 
 
 def run(fixture: Path, show_ids: bool) -> int:

@@ -5,7 +5,7 @@
 # The checker module imports only the standard library once the test stubs the model
 # registry; `bfcl_eval.utils` (its `is_empty_output`) also needs filelock.
 # The version is pinned so the differential test compares against a known checker;
-# raise it deliberately (and rerun tests/test_bfcl_differential.py) to follow BFCL.
+# raise it deliberately (and rerun tests/bfcl/test_differential.py) to follow BFCL.
 set -euo pipefail
 python -m pip install -q --no-deps "bfcl-eval==2026.3.23"
 python -m pip install -q "filelock==3.20.0"

@@ -28,12 +28,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from harness._io import atomic_write_text  # noqa: E402
+from harness.cases.loader import load_cases  # noqa: E402
 from harness.cli import main as fcharness  # noqa: E402
 from harness.commands.emulator import DEFAULT_PORT, DEMO_SCRIPTS  # noqa: E402
-from harness.config import load_config  # noqa: E402
 from harness.emulator.server import start_emulator  # noqa: E402
 from harness.errors import UserError  # noqa: E402
-from harness.loader import load_cases  # noqa: E402
+from harness.run.config import load_config  # noqa: E402
 
 #: A fake key: the scrubber must keep it (and any real one) out of every cassette.
 FAKE_KEY = "sk-emulator-demo-0000000000000000"

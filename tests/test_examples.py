@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from harness.loader import load_cases
+from harness.cases.loader import load_cases
 from harness.model import ModelTurn, ToolCall
 
 REPO = Path(__file__).resolve().parents[1]
@@ -70,7 +70,9 @@ def test_good_examples_answer_the_full_multi_turn_chains() -> None:
 
 
 def test_examples_grade_as_intended() -> None:
-    grading = pytest.importorskip("harness.grading", reason="grading lands with the core-grading branch")
+    grading = pytest.importorskip(
+        "harness.grading.grader", reason="grading lands with the core-grading branch"
+    )
     cases = {c.id: c for c in load_cases([REPO / "cases"])}
     failing: dict[str, set[str]] = {p: set() for p in PROVIDERS}
     kinds: set[str] = set()

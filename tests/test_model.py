@@ -10,7 +10,7 @@ from harness._io import atomic_write_text
 from harness.errors import UserError
 from harness.model import FAILURE_KINDS, Failure, ModelTurn, Tool, ToolCall, Usage, Verdict
 from harness.providers.base import restore_names, sanitize_name
-from harness.results import ResultRow, read_results, write_results
+from harness.run.results import ResultRow, read_results, write_results
 
 
 def test_failure_kinds_are_the_stable_set() -> None:

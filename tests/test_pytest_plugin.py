@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.cassettes import RecordMode
-from harness.config import load_config
-from harness.runner import RunOptions, run
-from tests.spine_helpers import SCRIPTS, SECRET, write_project
+from harness.cassettes.layout import RecordMode
+from harness.run.config import load_config
+from harness.run.runner import RunOptions, run
+from tests.helpers.spine import SCRIPTS, SECRET, write_project
 
 pytest_plugins = ["pytester"]
 
@@ -30,8 +30,8 @@ def _plugin_args() -> list[str]:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny suite recorded once against the emulator (then stopped)."""
+    from harness.cases.loader import load_cases
     from harness.emulator.server import start_emulator
-    from harness.loader import load_cases
 
     root = tmp_path_factory.mktemp("recorded")
     write_project(root)
@@ -127,8 +127,8 @@ def test_provider_option(pytester: pytest.Pytester, recorded: Path) -> None:
 def test_record_mode_option_records_through_the_emulator(
     pytester: pytest.Pytester, recorded: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from harness.cases.loader import load_cases
     from harness.emulator.server import start_emulator
-    from harness.loader import load_cases
 
     # Given no cassettes, an emulator and its address in the environment
     for p in (recorded / "cassettes").rglob("*.yaml"):

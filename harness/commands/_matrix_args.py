@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import re
 
-from harness.cassettes import RECORD_MODES, RecordMode, coerce_record_mode
-from harness.config import load_config
+from harness.cases.selection import parse_shard
+from harness.cassettes.layout import RECORD_MODES, RecordMode, coerce_record_mode
 from harness.errors import UserError
-from harness.runner import RunOptions, exit_code
-from harness.runner import run as run_matrix
-from harness.selection import parse_shard
+from harness.run.config import load_config
+from harness.run.runner import RunOptions, exit_code
+from harness.run.runner import run as run_matrix
 
 __all__ = ["add_matrix_arguments", "run_with"]
 

@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _load_cases(paths: list[str]) -> list[Case]:
     try:
-        from harness.loader import load_cases
+        from harness.cases.loader import load_cases
     except ModuleNotFoundError as exc:  # pragma: no cover - only before the loader lands
         raise UserError(f"the case loader is not available in this checkout ({exc})") from None
     missing = [p for p in paths if not Path(p).exists()]
@@ -66,17 +66,17 @@ def run(args: argparse.Namespace) -> int:
     scripts = load_scripts(script_paths)
     cases = _load_cases(args.cases or ["cases"])
     handle = start_emulator(scripts, cases, host=args.host, port=args.port, verbose=args.verbose)
-    print(
-        "fc-harness emulator (a test double: its answers are scripted, not any vendor's) "
-        f"on {handle.base_url}"
-    )
-    print(f"  {len(cases)} cases loaded, {len(scripts)} scripted from {', '.join(script_paths)}")
-    print("  endpoints:")
-    for kind, endpoint in ENDPOINTS:
-        print(f"    {kind:<42} {endpoint}")
-    print(f"  (a base URL of {handle.base_url}/p/<provider-id> selects a script's by_provider answers)")
-    print("  Ctrl-C to stop", flush=True)
-    try:
+    try:  # Ctrl-C may come while the banner prints (the server already answers)
+        print(
+            "fc-harness emulator (a test double: its answers are scripted, not any vendor's) "
+            f"on {handle.base_url}"
+        )
+        print(f"  {len(cases)} cases loaded, {len(scripts)} scripted from {', '.join(script_paths)}")
+        print("  endpoints:")
+        for kind, endpoint in ENDPOINTS:
+            print(f"    {kind:<42} {endpoint}")
+        print(f"  (a base URL of {handle.base_url}/p/<provider-id> selects a script's by_provider answers)")
+        print("  Ctrl-C to stop", flush=True)
         handle.serve_forever()
     except KeyboardInterrupt:
         print("fc-harness emulator: stopped", file=sys.stderr)

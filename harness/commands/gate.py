@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from harness.config import load_config
 from harness.errors import UserError
 from harness.reports import load_run
 from harness.reports.gate import (
@@ -17,6 +16,7 @@ from harness.reports.gate import (
     run_gate,
     write_baseline,
 )
+from harness.run.config import load_config
 
 __all__ = ["add_arguments", "run"]
 

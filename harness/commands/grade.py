@@ -58,8 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Grade the outputs file; print a table or JSON; return the exit code."""
-    from harness.grading import grade
-    from harness.loader import load_cases
+    from harness.cases.loader import load_cases
+    from harness.grading.grader import grade
 
     loaded = load_cases([Path(p) for p in args.cases])
     cases = {c.id: c for c in loaded}

@@ -1,7 +1,7 @@
 """`fcharness import bfcl [--source PATH] [--category NAME]... --out DIR`.
 
 Writes one case file per BFCL category (`DIR/bfcl_<category>.yaml`, atomically) that
-`harness.loader.load_cases` loads back, BFCL data kept under each case's `meta:`.
+`harness.cases.loader.load_cases` loads back, BFCL data kept under each case's `meta:`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from harness._io import atomic_write_text
-from harness._yaml import _BOOL, _FLOAT, _INT, _NULL
+from harness.cases.yaml_lines import _BOOL, _FLOAT, _INT, _NULL
 from harness.errors import UserError
 from harness.model import Case, Message, Tool
 
@@ -110,7 +110,7 @@ def _print_warnings(warnings: list[Any], verbose: bool) -> None:
 
 def bfcl_schema_note() -> str:
     """The prefix of the notes about possible answers that violate their own schema."""
-    from harness.bfcl import SCHEMA_NOTE
+    from harness.bfcl.importer import SCHEMA_NOTE
 
     return SCHEMA_NOTE
 
@@ -122,8 +122,8 @@ def loadable(cases: list[Case], skipped: list[Any]) -> list[Case]:
     Schema) is reported with its BFCL file, line and id instead of being written as a case
     that would stop `load_cases` for the whole folder.
     """
+    from harness.cases.loader import parse_case_dict
     from harness.errors import CaseFileError, Problem
-    from harness.loader import parse_case_dict
 
     out = []
     for case in cases:
@@ -147,7 +147,7 @@ def loadable(cases: list[Case], skipped: list[Any]) -> list[Case]:
 
 
 def _run_bfcl(args: argparse.Namespace) -> int:
-    from harness import bfcl
+    from harness.bfcl import importer as bfcl
     from harness.errors import Problem
 
     source = args.source if args.source is not None else bfcl.default_source()

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from harness.config import load_config
 from harness.reports import load_run, render_table, write_reports
+from harness.run.config import load_config
 
 __all__ = ["add_arguments", "run"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from harness.cassettes import RecordMode
+from harness.cassettes.layout import RecordMode
 from harness.commands._matrix_args import add_matrix_arguments, run_with
 
 __all__ = ["add_arguments", "run"]

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.config import load_config
+from harness.cases.loader import check_provider_ids, validate_paths
 from harness.errors import Problem
-from harness.loader import check_provider_ids, validate_paths
-from harness.portability import PortabilityProblem
+from harness.providers.portability import PortabilityProblem
+from harness.run.config import load_config
 
 __all__ = ["add_arguments", "run"]
 
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     problems = sorted(found, key=lambda p: (order.get(p.file or "", len(order)), p.line or 0))
     portability: list[Problem] = []
     if args.portability or args.kind:
-        from harness.portability import check_kinds, lint_cases
+        from harness.providers.portability import check_kinds, lint_cases
 
         kinds = check_kinds(args.kind) if args.kind else None
         portability = lint_cases(report.cases, kinds)
@@ -91,7 +91,7 @@ def _print_text(problems: Sequence[Problem], portability: Sequence[Problem]) -> 
     for p in problems:
         print(str(p))
     if portability:
-        from harness.portability import format_portability
+        from harness.providers.portability import format_portability
 
         print(format_portability(portability))
     sys.stdout.flush()

@@ -40,8 +40,7 @@ from harness.emulator import (
 )
 from harness.emulator.common import EMULATOR_HEADER, Prompt, RenderContext, WireReply, json_reply
 from harness.emulator.scripts import Answer, Fault, ScriptSet
-from harness.model import Case
-from harness.providers.base import sanitize_name
+from harness.model import Case, sanitize_name
 
 __all__ = ["ENDPOINTS", "REQUEST_LOG_SIZE", "Engine", "RequestRecord", "Route", "route"]
 

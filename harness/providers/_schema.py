@@ -1,4 +1,4 @@
-"""Tool parameter schemas as adapters send them: `harness.portability.translate_schema`, once.
+"""Tool parameter schemas as adapters send them: `harness.providers.portability.translate_schema`, once.
 
 Every adapter takes a tool's schema from `wire_schema(tool, kind)`, so what goes on the wire
 is exactly what `fcharness validate --portability` describes (one implementation). A schema
@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from harness.model import Tool
-from harness.portability import translate_schema
 from harness.providers.capabilities import UnsupportedCaseError
+from harness.providers.portability import translate_schema
 
 __all__ = ["EMPTY_OBJECT", "neutral_schema", "wire_schema"]
 

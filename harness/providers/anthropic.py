@@ -53,7 +53,7 @@ def wire_name(name: str) -> str:
 
 
 def _tool(tool: Tool, strict: Any = None) -> dict[str, Any]:
-    schema = wire_schema(tool, "anthropic")  # root `type: object` (harness.portability)
+    schema = wire_schema(tool, "anthropic")  # root `type: object` (harness.providers.portability)
     out: dict[str, Any] = {
         "name": wire_name(tool.name),
         "description": tool.description,

@@ -23,12 +23,11 @@ never); when it returns true the runner applies `strip_strict_nulls` after `rest
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from harness.model import Case, ModelTurn, Tool, ToolCall
+from harness.model import Case, ModelTurn, Tool, ToolCall, sanitize_name
 
 __all__ = [
     "Adapter",
@@ -99,14 +98,6 @@ class Adapter(Protocol):
     def send(self, client: Any, request: Mapping[str, Any], *, stream: bool) -> WireResponse:
         """Perform the call through the SDK; raise ProviderError on a vendor error."""
         ...
-
-
-_NAME_BAD = re.compile(r"[^a-zA-Z0-9_-]")
-
-
-def sanitize_name(name: str, max_len: int = 64) -> str:
-    """Return `name` with characters vendors forbid (dots, spaces, ...) replaced by `_`."""
-    return _NAME_BAD.sub("_", name)[:max_len]
 
 
 def restore_names(turn: ModelTurn, tools: Sequence[Tool], max_len: int = 64) -> ModelTurn:

@@ -52,7 +52,7 @@ def wire_name(name: str) -> str:
 
 
 def _tool(tool: Tool) -> dict[str, Any]:
-    schema = wire_schema(tool, "bedrock-converse")  # root `type: object` (harness.portability)
+    schema = wire_schema(tool, "bedrock-converse")  # root `type: object` (harness.providers.portability)
     spec: dict[str, Any] = {"name": wire_name(tool.name), "inputSchema": {"json": schema}}
     if tool.description:
         spec["description"] = tool.description

@@ -153,7 +153,7 @@ CAPABILITIES: dict[str, Capabilities] = {
 
 
 def _quirks_row(name: str) -> Capabilities:
-    from harness.providers.openai_chat import QUIRKS
+    from harness.providers.quirks import QUIRKS
 
     q = QUIRKS[name]
     base = CAPABILITIES["openai-chat"]
@@ -179,16 +179,18 @@ def capabilities_for(kind: str, quirks: str | None = None) -> Capabilities:
 
         raise ConfigError(f"unknown provider kind {kind!r}; known kinds: {', '.join(sorted(CAPABILITIES))}")
     if quirks and kind == "openai-chat":
-        from harness.providers.openai_chat import make_adapter
+        from harness.errors import ConfigError
+        from harness.providers.quirks import QUIRKS, unknown_quirks_message
 
-        make_adapter(quirks)  # raises ConfigError naming the known profiles
+        if quirks not in QUIRKS:
+            raise ConfigError(unknown_quirks_message(quirks))
         return _quirks_row(quirks)
     return CAPABILITIES[kind]
 
 
 def all_rows() -> list[Capabilities]:
     """Return every kind's row followed by every openai-chat quirks profile's row."""
-    from harness.providers.openai_chat import QUIRKS
+    from harness.providers.quirks import QUIRKS
 
     return list(CAPABILITIES.values()) + [_quirks_row(n) for n in QUIRKS if n != "openai"]
 
@@ -242,7 +244,7 @@ def _modes(caps: Capabilities) -> str:
 
 
 def _sanitised_clash(names: Sequence[str]) -> tuple[str, str] | None:
-    from harness.providers.base import sanitize_name
+    from harness.model import sanitize_name
 
     seen: dict[str, str] = {}
     for n in names:

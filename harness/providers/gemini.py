@@ -3,7 +3,7 @@
 Wire facts (WIRE-FORMATS.md §4): tools are `[{"functionDeclarations": [{name, description,
 parametersJsonSchema}]}]` (real JSON Schema; with `schema_field = "parameters"` in the
 profile's params the OpenAPI-subset `parameters` is sent instead, translated by
-`harness.portability.translate_schema(schema, "gemini")`, a rejected construct making the case
+`harness.providers.portability.translate_schema(schema, "gemini")`, a rejected construct making the case
 `unsupported`); tool_choice is
 `toolConfig.functionCallingConfig.mode` AUTO / ANY / NONE, a named choice being ANY plus
 `allowedFunctionNames`; there is no parallel-call switch. Multi-turn: the model's content is
@@ -55,7 +55,7 @@ def wire_name(name: str) -> str:
 
 def _tool(tool: Tool, schema_field: str) -> dict[str, Any]:
     decl: dict[str, Any] = {"name": wire_name(tool.name), "description": tool.description}
-    if schema_field == "parameters":  # the OpenAPI subset: harness.portability's translation
+    if schema_field == "parameters":  # the OpenAPI subset: harness.providers.portability's translation
         decl["parameters"] = wire_schema(tool, "gemini")
     else:  # full JSON Schema, sent as the case wrote it
         decl["parametersJsonSchema"] = neutral_schema(tool)

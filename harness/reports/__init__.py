@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from harness._io import atomic_write_text
-from harness.config import Config
 from harness.errors import UserError
 from harness.reports.html import render_html
 from harness.reports.junit import render_junit
 from harness.reports.markdown import render_markdown
 from harness.reports.metrics import summarize
 from harness.reports.table import render_table
-from harness.results import ResultRow, read_results
+from harness.run.config import Config
+from harness.run.results import ResultRow, read_results
 
 __all__ = ["SUMMARY_FORMAT", "build_summary", "load_run", "render_table", "write_reports"]
 

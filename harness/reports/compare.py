@@ -14,7 +14,7 @@ from tabulate import tabulate
 
 from harness.errors import UserError
 from harness.reports.metrics import bucket_metrics, case_status, group_cases, row_kind
-from harness.results import ResultRow
+from harness.run.results import ResultRow
 
 __all__ = ["CHANGE_ORDER", "compare_runs", "render_compare"]
 

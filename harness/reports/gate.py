@@ -32,7 +32,7 @@ from typing import Any
 from harness._io import atomic_write_text
 from harness.errors import UserError
 from harness.reports.metrics import bucket_metrics, case_status, group_cases, row_kind
-from harness.results import ResultRow
+from harness.run.results import ResultRow
 
 __all__ = [
     "BASELINE_FORMAT",

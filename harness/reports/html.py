@@ -15,7 +15,7 @@ from importlib import resources
 from typing import Any
 
 from harness.reports.metrics import row_kind
-from harness.results import ResultRow, turn_to_dict
+from harness.run.results import ResultRow, turn_to_dict
 
 __all__ = ["render_html", "report_data"]
 

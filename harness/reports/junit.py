@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 
-from harness.config import Price
 from harness.reports.metrics import bucket_metrics, cost, is_emulator, row_kind
-from harness.results import ResultRow
+from harness.run.config import Price
+from harness.run.results import ResultRow
 
 __all__ = ["render_junit"]
 

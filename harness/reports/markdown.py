@@ -13,7 +13,7 @@ from typing import Any
 
 from harness.reports.metrics import COUNTING_RULES, is_emulator, multi_trial
 from harness.reports.table import fmt_ms, fmt_pct, fmt_usd, provider_label
-from harness.results import ResultRow
+from harness.run.results import ResultRow
 
 __all__ = ["LIMIT", "render_markdown"]
 

@@ -26,8 +26,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from harness.config import Price
-from harness.results import ResultRow
+from harness.run.config import Price
+from harness.run.results import ResultRow
 
 __all__ = [
     "COUNTING_RULES",

@@ -7,9 +7,9 @@ from typing import Any
 
 from tabulate import tabulate
 
-from harness.config import Price
 from harness.reports.metrics import is_emulator, multi_trial, summarize
-from harness.results import ResultRow
+from harness.run.config import Price
+from harness.run.results import ResultRow
 
 __all__ = ["fmt_ms", "fmt_pct", "fmt_usd", "provider_label", "render_table"]
 

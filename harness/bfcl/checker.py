@@ -1,0 +1,269 @@
+"""The `bfcl` grading profile: BFCL's AST checker verdicts on fc-harness cases.
+
+`grade(case, turns)` reads what `harness.bfcl.importer` stored in `Case.meta` (BFCL's category, the
+raw function docs and the raw possible answer) and applies BFCL's rules
+(`harness.bfcl.ast_checker`): string standardisation, int accepted for float at the top level
+only, `""` meaning the parameter may be omitted, exact call counts, greedy order-free
+matching of parallel calls, and the no-call rule for `irrelevance` / `live_irrelevance` /
+v1 `relevance` (pass iff no call is decoded). A call whose arguments BFCL does not read as
+a JSON object (text that is not JSON, `""`, or another JSON value: its decoder fails or its
+`is_function_calling_format_output` rejects it) leaves the whole output without a valid
+call: a pass for the no-call rule, a failure elsewhere.
+
+`tool_names="sanitized"` compares output names with the offered names' dots replaced by
+`_` (BFCL's `underscore_to_dot` models); `exact` compares them as given. Runs through the
+harness's own adapters restore dotted names, so they grade with `exact`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from harness.bfcl import ast_checker as _bfcl_ast
+from harness.bfcl.convert import to_json_schema
+from harness.bfcl.fast import compile_entry
+from harness.bfcl.schema import compile_schema
+from harness.errors import UserError
+from harness.grading.grader import TurnGrade
+from harness.model import Case, Failure, ModelTurn, Verdict
+
+__all__ = ["NO_CALL_CATEGORIES", "grade", "grade_turn", "is_no_call_category"]
+
+#: BFCL categories where a correct answer makes no call (v1 called it `relevance`).
+NO_CALL_CATEGORIES = ("irrelevance", "live_irrelevance", "relevance")
+TOOL_NAME_MODES = ("exact", "sanitized")
+
+_KINDS = {
+    "wrong_func_name": "wrong_function",
+    "missing_required": "missing_argument",
+    "missing_optional": "missing_argument",
+    "unexpected_param": "unexpected_argument",
+    "cannot_find_description": "wrong_function",
+}
+
+
+def is_no_call_category(category: str) -> bool:
+    """Whether BFCL grades `category` by the no-call rule."""
+    return category in NO_CALL_CATEGORIES or category.endswith("irrelevance")
+
+
+def _kind(error_type: str) -> str:
+    head, _, tail = error_type.partition(":")
+    if head.startswith("type_error"):
+        return "wrong_type"
+    if head.startswith("value_error"):
+        return "wrong_value"
+    return _KINDS.get(tail, "wrong_value")
+
+
+def _message(check: _bfcl_ast.Check) -> str:
+    parts: list[str] = []
+    for err in check.errors:
+        if isinstance(err, str):
+            parts.append(err)
+        elif isinstance(err, Mapping):
+            for where, detail in err.items():
+                parts.append(f"{where}: {' '.join(map(str, detail.get('sub_error', ())))}")
+    return f"BFCL {check.error_type}: " + " | ".join(parts)
+
+
+def _meta(case: Case) -> tuple[str, Any, Any]:
+    meta = case.meta
+    if "bfcl_category" not in meta or "bfcl_functions" not in meta:
+        raise UserError(
+            f"case {case.id!r} ({case.source or '<input>'}) has no BFCL data in its meta: "
+            "profile 'bfcl' grades only cases made by `fcharness import bfcl`"
+        )
+    return meta["bfcl_category"], meta["bfcl_functions"], meta.get("bfcl_answer")
+
+
+def _offered(functions: Any, sanitize: bool) -> list[str]:
+    funcs = functions if isinstance(functions, list) else [functions]
+    names = [f["name"] for f in funcs]
+    return [n.replace(".", "_") for n in names] if sanitize else names
+
+
+def _expected_names(functions: Any, answer: Any, sanitize: bool) -> list[str]:
+    era = _bfcl_ast.era_of(answer)
+    keys = list(answer) if era == "v1" else [next(iter(a)) for a in answer]
+    funcs = functions if isinstance(functions, list) else [functions]
+    names = []
+    for key in keys:
+        fn = _bfcl_ast.find_description(funcs, key, era)
+        name = fn["name"] if fn is not None else key
+        names.append(name.replace(".", "_") if sanitize else name)
+    return names
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What grading one case needs, worked out once per case and name mode."""
+
+    category: str
+    functions: Any
+    answer: Any
+    no_call: bool
+    expected: list[str]
+    """The expected function names, sorted (tool selection compares multisets)."""
+    expected_names: list[str]
+    fast: Callable[[Sequence[tuple[str, Any]]], bool] | None
+    implied: bool
+    """A pass of `fast` proves schema validity (see `_bfcl_fast.schema_implied`)."""
+    schemas: dict[str, Callable[[Any], bool]]
+    passes: tuple[dict[str, Verdict], dict[str, Verdict]]
+    """Passing verdicts by provider id, for schema_ok False and True: immutable, built once."""
+
+
+#: id(case) → (case, plan), one table per name mode (exact, sanitized).
+_PLANS: tuple[dict[int, tuple[Case, _Plan]], dict[int, tuple[Case, _Plan]]] = ({}, {})
+
+
+def _plan(case: Case, sanitize: bool) -> _Plan:
+    category, functions, answer = _meta(case)
+    no_call = is_no_call_category(category)
+    if not no_call and answer is None:
+        raise UserError(
+            f"case {case.id!r}: BFCL category {category!r} needs a possible answer (meta bfcl_answer)"
+        )
+    try:
+        names = [] if no_call else _expected_names(functions, answer, sanitize)
+    except (KeyError, TypeError, AttributeError, StopIteration):
+        names = []
+    compiled = None if no_call else compile_entry(functions, answer, category, sanitize)
+    fast, implied = compiled if compiled is not None else (None, False)
+    if implied:  # only when the case's tool schemas are still the ones converted from BFCL's docs
+        docs = {f["name"]: f for f in (functions if isinstance(functions, list) else [functions])}
+        implied = all(
+            t.name in docs and t.parameters == to_json_schema(docs[t.name].get("parameters", {}))
+            for t in case.tools
+        )
+    schemas = {t.name: compile_schema(t.parameters) for t in case.tools}
+    if sanitize:
+        schemas.update({t.name.replace(".", "_"): schemas[t.name] for t in case.tools})
+    plan = _Plan(category, functions, answer, no_call, sorted(names), names, fast, implied, schemas, ({}, {}))
+    table = _PLANS[sanitize]
+    if len(table) > 100_000:
+        table.clear()
+    table[id(case)] = (case, plan)  # keeps `case` alive, so its id stays unique
+    return plan
+
+
+def _schema_ok(plan: _Plan, calls: Sequence[tuple[str, Any]]) -> bool:
+    for name, args in calls:
+        check = plan.schemas.get(name)
+        if check is None or not isinstance(args, dict) or not check(args):
+            return False
+    return True
+
+
+def _verdict(
+    case: Case, provider_id: str, passed: bool, selection: bool, failures: list[Failure], schema: bool
+) -> Verdict:
+    return Verdict(
+        case.id, provider_id, passed, selection, passed, schema, tuple(failures), "pass" if passed else "fail"
+    )
+
+
+def _pass(case: Case, plan: _Plan, provider_id: str, schema: bool) -> Verdict:
+    table = plan.passes[schema]
+    verdict = table.get(provider_id)
+    if verdict is None:
+        verdict = table[provider_id] = _verdict(case, provider_id, True, True, [], schema)
+    return verdict
+
+
+def grade(
+    case: Case,
+    turns: Sequence[ModelTurn],
+    *,
+    provider_id: str = "",
+    tool_names: str = "exact",
+) -> Verdict:
+    """Grade `turns` (one turn) on a BFCL-imported `case` exactly as BFCL's AST checker does."""
+    sanitize = tool_names == "sanitized"
+    if not sanitize and tool_names != "exact":
+        raise UserError(f"--tool-names must be one of {', '.join(TOOL_NAME_MODES)}, not {tool_names!r}")
+    hit = _PLANS[sanitize].get(id(case))
+    plan = hit[1] if hit is not None and hit[0] is case else _plan(case, sanitize)
+    turn = turns[0] if turns else ModelTurn()
+    calls = [(c.name, c.arguments) for c in turn.calls]
+    # Calls whose arguments BFCL does not read as a JSON object (not JSON, `""`, or another
+    # JSON value): its decoder fails or its format check rejects the whole output.
+    unusable = [i for i, c in enumerate(turn.calls) if c.arguments is None or c.raw_arguments == ""]
+    if plan.no_call:
+        if not calls or unusable:
+            return _pass(case, plan, provider_id, not unusable)
+        msg = (
+            "BFCL irrelevance_error:decoder_success: Valid syntax. Successfully decode AST when it "
+            f"should not ({len(calls)} call(s) where none is expected)."
+        )
+        failure = Failure("unexpected_call", msg, call=0, actual=calls[0][0])
+        return _verdict(case, provider_id, False, False, [failure], _schema_ok(plan, calls))
+    if unusable:
+        i = unusable[0]
+        raw = turn.calls[i].raw_arguments
+        msg = f"BFCL ast_decoder:decoder_failed: arguments of call {i} are not a JSON object: {raw!r}"
+        failure = Failure("invalid_arguments_json", msg, call=i, actual=raw)
+        return _verdict(case, provider_id, False, False, [failure], False)
+    if plan.fast is not None:
+        try:
+            if plan.fast(calls):
+                return _pass(case, plan, provider_id, plan.implied or _schema_ok(plan, calls))
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError):
+            pass  # the full checker below decides (and explains)
+    schema = _schema_ok(plan, calls)
+    selection = sorted(n for n, _ in calls) == plan.expected
+    try:
+        check = _bfcl_ast.check_ast(plan.functions, calls, plan.answer, plan.category, sanitize=sanitize)
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
+        msg = f"BFCL's checker cannot grade this output (it would raise {type(exc).__name__}: {exc})"
+        return _verdict(case, provider_id, False, selection, [Failure("wrong_type", msg, call=0)], schema)
+    if check.valid:
+        return _pass(case, plan, provider_id, schema)
+    failure = _failure(check, calls, plan.expected_names, plan.functions, sanitize)
+    return _verdict(case, provider_id, False, selection, [failure], schema)
+
+
+def _failure(
+    check: _bfcl_ast.Check,
+    calls: Sequence[tuple[str, Any]],
+    expected_names: list[str],
+    functions: Any,
+    sanitize: bool,
+) -> Failure:
+    message = _message(check)
+    if check.error_type.endswith("wrong_count"):
+        kind = (
+            "no_call" if not calls else ("missing_call" if len(calls) < len(expected_names) else "extra_call")
+        )
+        return Failure(kind, message, expected=len(expected_names), actual=len(calls))
+    kind = _kind(check.sub_error_type or check.error_type)
+    if (
+        kind == "wrong_function"
+        and check.call is not None
+        and check.call < len(calls)
+        and calls[check.call][0] not in _offered(functions, sanitize)
+    ):
+        kind = "hallucinated_function"
+    path = f"root[{check.param!r}]" if check.param is not None else None
+    expected = check.expected if check.param is not None or kind == "wrong_function" else None
+    return Failure(kind, message, call=check.call, path=path, expected=expected, actual=check.actual)
+
+
+def grade_turn(case: Case, turn_index: int, model_turn: ModelTurn, *, tool_names: str = "exact") -> TurnGrade:
+    """BFCL's single turn as a `TurnGrade` (matches: the first actual call per expected name)."""
+    if turn_index != 0:
+        raise UserError(f"case {case.id!r}: BFCL cases have one turn; no turn {turn_index}")
+    verdict = grade(case, [model_turn], tool_names=tool_names)
+    sanitize = tool_names == "sanitized"
+    names = [c.name for c in model_turn.calls]
+    matches: list[int | None] = []
+    for expected in case.turns[0].expect:
+        want = expected.name.replace(".", "_") if sanitize else expected.name
+        index = next((i for i, n in enumerate(names) if n == want and i not in matches), None)
+        matches.append(index)
+    return TurnGrade(
+        verdict.failures, tuple(matches), verdict.tool_selection_ok, verdict.arguments_ok, verdict.schema_ok
+    )

@@ -1,0 +1,223 @@
+"""How one job gets its wire responses: record, fast replay, or replay through the SDK.
+
+Each `open_exchange` yields `exchange(turn_index, request) -> WireResponse` for
+`harness.run.execute.run_case`. Record and SDK replay go through vcrpy (patched once per run by
+`CassetteRouter`); the fast replay reads the cassette with vcrpy's persister and serializer
+and returns the recorded body with no HTTP round trip. Both replays first check that
+today's request equals the recorded one, so they agree on `stale` verdicts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from harness.cassettes.layout import (
+    RecordMode,
+    canonical_json,
+    missing_message,
+    record_command,
+    stale_message,
+)
+from harness.cassettes.store import CassetteRouter, Interaction, load_interactions, make_vcr
+from harness.errors import ProviderError
+from harness.providers.base import WireResponse
+from harness.run.execute import Exchange, StaleCassette
+
+__all__ = ["backoff_delay", "open_exchange", "patched"]
+
+
+@contextlib.contextmanager
+def patched(session: Any) -> Iterator[None]:
+    """Patch HTTP libraries once for the run, scrubbing every key the run uses."""
+    mode = session.options.record_mode
+    secrets = [k for k in session.keys.values() if k and k != "mock-api-key"]
+    session.router = CassetteRouter(make_vcr(mode, secrets))
+    with session.router.patched():
+        yield
+
+
+def backoff_delay(exc: ProviderError, attempt: int, base: float, cap: float) -> float:
+    """Seconds to wait before retry `attempt` (0-based): `retry-after` when sent, else exponential."""
+    if exc.retry_after is not None and exc.retry_after >= 0:
+        return min(cap, float(exc.retry_after))
+    return min(cap, base * (1 << attempt) * (1 + random.random() / 10))
+
+
+class _Recorded:
+    """Today's requests checked against a cassette's recorded ones (the stale check)."""
+
+    def __init__(self, path: Path, job: Any) -> None:
+        self.path = path
+        self.job = job
+        if not path.exists():
+            raise StaleCassette(
+                missing_message(path, job.profile.id, job.case.id, job.case.source), missing=True
+            )
+        self.interactions: list[Interaction] = load_interactions(path)
+        self.used: set[int] = set()
+
+    def match(self, turn: int, request: dict[str, Any]) -> Interaction:
+        """Return the unused recorded interaction whose body equals `request`, or raise StaleCassette."""
+        canon = canonical_json(request)
+        pid, cid, src = self.job.profile.id, self.job.case.id, self.job.case.source
+        for i, it in enumerate(self.interactions):
+            if i not in self.used and it.matches(canon):
+                self.used.add(i)
+                self._check_model(it, request, turn)
+                return it
+        if turn >= len(self.interactions):
+            raise StaleCassette(
+                f"cassette {self.path} holds {len(self.interactions)} interaction(s) and none for turn "
+                f"{turn}; re-record with: {record_command(pid, cid, src)}",
+                turn=turn,
+            )
+        recorded = self.interactions[turn].body
+        raise StaleCassette(stale_message(recorded, request, pid, cid, src, turn), turn=turn)
+
+    def _check_model(self, it: Interaction, request: dict[str, Any], turn: int) -> None:
+        """Where the model is in the URL, not the body (Gemini, Bedrock), it must match too."""
+        model = self.job.profile.model
+        if "model" in request or not model or model in unquote(it.uri):
+            return
+        pid, cid, src = self.job.profile.id, self.job.case.id, self.job.case.source
+        raise StaleCassette(
+            f"cassette is stale: turn {turn} was recorded at {it.uri}, which does not name the model "
+            f"{model!r} of profile {pid!r}; re-record with: {record_command(pid, cid, src)}",
+            turn=turn,
+        )
+
+
+def _fast(recorded: _Recorded) -> Exchange:
+    def exchange(turn: int, request: dict[str, Any]) -> WireResponse:
+        return recorded.match(turn, request).response
+
+    return exchange
+
+
+def _sdk_replay(session: Any, job: Any, recorded: _Recorded) -> Exchange:
+    adapter = session.adapters[job.profile.id]
+    client = session.clients[job.profile.id]
+
+    def exchange(turn: int, request: dict[str, Any]) -> WireResponse:
+        it = recorded.match(turn, request)
+        wire: WireResponse = adapter.send(client, request, stream=job.profile.stream)
+        return replace(wire, latency_ms=it.response.latency_ms)
+
+    return exchange
+
+
+def _record(session: Any, job: Any, cassette: Any) -> Exchange:
+    adapter = session.adapters[job.profile.id]
+    client = session.clients[job.profile.id]
+    opts = session.options
+
+    def exchange(turn: int, request: dict[str, Any]) -> WireResponse:
+        pid = job.profile.id
+        if pid in session.unreachable:  # no answer at all earlier: fail fast, no new retries
+            raise ProviderError(session.unreachable[pid], status=None)
+        attempt = 0
+        while True:
+            before = len(cassette.data)
+            started = time.perf_counter()
+            try:
+                with _SENDS.exclusive() if job.profile.kind in HTTPLIB_KINDS else _SENDS.shared():
+                    wire: WireResponse = adapter.send(client, request, stream=job.profile.stream)
+            except ProviderError as exc:
+                if exc.retryable and attempt < opts.max_retries:
+                    del cassette.data[before:]  # keep only the final answer in the cassette
+                    time.sleep(backoff_delay(exc, attempt, opts.backoff_base, opts.max_backoff))
+                    attempt += 1
+                    continue
+                _stamp(cassette, before, started)
+                if exc.status is None and len(cassette.data) == before:
+                    session.unreachable[pid] = _unreachable(job.profile, exc)
+                raise
+            latency = _stamp(cassette, before, started)
+            return replace(wire, latency_ms=latency)
+
+    return exchange
+
+
+def _unreachable(profile: Any, exc: ProviderError) -> str:
+    where = profile.base_url or "the vendor's default URL"
+    hint = " (is the emulator running? `fcharness emulator`)" if profile.is_emulator else ""
+    return f"{profile.id} is unreachable at {where}{hint}: {exc.vendor_message}"
+
+
+#: Kinds whose SDK speaks through http.client/urllib3 (boto3). vcrpy's stubs for those briefly
+#: *unpatch every library* (`vcr.patch.force_reset`) while they open the real connection, so a
+#: concurrent httpx request in that window would go out unrecorded: their sends run alone.
+HTTPLIB_KINDS = frozenset({"bedrock-converse"})
+
+
+class _SendLock:
+    """Many shared holders (httpx sends) or one exclusive holder (an http.client send)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._shared = 0
+        self._exclusive = False
+        self._waiting = 0  # exclusive holders waiting: new shared holders queue behind them
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        """Hold the lock with other shared holders."""
+        with self._cond:
+            self._cond.wait_for(lambda: not self._exclusive and not self._waiting)
+            self._shared += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._shared -= 1
+                self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the lock alone."""
+        with self._cond:
+            self._waiting += 1
+            self._cond.wait_for(lambda: not self._exclusive and self._shared == 0)
+            self._waiting -= 1
+            self._exclusive = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._exclusive = False
+                self._cond.notify_all()
+
+
+_SENDS = _SendLock()
+
+
+def _stamp(cassette: Any, before: int, started: float) -> float:
+    latency = round((time.perf_counter() - started) * 1000, 1)
+    if len(cassette.data) > before:
+        cassette.data[-1][1]["latency_ms"] = latency
+    return latency
+
+
+@contextlib.contextmanager
+def open_exchange(session: Any, job: Any, path: Path) -> Iterator[Exchange]:
+    """Yield the exchange for one job (the cassette is saved atomically on exit when recording)."""
+    mode = session.options.record_mode
+    replaying = mode is RecordMode.NONE or (mode is RecordMode.ONCE and path.exists())
+    if replaying and not session.options.replay_via_sdk and mode is RecordMode.NONE:
+        yield _fast(_Recorded(path, job))
+        return
+    if replaying:
+        recorded = _Recorded(path, job)
+        with session.router.use(path):
+            yield _sdk_replay(session, job, recorded)
+        return
+    with session.router.use(path) as cassette:
+        yield _record(session, job, cassette)

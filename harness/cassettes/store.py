@@ -1,0 +1,240 @@
+"""Cassettes: vcrpy configured for fc-harness (DESIGN.md §6).
+
+- Layout: `cassettes/<provider-id>/<case-id>.yaml`, trial k ≥ 2 in `<case-id>@k.yaml`; the path
+  is derived safely (`cassette_path` refuses ids that could leave the folder).
+- Record modes as vcrpy names them (`RecordMode`): `none` replays only (default of `run` and
+  CI), `once`, `new_episodes`, `all` (default of `record`; re-recording replaces the file).
+- Scrubbing happens before anything is written: auth, AWS-signature, organisation/project
+  and cookie headers are dropped (only an allowlist of harmless headers is kept at all), key
+  query parameters too, and every occurrence of the actual key values (URL, bodies, kept
+  headers) becomes `<redacted>`.
+- Requests match on method, host, path and the canonical JSON body (`canonical_json`).
+- Files go through `AtomicPersister` (a run killed mid-way leaves no truncated cassette)
+  and the `fcharness` serializer (`harness.cassettes.format`: readable YAML bodies).
+
+vcrpy patches HTTP libraries globally, so concurrent cases cannot each enter
+`use_cassette`; `CassetteRouter` patches once and routes each thread's requests to the
+cassette that thread opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import vcr
+from vcr.cassette import Cassette
+from vcr.patch import CassettePatcherBuilder
+from vcr.persisters.filesystem import CassetteDecodeError, CassetteNotFoundError, FilesystemPersister
+from vcr.serialize import deserialize as _vcr_deserialize
+from vcr.serialize import serialize as _vcr_serialize
+
+from harness._io import atomic_write_text
+from harness.cassettes import format as _cassette_format
+from harness.cassettes.layout import (
+    RecordMode,
+    canonical_json,
+    coerce_record_mode,
+    decoded_body,
+)
+from harness.cassettes.scrub import (
+    KEEP_REQUEST_HEADERS,
+    KEEP_RESPONSE_HEADERS,
+    REDACTED,
+    SCRUB_HEADERS,
+    SCRUB_QUERY_PARAMETERS,
+    Scrubber,
+)
+from harness.errors import CassetteError
+from harness.providers.base import WireResponse
+
+__all__ = [
+    "KEEP_REQUEST_HEADERS",
+    "KEEP_RESPONSE_HEADERS",
+    "REDACTED",
+    "SCRUB_HEADERS",
+    "SCRUB_QUERY_PARAMETERS",
+    "AtomicPersister",
+    "CassetteRouter",
+    "Interaction",
+    "load_interactions",
+    "make_vcr",
+]
+
+
+def body_matcher(r1: Any, r2: Any) -> None:
+    """vcrpy matcher: the canonical JSON bodies are equal (raise AssertionError otherwise)."""
+    a, b = decoded_body(r1.body), decoded_body(r2.body)
+    if canonical_json(a) != canonical_json(b):
+        raise AssertionError("the canonical JSON bodies differ")
+
+
+class AtomicPersister(FilesystemPersister):  # type: ignore[misc]  # vcrpy ships no types
+    """vcrpy's filesystem persister, reading and writing UTF-8 whatever the locale, and writing
+    through a temporary file and a rename."""
+
+    @classmethod
+    def load_cassette(cls, cassette_path: Any, serializer: Any) -> Any:
+        """vcrpy's `load_cassette`, decoding the file as UTF-8 (vcrpy uses the locale's encoding)."""
+        path = Path(cassette_path)
+        if not path.is_file():
+            raise CassetteNotFoundError()
+        try:
+            data = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as err:
+            raise CassetteDecodeError(f"{path}: not UTF-8 text") from err
+        if not data.strip():
+            raise CassetteNotFoundError()
+        return _vcr_deserialize(data, serializer)
+
+    @staticmethod
+    def save_cassette(cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:
+        """Serialize and write atomically: a killed run never leaves a truncated cassette."""
+        atomic_write_text(cassette_path, _vcr_serialize(cassette_dict, serializer))
+
+
+def make_vcr(record_mode: RecordMode | str = RecordMode.NONE, secrets: Iterable[str] = ()) -> vcr.VCR:
+    """Return a VCR configured for fc-harness (serializer, matcher, persister, scrubbing)."""
+    mode = coerce_record_mode(record_mode)
+    scrubber = Scrubber(secrets)
+    v = vcr.VCR(
+        serializer="fcharness",
+        record_mode=mode.value,
+        match_on=("method", "host", "path", "fcharness_body"),
+        filter_headers=SCRUB_HEADERS,
+        filter_query_parameters=SCRUB_QUERY_PARAMETERS,
+        before_record_request=scrubber.request,
+        before_record_response=scrubber.response,
+        decode_compressed_response=True,
+        drop_unused_requests=mode is RecordMode.ALL,
+    )
+    v.register_serializer("fcharness", _cassette_format)
+    v.register_matcher("fcharness_body", body_matcher)
+    v.register_persister(AtomicPersister)
+    return v
+
+
+class _RouterState(threading.local):
+    cassette: Cassette | None = None
+
+
+class CassetteRouter:
+    """Patches HTTP libraries once and routes each thread's traffic to its own cassette."""
+
+    def __init__(self, vcr_config: vcr.VCR) -> None:
+        self.vcr = vcr_config
+        self._state = _RouterState()
+        self.custom_patches: tuple[Any, ...] = ()
+        self.skip_patchers: tuple[Any, ...] = ()
+
+    @property
+    def _path(self) -> str:
+        cassette = self._state.cassette
+        return str(cassette._path) if cassette is not None else "<fcharness cassette router>"
+
+    def __len__(self) -> int:
+        cassette = self._state.cassette
+        return len(cassette) if cassette is not None else 0
+
+    def __getattr__(self, name: str) -> Any:
+        cassette = self._state.cassette
+        if cassette is None:
+            raise CassetteError(f"an HTTP request was made outside any case cassette (wanted {name!r})")
+        return getattr(cassette, name)
+
+    @contextlib.contextmanager
+    def patched(self) -> Iterator[CassetteRouter]:
+        """Install vcrpy's HTTP patches (once per run), routed through this object."""
+        with contextlib.ExitStack() as stack:
+            for patcher in CassettePatcherBuilder(self).build():
+                stack.enter_context(patcher)
+            yield self
+
+    @contextlib.contextmanager
+    def use(self, path: Path) -> Iterator[Cassette]:
+        """Open the cassette at `path` for the calling thread; save it (atomically) on exit."""
+        config = self.vcr.get_merged_config(path=str(path))
+        for key in ("path_transformer", "func_path_generator", "record_on_exception"):
+            config.pop(key, None)
+        cassette = Cassette.load(**config)
+        self._state.cassette = cassette
+        try:
+            yield cassette
+        finally:
+            self._state.cassette = None
+            cassette._save()
+
+
+# --- loading for the fast replay path ------------------------------------------------------
+
+
+class Interaction:
+    """One recorded request/response pair, decoded (the request body lazily)."""
+
+    __slots__ = ("_body", "_canonical", "method", "response", "text", "uri")
+
+    def __init__(self, method: str, uri: str, text: str, response: WireResponse) -> None:
+        self.method = method
+        self.uri = uri
+        self.text = text
+        """The request body as loaded: canonical JSON when it was stored as `parsed_body`."""
+        self.response = response
+        self._body: Any = _UNSET
+        self._canonical: str | None = None
+
+    @property
+    def body(self) -> Any:
+        """The decoded JSON request body."""
+        if self._body is _UNSET:
+            self._body = decoded_body(self.text)
+        return self._body
+
+    @property
+    def canonical(self) -> str:
+        """`canonical_json(body)`."""
+        if self._canonical is None:
+            self._canonical = canonical_json(self.body)
+        return self._canonical
+
+    def matches(self, canonical: str) -> bool:
+        """Whether this request's canonical JSON body is `canonical` (cheap when it is)."""
+        return self.text == canonical or self.canonical == canonical
+
+
+_UNSET = object()
+
+
+def _to_wire(resp: dict[str, Any]) -> WireResponse:
+    headers = {k: (v[0] if isinstance(v, list) and v else v) for k, v in (resp.get("headers") or {}).items()}
+    status = int((resp.get("status") or {}).get("code", 0))
+    events = resp.get("events")
+    if events is not None:
+        return WireResponse(status, None, list(events), headers, resp.get("latency_ms"))
+    if "parsed_body" in resp:
+        body = resp["parsed_body"]
+    else:
+        raw = (resp.get("body") or {}).get("string")
+        body = decoded_body(raw)
+    return WireResponse(status, body, None, headers, resp.get("latency_ms"))
+
+
+def load_interactions(path: Path) -> list[Interaction]:
+    """Load a cassette with vcrpy's persister and the fcharness serializer.
+
+    Raises FileNotFoundError when there is none, CassetteError when it cannot be read.
+    """
+    try:
+        requests, responses, *_ = AtomicPersister.load_cassette(path, serializer=_cassette_format)
+    except CassetteNotFoundError:
+        raise FileNotFoundError(str(path)) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CassetteError(f"{path}: unreadable cassette: {exc}") from None
+    out = []
+    for req, resp in zip(requests, responses, strict=False):
+        raw = req.body
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
+        out.append(Interaction(req.method, req.uri, text, _to_wire(resp)))
+    return out

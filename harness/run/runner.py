@@ -1,0 +1,437 @@
+"""The case × provider matrix: select, record or replay, grade, write `reports/<run-id>/`.
+
+Flow of a run (DESIGN.md §7):
+
+1. load the cases (`harness.cases.loader.load_cases`) and the provider profiles (`fcharness.toml`,
+   `--base-url ID=URL` / `FCHARNESS_BASE_URL_<ID>` overrides);
+2. build the jobs: case × provider × trial, filtered by case `only`, `-k`, `--shard I/N`;
+   case `skip` and `harness.providers.capabilities.unsupported_reason` give `unsupported`
+   rows without any call;
+3. run each job turn by turn (`harness.run.execute.run_case`) through one of three exchanges:
+   - record (`--record-mode` once/new_episodes/all): the vendor SDK through vcrpy, one client
+     per provider, `--concurrency N` threads, retries with exponential backoff on 429/5xx
+     honouring `retry-after`;
+   - fast replay (the default): the cassette is loaded with vcrpy's persister and the
+     fcharness serializer, today's request must equal the recorded one (canonical JSON; else
+     `stale`), and the recorded body goes straight to `parse_response` / `parse_stream`;
+   - `--replay-via-sdk`: the same replay through the SDK and vcrpy (record mode `none`);
+4. write `results.jsonl` and the reports, refresh `reports/latest/`.
+
+Trials: trial k (from 1) is recorded in `<case-id>.yaml` for k = 1 and `<case-id>@k.yaml`
+for k ≥ 2; rows carry `trial = k`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from harness.cases.selection import Shard, in_shard, keyword_matcher
+from harness.cassettes.layout import RecordMode, cassette_path, trials_by_case
+from harness.errors import ConfigError, MissingAPIKeyError, UserError
+from harness.model import Case
+from harness.run import execute as _execute
+from harness.run.config import Config, ProviderProfile
+from harness.run.output import write_run_dir
+from harness.run.progress import Progress
+from harness.run.results import ResultRow, case_summary
+
+__all__ = [
+    "Job",
+    "RunOptions",
+    "RunResult",
+    "Session",
+    "apply_base_urls",
+    "build_jobs",
+    "exit_code",
+    "orphan_cassettes",
+    "run",
+    "run_job",
+    "select_providers",
+    "unsupported_reason_for",
+]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything a run needs besides the config; CLI options map one to one."""
+
+    paths: tuple[str, ...] = ()
+    providers: tuple[str, ...] = ()
+    keyword: str | None = None
+    record_mode: RecordMode = RecordMode.NONE
+    concurrency: int | None = None
+    shard: Shard | None = None
+    profile: str | None = None
+    run_id: str | None = None
+    reports_dir: str | None = None
+    replay_via_sdk: bool = False
+    trials: int = 1
+    base_urls: Mapping[str, str] = field(default_factory=dict)
+    max_retries: int = 4
+    backoff_base: float = 1.0
+    max_backoff: float = 60.0
+    progress: bool | None = None
+    """None: a progress bar when stderr is a terminal and traffic is recorded."""
+    write_reports: bool = True
+    print_table: bool = True
+
+
+@dataclass(frozen=True)
+class Job:
+    """One case on one provider, one trial (1-based, as in the cassette name)."""
+
+    case: Case
+    profile: ProviderProfile
+    trial: int = 1
+    unsupported: str | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The rows of a run and where they were written."""
+
+    run_id: str
+    rows: list[ResultRow]
+    run_dir: Path | None
+
+
+def exit_code(rows: Sequence[ResultRow]) -> int:
+    """0 when every row passed or is unsupported, 1 otherwise (stable, DESIGN.md §7)."""
+    return 0 if all(r.status in ("pass", "unsupported") for r in rows) else 1
+
+
+def _env_name(provider_id: str) -> str:
+    return "FCHARNESS_BASE_URL_" + re.sub(r"[^A-Za-z0-9]", "_", provider_id).upper()
+
+
+def apply_base_urls(profile: ProviderProfile, overrides: Mapping[str, str]) -> ProviderProfile:
+    """Point a profile at another server: `--base-url ID=URL` beats `FCHARNESS_BASE_URL_<ID>`."""
+    url = overrides.get(profile.id) or os.environ.get(_env_name(profile.id))
+    return replace(profile, base_url=url) if url else profile
+
+
+def select_providers(config: Config, options: RunOptions, cassettes_root: Path) -> list[ProviderProfile]:
+    """Resolve the provider ids of a run (see the `run` and `record` commands for defaults)."""
+    if options.providers:
+        ids = list(dict.fromkeys(options.providers))
+    elif options.record_mode is RecordMode.NONE:
+        ids = [pid for pid in config.providers if (cassettes_root / pid).is_dir()]
+    else:
+        ids = [pid for pid, p in config.providers.items() if p.is_emulator]
+    if not ids:
+        where = config.path or "fcharness.toml"
+        raise ConfigError(
+            f"{where}: no provider to run; pass -p ID (known ids: {', '.join(config.providers) or 'none'})"
+        )
+    return [apply_base_urls(config.provider(pid), options.base_urls) for pid in ids]
+
+
+def unsupported_reason_for(case: Case, profile: ProviderProfile) -> str | None:
+    """Why a job is not run (case `skip`, or the kind cannot express the case), or None."""
+    if profile.id in case.skip:
+        return f"skipped on {profile.id}: {case.skip[profile.id]}"
+    try:
+        from harness.providers.capabilities import unsupported_reason
+    except ImportError:
+        return None
+    return unsupported_reason(case, profile.kind, profile.quirks, profile.params)
+
+
+def build_jobs(
+    cases: Sequence[Case],
+    profiles: Sequence[ProviderProfile],
+    *,
+    keyword: str | None = None,
+    shard: Shard | None = None,
+    trials: Callable[[Case, ProviderProfile], Sequence[int]] = lambda c, p: (1,),
+) -> list[Job]:
+    """The matrix: case × provider × trial, filtered by `only`, `-k` and the shard."""
+    match = keyword_matcher(keyword)
+    jobs: list[Job] = []
+    for case in cases:
+        for profile in profiles:
+            if case.only and profile.id not in case.only:
+                continue
+            names = [case.id, case.category, *case.tags, profile.id, case.source or ""]
+            if not match(names):
+                continue
+            if not in_shard(f"{case.id}\x00{profile.id}", shard):
+                continue
+            reason = unsupported_reason_for(case, profile)
+            for k in trials(case, profile):
+                jobs.append(Job(case, profile, k, reason))
+    return jobs
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_run_id(reports_root: Path) -> str:
+    """A UTC timestamp id, suffixed when a run with the same id exists."""
+    base = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    rid, n = base, 1
+    while (reports_root / rid).exists():
+        n += 1
+        rid = f"{base}-{n}"
+    return rid
+
+
+def _api_key(profile: ProviderProfile, recording: bool) -> str | None:
+    if not recording:
+        return "mock-api-key"  # replay never needs a key; the SDK wants a non-empty one
+    if not profile.api_key_env:
+        return None
+    key = os.environ.get(profile.api_key_env)
+    if not key:
+        raise MissingAPIKeyError(profile.id, profile.api_key_env)
+    return key
+
+
+#: kind → the pyproject extra that installs its SDK.
+_SDK_EXTRAS = {
+    "anthropic": "anthropic",
+    "gemini": "gemini",
+    "bedrock-converse": "bedrock",
+    "mistral": "mistral",
+    "cohere": "cohere",
+}
+
+
+class Session:
+    """Shared state of one run: adapters, clients, the cassette router, graders."""
+
+    def __init__(self, config: Config, options: RunOptions, cassettes_root: Path) -> None:
+        from harness.grading import grader as grading
+        from harness.providers import get_adapter
+
+        self.config = config
+        self.options = options
+        self.root = cassettes_root
+        self.grading_profile = options.profile or config.profile
+        self.grade = grading.grade
+        self.grade_turn = grading.grade_turn
+        self._get_adapter = get_adapter
+        self.adapters: dict[str, Any] = {}
+        self.clients: dict[str, Any] = {}
+        self.keys: dict[str, str | None] = {}
+        self.recording = options.record_mode is not RecordMode.NONE
+        self.summaries: dict[str, dict[str, Any]] = {}
+        self.root_resolved = config.root.resolve()
+        self.unreachable: dict[str, str] = {}
+        """provider id → why it gave no answer at all (later jobs fail fast while recording)."""
+
+    def prepare(self, profiles: Sequence[ProviderProfile]) -> None:
+        """Resolve adapters (and, for SDK paths, keys and one client per provider)."""
+        for p in profiles:
+            self.adapters[p.id] = self._get_adapter(p.kind, p.quirks)
+            if self.recording or self.options.replay_via_sdk:
+                self.keys[p.id] = _api_key(p, self.recording)
+        for p in profiles:
+            if self.recording or self.options.replay_via_sdk:
+                try:
+                    self.clients[p.id] = self.adapters[p.id].make_client(p, self.keys[p.id])
+                except ImportError as exc:
+                    extra = _SDK_EXTRAS.get(p.kind, "all")
+                    raise ConfigError(
+                        f"provider {p.id!r} ({p.kind}) needs its vendor SDK ({exc.name or exc}): "
+                        f"pip install 'fc-harness[{extra}]' (the fast replay needs no SDK)"
+                    ) from None
+
+    def close(self) -> None:
+        """Close the SDK clients (and their connection pools)."""
+        for client in self.clients.values():
+            for obj in (client, getattr(client, "sdk", None)):
+                close = getattr(obj, "close", None)
+                if callable(close):
+                    with contextlib.suppress(Exception):
+                        close()
+        self.clients.clear()
+
+    def params(self, profile: ProviderProfile) -> dict[str, Any]:
+        """The neutral params handed to `build_request`."""
+        params = dict(profile.params)
+        if profile.stream:
+            params["stream"] = True
+        return params
+
+    def summary(self, case: Case) -> dict[str, Any]:
+        """`case_summary(case)`, computed once per case."""
+        s = self.summaries.get(case.id)
+        if s is None:
+            s = self.summaries[case.id] = case_summary(case)
+        return s
+
+
+def _row(
+    session: Session, run_id: str, job: Job, outcome: _execute.CaseOutcome, cassette: Path | None
+) -> ResultRow:
+    latency, usage = _execute.totals(outcome.turns)
+    rel: str | None = None
+    if cassette is not None:
+        try:
+            rel = str(cassette.relative_to(session.root_resolved))
+        except ValueError:
+            rel = str(cassette)
+    return ResultRow(
+        run_id=run_id,
+        case_id=job.case.id,
+        provider_id=job.profile.id,
+        kind=job.profile.kind,
+        model=job.profile.model,
+        category=job.case.category,
+        verdict=outcome.verdict,
+        tags=tuple(job.case.tags),
+        source=job.case.source,
+        trial=job.trial,
+        turns=outcome.turns,
+        latency_ms=latency,
+        usage=usage,
+        error=outcome.error,
+        cassette=rel,
+        case=session.summary(job.case),
+    )
+
+
+def run_job(session: Session, run_id: str, job: Job) -> ResultRow:
+    from harness.cassettes import exchanges as _exchanges
+
+    path = cassette_path(session.root, job.profile.id, job.case.id, job.trial)
+    if job.unsupported:
+        v = _execute.error_verdict(job.case.id, job.profile.id, "unsupported", None, job.unsupported)
+        return _row(session, run_id, job, _execute.CaseOutcome(v, (), job.unsupported), None)
+    try:
+        with _exchanges.open_exchange(session, job, path) as exchange:
+            outcome = _execute.run_case(
+                job.case,
+                job.profile.id,
+                session.adapters[job.profile.id],
+                job.profile.model,
+                session.params(job.profile),
+                exchange,
+                grade=session.grade,
+                grade_turn=session.grade_turn,
+                profile=session.grading_profile,
+            )
+    except _execute.StaleCassette as exc:
+        v = _execute.error_verdict(
+            job.case.id, job.profile.id, "stale", "stale_cassette", exc.message, exc.turn
+        )
+        outcome = _execute.CaseOutcome(v, (), exc.message)
+    except UserError:
+        raise
+    except Exception as exc:  # a harness or SDK bug must not end the whole run
+        msg = f"harness error: {type(exc).__name__}: {exc}"
+        v = _execute.error_verdict(job.case.id, job.profile.id, "error", "provider_error", msg)
+        outcome = _execute.CaseOutcome(v, (), msg)
+    return _row(session, run_id, job, outcome, path)
+
+
+def orphan_cassettes(
+    root: Path, listings: Mapping[str, Mapping[str, Sequence[int]]], case_ids: set[str]
+) -> list[Path]:
+    """Cassettes of the listed providers whose case id matches no loaded case."""
+    return sorted(
+        cassette_path(root, pid, cid, k)
+        for pid, by_case in listings.items()
+        for cid, ks in by_case.items()
+        if cid not in case_ids
+        for k in ks
+    )
+
+
+def _warn_orphans(
+    root: Path, listings: Mapping[str, Mapping[str, Sequence[int]]], case_ids: set[str]
+) -> None:
+    orphans = orphan_cassettes(root, listings, case_ids)
+    if orphans:
+        shown = ", ".join(str(p) for p in orphans[:5]) + (" ..." if len(orphans) > 5 else "")
+        print(
+            f"fcharness: warning: {len(orphans)} cassette(s) match no case (renamed or deleted?): {shown}",
+            file=sys.stderr,
+        )
+
+
+def _execute_jobs(session: Session, run_id: str, jobs: Sequence[Job]) -> list[ResultRow]:
+    """Run the jobs: a thread pool when recording, in order otherwise; rows in job order."""
+    options, config = session.options, session.config
+    show = options.progress if options.progress is not None else (session.recording and sys.stderr.isatty())
+    progress = Progress(len(jobs), enabled=show)
+    started = time.perf_counter()
+    rows: list[ResultRow] = []
+    if session.recording or options.replay_via_sdk:
+        from harness.cassettes.exchanges import patched
+
+        with patched(session):
+            workers = (options.concurrency or config.concurrency) if session.recording else 1
+            with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+                futures = {pool.submit(run_job, session, run_id, j): i for i, j in enumerate(jobs)}
+                done: dict[int, ResultRow] = {}
+                for fut in as_completed(futures):
+                    row = fut.result()
+                    done[futures[fut]] = row
+                    progress.update(row.status)
+                rows = [done[i] for i in range(len(jobs))]
+    else:
+        for job in jobs:
+            row = run_job(session, run_id, job)
+            rows.append(row)
+            progress.update(row.status)
+    progress.close(time.perf_counter() - started)
+    return rows
+
+
+def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None) -> RunResult:
+    """Run the matrix and write the reports; return the rows (the caller picks the exit code)."""
+    from harness.cases.loader import load_cases
+
+    if cases is None:
+        paths = list(options.paths) or [str(config.resolve(c)) for c in config.cases]
+        cases = load_cases(paths)
+    root = config.resolve(config.cassettes)
+    profiles = select_providers(config, options, root)
+    recording = options.record_mode is not RecordMode.NONE
+    listings = {p.id: trials_by_case(root, p.id) for p in profiles} if not recording else {}
+
+    def trials(case: Case, profile: ProviderProfile) -> Sequence[int]:
+        if recording:
+            return range(1, max(1, options.trials) + 1)
+        return listings[profile.id].get(case.id) or (1,)
+
+    jobs = build_jobs(cases, profiles, keyword=options.keyword, shard=options.shard, trials=trials)
+    if not recording and not (options.paths or options.keyword or options.shard):
+        _warn_orphans(root, listings, {c.id for c in cases})
+    reports_root = Path(options.reports_dir) if options.reports_dir else config.resolve(config.reports)
+    run_id = options.run_id or new_run_id(reports_root)
+    started_at = _now()
+    session = Session(config, options, root)
+    try:
+        session.prepare(profiles)
+        rows = _execute_jobs(session, run_id, jobs)
+    finally:
+        session.close()
+    run_dir = None
+    if options.write_reports:
+        meta = {
+            "started_at": started_at,
+            "finished_at": _now(),
+            "record_mode": options.record_mode.value,
+            "replay": "sdk" if options.replay_via_sdk else "fast",
+            "providers": [p.id for p in profiles],
+        }
+        run_dir = write_run_dir(reports_root, run_id, rows, config, meta)
+    if options.print_table:
+        from harness.run.output import render
+
+        print(render(rows))
+    return RunResult(run_id, rows, run_dir)

@@ -1,0 +1,168 @@
+"""report.html: self-contained, data escaped, and working in headless Chromium (heatmap, drill-down)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from harness.model import ToolCall
+from harness.reports.html import render_html
+from harness.reports.metrics import summarize
+from tests.helpers.rows import OUTCOMES, demo_rows, make_row
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = os.environ.get("FCHARNESS_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("FCHARNESS_CHROMEDRIVER", "/usr/bin/chromedriver")
+
+
+def _html(rows=None) -> str:
+    rows = demo_rows() if rows is None else rows
+    return render_html(rows, summarize(rows), run_id="run-1")
+
+
+def _data(page: str) -> dict:
+    m = re.search(r'<script type="application/json" id="fc-data">(.*?)</script>', page, re.S)
+    assert m
+    return json.loads(m.group(1))
+
+
+def test_self_contained_no_network() -> None:
+    page = _html()
+    assert '<meta charset="utf-8">' in page
+    assert not re.search(r"<(link|img|iframe)\b", page)
+    assert not re.search(r"<script[^>]+src=", page)
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", page)
+    assert "@import" not in page
+    assert "Noto Sans CJK SC" in page and "Microsoft YaHei" in page  # CJK-capable font stack
+
+
+def test_data_is_embedded_and_cannot_close_the_script_tag() -> None:
+    r = make_row("weather.beijing.tomorrow", "crafted-openai-chat", "pass")
+    evil = "北京</script><script>alert(1)</script>"
+    r = r.__class__(**{**r.__dict__, "case": {**r.case, "messages": [{"role": "user", "content": evil}]}})
+    r = r.__class__(**{**r.__dict__, "turns": (r.turns[0].__class__(calls=(ToolCall("x", {"a": "</b>"}),)),)})
+    page = _html([r])
+    assert page.count("</script>") == 2  # the data tag's and the code tag's own
+    data = _data(page)
+    assert data["cases"]["weather.beijing.tomorrow"]["case"]["messages"][0]["content"] == evil
+    assert data["results"][0]["turns"][0]["calls"][0]["arguments"] == {"a": "</b>"}
+
+
+def test_data_shape() -> None:
+    data = _data(_html())
+    assert data["providers"] == ["crafted-anthropic", "crafted-openai-chat", "emulator-gemini"]
+    assert len(data["cases"]) == 6
+    assert len(data["results"]) == len(demo_rows())
+    kinds = {r["kind"] for r in data["results"]}
+    assert {"pass", "wrong_value", "provider_error", "stale_cassette", "unsupported"} <= kinds
+
+
+# ---- the browser test -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium driven by selenium (skips with the reason when absent)."""
+    webdriver = pytest.importorskip(
+        "selenium.webdriver", reason="selenium is not installed (pip install selenium)"
+    )
+    from selenium.webdriver.chrome.service import Service
+
+    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
+        pytest.skip(f"chromium not found at {CHROMIUM} (apt-get install chromium chromium-driver)")
+    if not Path(CHROMEDRIVER).exists():
+        pytest.skip(f"chromedriver not found at {CHROMEDRIVER} (apt-get install chromium-driver)")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1400,1800",
+    ):
+        opts.add_argument(arg)
+    profile = tempfile.mkdtemp(prefix="fcharness-chromium-")
+    opts.add_argument(f"--user-data-dir={profile}")
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.mark.browser
+def test_heatmap_and_drill_down_in_chromium(browser, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = tmp_path / "report.html"
+    page.write_text(_html(), encoding="utf-8")
+    browser.get(page.as_uri())
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready")
+    )
+
+    n_cases = len({c for cases in OUTCOMES.values() for c in cases})
+    cells = browser.find_elements(By.CSS_SELECTOR, "#heatmap td.cell")
+    assert len(cells) == n_cases * len(OUTCOMES)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#cards .card")) == len(OUTCOMES)
+    assert browser.find_element(By.CSS_SELECTOR, "#cards .badge.emu").text == "emulator"
+    assert "明天北京天气怎么样" in browser.find_element(By.ID, "heatmap").text
+
+    # open the failing cell: crafted-openai-chat sent the wrong date
+    cell = browser.find_element(
+        By.CSS_SELECTOR,
+        'td.cell[data-case="weather.beijing.tomorrow"][data-provider="crafted-openai-chat"]',
+    )
+    assert cell.get_attribute("data-kind") == "wrong_value"
+    cell.click()
+    drill = browser.find_element(By.ID, "drill")
+    WebDriverWait(browser, 5).until(lambda d: drill.is_displayed())
+    expected = drill.find_element(By.CSS_SELECTOR, ".col.expected").text
+    actual = drill.find_element(By.CSS_SELECTOR, ".col.actual").text
+    assert '"2026-11-28"' in expected and '"2026-11-27"' in actual
+    diff_rows = drill.find_elements(By.CSS_SELECTOR, ".col.actual tr.d-bad, .col.actual tr.d-diff")
+    assert [r.find_element(By.CSS_SELECTOR, "td.key").text for r in diff_rows] == ["date"]
+    assert "明天北京天气怎么样" in drill.text  # the prompt
+    assert "get_weather" in drill.text and "120" in drill.text  # tools and tokens
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(ARTIFACTS / "report.png"))
+
+    # an unsupported cell says why nothing ran
+    browser.find_element(By.CSS_SELECTOR, "#drill .close").click()
+    browser.find_element(
+        By.CSS_SELECTOR, 'td.cell[data-case="parallel.two_cities"][data-provider="emulator-gemini"]'
+    ).click()
+    assert "not run: the vendor cannot express this case" in drill.text
+    assert "gemini cannot force parallel calls" in drill.text
+
+    # filters: one provider off → a column fewer; the category filter keeps irrelevance cases only
+    browser.find_element(By.CSS_SELECTOR, "#drill .close").click()
+    browser.find_element(By.CSS_SELECTOR, '#f-providers .chip[data-p="crafted-anthropic"]').click()
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#heatmap td.cell")) == n_cases * (len(OUTCOMES) - 1)
+    from selenium.webdriver.support.ui import Select
+
+    Select(browser.find_element(By.ID, "f-category")).select_by_visible_text("irrelevance")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#heatmap td.cell")) == len(OUTCOMES) - 1
+
+    # a sortable table: sort the metrics by pass rate, descending on the second click
+    th = browser.find_elements(By.CSS_SELECTOR, "#metrics th")[2]
+    th.click()
+    th.click()
+    first = browser.find_element(By.CSS_SELECTOR, "#metrics tbody tr td").text
+    assert first.startswith(("crafted-openai-chat", "emulator-gemini"))
+    severe = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
+    assert severe == []  # no JavaScript error on the way
