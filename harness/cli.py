@@ -38,8 +38,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser with every command registered."""
+def build_parser(command: str | None = "*") -> argparse.ArgumentParser:
+    """Return the argument parser.
+
+    Every command is listed; only `command`'s module is imported and registers its options
+    (`"*"`: every command's, `None`: none — enough for `fcharness --help`), so start-up
+    costs what the command needs and nothing more.
+    """
     parser = argparse.ArgumentParser(
         prog="fcharness",
         description="Conformance harness for LLM function calling.",
@@ -52,22 +57,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue  # command not built yet in this checkout
         p = sub.add_parser(name, help=help_text, description=help_text)
+        if command not in ("*", name):
+            continue
+        module = importlib.import_module(module_name)
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
     return parser
 
 
+def command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand named in `argv` (the first word that is not a global option), if any."""
+    words = iter(argv)
+    for word in words:
+        if word == "--config":
+            next(words, None)
+        elif word == "--":
+            return next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `fcharness` with `argv`; return the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(command_of(words))
+    args = parser.parse_args(words)
     if not getattr(args, "_run", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE

@@ -16,7 +16,23 @@ JSON Schema and its messages), `fastcheck` (a fast accept-check in front of it),
 
 from __future__ import annotations
 
-from harness.cases.loader import ValidationReport, load_cases, validate_paths
-from harness.cases.selection import Shard, keyword_matcher, parse_shard
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported on first use (`__getattr__`): `--shard` parsing needs no loader
+    from harness.cases.loader import ValidationReport, load_cases, validate_paths
+    from harness.cases.selection import Shard, keyword_matcher, parse_shard
+
+_WHERE = {
+    **dict.fromkeys(("ValidationReport", "load_cases", "validate_paths"), "loader"),
+    **dict.fromkeys(("Shard", "keyword_matcher", "parse_shard"), "selection"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+
 
 __all__ = ["Shard", "ValidationReport", "keyword_matcher", "load_cases", "parse_shard", "validate_paths"]

@@ -154,7 +154,7 @@ def _read_tools_file(path: Path, problems: list[Problem]) -> list[tuple[Tool, in
     if loaded is None:
         return []
     data, rep = loaded
-    for p, message in schema_errors(tools_file_validator(), data, tools_file_ok):
+    for p, message in schema_errors(tools_file_validator, data, tools_file_ok):
         rep.add(p, message)
     raw = data.get("tools")
     tools = parse_tools(raw, ("tools",), rep)
@@ -207,7 +207,7 @@ def _load_file(
         return [], []
     data, rep = loaded
     blocked: set[int] = set()
-    for p, message in schema_errors(file_validator(), data, file_ok):
+    for p, message in schema_errors(file_validator, data, file_ok):
         rep.add(p, message, case_id=_case_id_at(data, p))
         if len(p) >= 2 and p[0] == "cases" and isinstance(p[1], int):
             blocked.add(p[1])
@@ -380,7 +380,7 @@ def parse_case_dict(
     check = dict(raw)
     if isinstance(check.get("tools"), list) and any(isinstance(t, Tool) for t in check["tools"]):
         check["tools"] = [_tool_dict(t) if isinstance(t, Tool) else t for t in check["tools"]]
-    for p, message in schema_errors(case_validator(), check, case_ok):
+    for p, message in schema_errors(case_validator, check, case_ok):
         rep.add(p, message, case_id=raw.get("id") if isinstance(raw.get("id"), str) else None)
     blocked = bool(rep.problems)
     case = build_case(raw, (), rep, default_tools=list(pool.values()), pool=pool, line=line, blocked=blocked)

@@ -6,12 +6,13 @@ import json
 from collections.abc import Callable, Iterator
 from functools import cache
 from importlib import resources
-from typing import Any, cast
-
-import jsonschema
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any, cast
 
 from harness.errors import json_type, suggest
+
+if TYPE_CHECKING:  # jsonschema is imported when a file fails the fast check, not at start-up
+    import jsonschema
+    from jsonschema import Draft202012Validator
 
 __all__ = ["case_schema", "case_validator", "file_validator", "schema_errors"]
 
@@ -40,18 +41,24 @@ def _runtime_schema() -> dict[str, Any]:
 @cache
 def file_validator() -> Draft202012Validator:
     """A validator for a whole case file."""
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(_runtime_schema())
 
 
 @cache
 def case_validator() -> Draft202012Validator:
     """A validator for one case mapping (the `$defs/case` part of the schema)."""
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator({"$ref": "#/$defs/case", "$defs": _runtime_schema()["$defs"]})
 
 
 @cache
 def tools_file_validator() -> Draft202012Validator:
     """A validator for a shared tools file (`_tools/*.yaml`): `tools:` only."""
+    from jsonschema import Draft202012Validator
+
     schema = case_schema()
     return Draft202012Validator(
         {
@@ -68,16 +75,17 @@ _ROLE_KEYS = {"tool_calls": "assistant", "tool_call_id": "tool", "name": "tool"}
 
 
 def schema_errors(
-    validator: Draft202012Validator, instance: Any, fast: Callable[[Any], bool] | None = None
+    validator: Callable[[], Draft202012Validator], instance: Any, fast: Callable[[Any], bool] | None = None
 ) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Yield (instance path, message) for each schema error, phrased for case authors.
 
     `fast` is an accept-check (`harness.cases.fastcheck`): when it says True, jsonschema
-    is not run. Unknown matcher keys inside arguments are left to the matcher check.
+    is not run (nor imported: `validator` is a factory). Unknown matcher keys inside
+    arguments are left to the matcher check.
     """
     if fast is not None and fast(instance):
         return
-    for error in validator.iter_errors(instance):
+    for error in validator().iter_errors(instance):
         yield from _translate(error)
 
 

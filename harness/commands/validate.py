@@ -16,7 +16,6 @@ from typing import Any
 
 from harness.cases.loader import check_provider_ids, validate_paths
 from harness.errors import Problem
-from harness.providers.portability import PortabilityProblem
 from harness.run.config import load_config
 
 __all__ = ["add_arguments", "run"]
@@ -98,6 +97,8 @@ def _print_text(problems: Sequence[Problem], portability: Sequence[Problem]) -> 
 
 
 def _problem_dict(p: Problem) -> dict[str, Any]:
+    from harness.providers.portability import PortabilityProblem  # only --portability makes them
+
     extra = {"kind": p.kind, "tool": p.tool} if isinstance(p, PortabilityProblem) else {}
     return {
         **extra,

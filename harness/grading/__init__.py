@@ -19,9 +19,30 @@ pairing by optimal assignment), `values` (JSON types, deepdiff paths, dates),
 
 from __future__ import annotations
 
-from harness.grading.grader import PROFILE_MODULES, PROFILES, TOOL_NAMES, TurnGrade, grade, grade_turn
-from harness.grading.matcher_names import MATCHER_NAMES, MATCHERS, is_matcher
-from harness.grading.matchers import Matcher, MatcherError, Mismatch, compile_arguments, compile_matcher
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported on first use (`__getattr__`): `validate` needs no grader
+    from harness.grading.grader import PROFILE_MODULES, PROFILES, TOOL_NAMES, TurnGrade, grade, grade_turn
+    from harness.grading.matcher_names import MATCHER_NAMES, MATCHERS, is_matcher
+    from harness.grading.matchers import Matcher, MatcherError, Mismatch, compile_arguments, compile_matcher
+
+_WHERE = {
+    **dict.fromkeys(
+        ("PROFILE_MODULES", "PROFILES", "TOOL_NAMES", "TurnGrade", "grade", "grade_turn"), "grader"
+    ),
+    **dict.fromkeys(("MATCHER_NAMES", "MATCHERS", "is_matcher"), "matcher_names"),
+    **dict.fromkeys(
+        ("Matcher", "MatcherError", "Mismatch", "compile_arguments", "compile_matcher"), "matchers"
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+
 
 __all__ = [
     "MATCHERS",

@@ -6,14 +6,20 @@ string enums, numeric bounds, length bounds, annotations), or None otherwise. It
 `jsonschema`'s draft 2020-12 semantics for that subset (`integer` accepts `1.0`, booleans
 are never numbers, `format` is an annotation). Grading uses it only to *accept* quickly:
 a value it rejects is re-checked by jsonschema, whose errors are what gets reported.
+
+`schema_ok(schema)` is the same kind of accept-check for the schema itself: True only when
+every keyword is in a small, well-understood set and its value is what the draft 2020-12
+meta-schema requires; anything else goes to jsonschema's `check_schema`.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import re
 from collections.abc import Callable, Mapping, Sized
 from typing import Any, cast
 
-__all__ = ["compile_fast"]
+__all__ = ["compile_fast", "schema_ok"]
 
 Check = Callable[[Any], bool]
 
@@ -47,6 +53,7 @@ _SUPPORTED = _ANNOTATIONS | {
     "maxLength",
     "minItems",
     "maxItems",
+    "pattern",
 }
 
 
@@ -66,17 +73,62 @@ _TYPES: dict[str, Check] = {
 }
 
 
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+_DATE_TIME = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$", re.ASCII
+)
+
+
+def _date_ok(v: Any) -> bool:  # jsonschema's `date`: the pattern and a real calendar day
+    if type(v) is not str:
+        return True
+    if not _DATE.fullmatch(v):
+        return False
+    try:
+        _dt.date.fromisoformat(v)
+    except ValueError:
+        return False
+    return True
+
+
+def _date_time_ok(v: Any) -> bool:  # strict RFC 3339 only (accept-check: stricter is safe)
+    if type(v) is not str:
+        return True
+    m = _DATE_TIME.fullmatch(v)
+    if not m or not _date_ok(m[1]) or int(m[2]) > 23 or int(m[3]) > 59 or int(m[4]) > 59:
+        return False
+    return m[7] is None or (int(m[7]) <= 23 and int(m[8]) <= 59)
+
+
+_FORMATS: dict[str, Check] = {
+    "date": _date_ok,
+    "email": lambda v: type(v) is not str or "@" in v,
+    "idn-email": lambda v: type(v) is not str or "@" in v,
+    "date-time": _date_time_ok,
+}
+
+
 def _num(x: Any) -> bool:
     return type(x) is int or type(x) is float
 
 
-def compile_fast(schema: Any) -> Check | None:
-    """Return an exact validity check for `schema`, or None if it uses unsupported keywords."""
+def compile_fast(schema: Any, formats: bool = False) -> Check | None:
+    """Return an exact validity check for `schema`, or None if it uses unsupported keywords.
+
+    `formats=True`: `format` is asserted the way jsonschema's format checker does for
+    `date` and `email` (and accepted only for strict RFC 3339 strings for `date-time`);
+    None for any other format. Otherwise `format` is an annotation.
+    """
     if schema is True or (isinstance(schema, Mapping) and not schema):
         return lambda v: True
     if not isinstance(schema, Mapping) or not set(schema) <= _SUPPORTED:
         return None
     checks: list[Check] = []
+    if formats and "format" in schema:
+        fmt = _FORMATS.get(schema["format"]) if type(schema["format"]) is str else None
+        if fmt is None:
+            return None
+        checks.append(fmt)
     t = schema.get("type")
     if t is not None:
         names = [t] if isinstance(t, str) else list(t) if isinstance(t, (list, tuple)) else None
@@ -108,12 +160,18 @@ def compile_fast(schema: Any) -> Check | None:
             if type(n) is not int:
                 return None
             checks.append(_length(kind, n, is_min))
+    if "pattern" in schema:
+        pattern = schema["pattern"]
+        if type(pattern) is not str or not _regex_ok(pattern):
+            return None
+        search = re.compile(pattern).search  # jsonschema's semantics: `re.search`, not a full match
+        checks.append(lambda v: type(v) is not str or search(v) is not None)
     if "items" in schema:
-        item = compile_fast(schema["items"])
+        item = compile_fast(schema["items"], formats)
         if item is None:
             return None
         checks.append(lambda v: type(v) is not list or all(item(x) for x in v))
-    supported, obj = _object_check(schema)
+    supported, obj = _object_check(schema, formats)
     if not supported:
         return None
     if obj is not None:
@@ -158,7 +216,7 @@ def _length(kind: type, n: int, is_min: bool) -> Check:
     return check_length
 
 
-def _object_check(schema: Mapping[str, Any]) -> tuple[bool, Check | None]:
+def _object_check(schema: Mapping[str, Any], formats: bool) -> tuple[bool, Check | None]:
     """(supported, check) for the object keywords; the check is None when there are none."""
     props = schema.get("properties")
     required = schema.get("required")
@@ -173,7 +231,7 @@ def _object_check(schema: Mapping[str, Any]) -> tuple[bool, Check | None]:
         return False, None
     fields: dict[str, Check] = {}
     for name, sub in (props or {}).items():
-        sub_check = compile_fast(sub)
+        sub_check = compile_fast(sub, formats)
         if sub_check is None:
             return False, None
         fields[name] = sub_check
@@ -183,7 +241,7 @@ def _object_check(schema: Mapping[str, Any]) -> tuple[bool, Check | None]:
     elif additional is False:
         extra = lambda v: False  # noqa: E731
     else:
-        extra = compile_fast(additional)
+        extra = compile_fast(additional, formats)
         if extra is None:
             return False, None
     req = tuple(required or ())
@@ -205,3 +263,85 @@ def _object_check(schema: Mapping[str, Any]) -> tuple[bool, Check | None]:
         return True
 
     return True, check_object
+
+
+_TYPE_NAMES = frozenset(_TYPES) | {"number"}
+_STRING_KEYS = frozenset({"description", "title", "$comment", "format"})
+_BOOL_KEYS = frozenset({"deprecated", "readOnly", "writeOnly", "uniqueItems"})
+# `x-order`, `nullable`: unknown keywords, which the meta-schema allows with any value
+_ANY_KEYS = frozenset({"default", "const", "x-order", "nullable"})
+_NUMBER_KEYS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
+_COUNT_KEYS = frozenset(
+    {
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "minProperties",
+        "maxProperties",
+        "minContains",
+        "maxContains",
+    }
+)
+_SUBSCHEMA_KEYS = frozenset({"items", "additionalProperties", "contains", "not", "propertyNames"})
+
+
+def _is_count(v: Any) -> bool:
+    return (type(v) is int and v >= 0) or (type(v) is float and v.is_integer() and v >= 0)
+
+
+def _type_ok(t: Any) -> bool:
+    if type(t) is str:
+        return t in _TYPE_NAMES
+    return (
+        type(t) is list
+        and len(t) > 0
+        and all(type(x) is str and x in _TYPE_NAMES for x in t)
+        and len(set(t)) == len(t)
+    )
+
+
+def _regex_ok(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except Exception:  # re.error, RecursionError, OverflowError: let jsonschema phrase it
+        return False
+    return True
+
+
+def schema_ok(schema: Any, depth: int = 0) -> bool:
+    """True when `schema` is certainly a valid draft 2020-12 schema (False: ask jsonschema)."""
+    if type(schema) is bool:
+        return True
+    if type(schema) is not dict or depth > 64:
+        return False
+    for key, v in schema.items():
+        if key in _STRING_KEYS:
+            ok = type(v) is str
+        elif key == "type":
+            ok = _type_ok(v)
+        elif key == "pattern":  # the meta-schema asserts format "regex", which jsonschema checks with `re`
+            ok = type(v) is str and _regex_ok(v)
+        elif key == "properties":
+            ok = type(v) is dict and all(schema_ok(sub, depth + 1) for sub in v.values())
+        elif key in _SUBSCHEMA_KEYS:
+            ok = schema_ok(v, depth + 1)
+        elif key in ("allOf", "anyOf", "oneOf"):
+            ok = type(v) is list and len(v) > 0 and all(schema_ok(sub, depth + 1) for sub in v)
+        elif key == "multipleOf":
+            ok = _num(v) and v > 0
+        elif key == "required":
+            ok = type(v) is list and all(type(x) is str for x in v) and len(set(v)) == len(v)
+        elif key in ("enum", "examples"):
+            ok = type(v) is list
+        elif key in _NUMBER_KEYS:
+            ok = _num(v)
+        elif key in _COUNT_KEYS:
+            ok = _is_count(v)
+        elif key in _BOOL_KEYS:
+            ok = type(v) is bool
+        else:
+            ok = key in _ANY_KEYS
+        if not ok:
+            return False
+    return True

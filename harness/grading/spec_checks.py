@@ -11,13 +11,13 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import json_type, suggest
-from harness.grading.fastschema import Check, compile_fast
+from harness.grading.fastschema import Check, compile_fast, schema_ok
+
+if TYPE_CHECKING:  # jsonschema is imported only when the fast checks cannot decide
+    from jsonschema import Draft202012Validator
 from harness.grading.matcher_names import MATCHERS, MODIFIER_KEYS, is_matcher
 
 __all__ = ["Finding", "alternatives", "check_spec", "literal_options", "schema_problems", "validate_literal"]
@@ -176,6 +176,11 @@ def schema_problems(schema: Any) -> list[Finding]:
 @lru_cache(maxsize=4096)
 def _schema_problems_cached(key: str) -> tuple[Finding, ...]:
     schema = json.loads(key)
+    if schema_ok(schema):
+        return ()
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
@@ -189,15 +194,15 @@ def _schema_problems_cached(key: str) -> tuple[Finding, ...]:
 
 @lru_cache(maxsize=4096)
 def _validator_for(key: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(json.loads(key), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 @lru_cache(maxsize=4096)
 def _fast_accept_for(key: str) -> Check | None:
-    """`compile_fast` of the schema `key`, or None; never when a `format` could be asserted."""
-    if '"format"' in key:  # validate_literal checks formats; compile_fast takes them as annotations
-        return None
-    return compile_fast(json.loads(key))
+    """`compile_fast` of the schema `key` with formats asserted (validate_literal checks them), or None."""
+    return compile_fast(json.loads(key), formats=True)
 
 
 def validate_literal(parameters: Mapping[str, Any], name: str, value: Any) -> list[str]:

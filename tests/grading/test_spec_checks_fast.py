@@ -36,3 +36,107 @@ def test_formats_are_still_asserted() -> None:
     assert validate_literal(params, "day", "2025-06-22") == []
     assert validate_literal(params, "day", "2025-13-45")  # a string, but not a date
     assert _matcher_checks._fast_accept_for('{"properties": {"day": {"type": "string"}}, "type": "object"}')
+
+
+_datetimes = st.sampled_from(
+    [
+        "2025-06-22T15:00:00+08:00",
+        "2025-06-22t15:00:00z",
+        "2025-06-22T25:00:00Z",
+        "2025-02-30T10:00:00Z",
+        "2025-06-22 15:00:00Z",
+        "2025-06-22T15:00:00.123+24:00",
+        "2025-06-22T15:00:60Z",
+        "2025-06-22",
+        "a@b",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    fmt=st.sampled_from(["date", "date-time", "email", "uuid"]),
+    value=st.one_of(_datetimes, instances),
+    pattern=st.one_of(st.none(), st.sampled_from(["^[A-Z]{3}$", "张伟", "a+", "("])),
+)
+def test_fast_accept_agrees_on_formats_and_patterns(fmt: str, value: Any, pattern: str | None) -> None:
+    prop: dict[str, Any] = {"type": "string", "format": fmt}
+    if pattern is not None:
+        prop["pattern"] = pattern
+    params = {"type": "object", "properties": {"a": prop}}
+    assert validate_literal(params, "a", value) == _slow(params, value)
+
+
+_junk = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=False), st.text(max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_keywords = st.sampled_from(
+    [
+        "type",
+        "properties",
+        "items",
+        "required",
+        "enum",
+        "minimum",
+        "minLength",
+        "pattern",
+        "format",
+        "allOf",
+        "anyOf",
+        "not",
+        "multipleOf",
+        "uniqueItems",
+        "const",
+        "description",
+        "examples",
+        "x-order",
+        "$ref",
+    ]
+)
+_schema_like = st.recursive(
+    st.one_of(st.booleans(), st.just({})),
+    lambda inner: st.dictionaries(
+        _keywords,
+        st.one_of(
+            inner,
+            _junk,
+            st.lists(inner, max_size=3),
+            st.dictionaries(st.text(max_size=3), inner, max_size=3),
+            st.sampled_from(
+                ["string", "integer", ["string", "null"], ["a"], ["string", "string"], "(", "^x$"]
+            ),
+        ),
+        max_size=4,
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(schema=st.one_of(schemas, _schema_like))
+def test_schema_ok_accepts_only_what_jsonschema_accepts(schema: Any) -> None:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    from harness.grading.fastschema import schema_ok
+
+    if schema_ok(schema):
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:  # pragma: no cover - the failure being tested for
+            pytest.fail(f"schema_ok accepted an invalid schema {schema!r}: {exc.message}")
+
+
+def test_schema_ok_accepts_the_common_shapes_and_refuses_the_rest() -> None:
+    from harness.grading.fastschema import schema_ok
+
+    assert schema_ok({"type": "object", "properties": {"a": {"type": "string", "pattern": "^[A-Z]{3}$"}}})
+    assert schema_ok({"type": ["string", "null"], "enum": ["a", None]})
+    assert not schema_ok({"type": "strng"})
+    assert not schema_ok({"type": "string", "pattern": "("})
+    assert not schema_ok({"required": ["a", "a"]})
+    assert not schema_ok({"$ref": "#/$defs/x"})  # not in the fast set: jsonschema decides
