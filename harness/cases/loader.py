@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.cases.build import Reporter, build_case, parse_tools, resolve_use
+from harness.cases.cache import CaseCache
 from harness.cases.fastcheck import case_ok, file_ok, tools_file_ok
 from harness.cases.schema import case_validator, file_validator, schema_errors, tools_file_validator
 from harness.cases.yaml_lines import YamlSyntaxError, load_yaml
@@ -240,6 +241,25 @@ def _load_file(
     return cases, all_tools
 
 
+def _load_cached(
+    path: Path, shared: _SharedTools, problems: list[Problem], ids: _Ids, cache: CaseCache
+) -> tuple[list[Case], list[Tool]]:
+    """`_load_file` through the cache: a hit is used as is; a clean miss is stored."""
+    try:
+        key = cache.key(path, path.read_bytes(), shared.pool_for(path.parent))
+    except OSError:
+        return _load_file(path, shared, problems, ids)
+    hit = cache.get(key)
+    if hit is not None:
+        ids.extend(hit[2])
+        return hit[0], hit[1]
+    n_problems, n_ids = len(problems), len(ids)
+    cases, tools = _load_file(path, shared, problems, ids)
+    if len(problems) == n_problems:
+        cache.put(key, (cases, tools, ids[n_ids:]))
+    return cases, tools
+
+
 def _case_id_at(data: Any, path: Sequence[str | int]) -> str | None:
     if len(path) >= 2 and path[0] == "cases" and isinstance(path[1], int):
         cases = data.get("cases")
@@ -249,8 +269,11 @@ def _case_id_at(data: Any, path: Sequence[str | int]) -> str | None:
     return None
 
 
-def validate_paths(paths: Iterable[str | Path]) -> ValidationReport:
-    """Load every case file under PATHS and collect every problem (nothing raised)."""
+def validate_paths(paths: Iterable[str | Path], cache: CaseCache | None = None) -> ValidationReport:
+    """Load every case file under PATHS and collect every problem (nothing raised).
+
+    With a `cache` (`harness.cases.cache`), a file that loaded cleanly before is not parsed again.
+    """
     paths_list = list(paths)
     files, problems = discover_files(paths_list)
     shared = _SharedTools()
@@ -263,7 +286,9 @@ def validate_paths(paths: Iterable[str | Path]) -> ValidationReport:
             shared.folder(f.parent)
             continue
         case_files.append(str(f))
-        got, offered = _load_file(f, shared, problems, ids)
+        got, offered = (
+            _load_cached(f, shared, problems, ids, cache) if cache else _load_file(f, shared, problems, ids)
+        )
         cases.extend(got)
         for t in offered:
             tools.setdefault(id(t), t)
@@ -350,9 +375,9 @@ def check_provider_ids(cases: Sequence[Case], known: Iterable[str]) -> list[Prob
     return problems
 
 
-def load_cases(paths: Iterable[str | Path]) -> list[Case]:
+def load_cases(paths: Iterable[str | Path], cache: CaseCache | None = None) -> list[Case]:
     """Load the cases under PATHS; raise `CaseFileError` listing every error when any exists."""
-    report = validate_paths(paths)
+    report = validate_paths(paths, cache)
     if report.errors:
         n = len(report.errors)
         raise CaseFileError(

@@ -26,7 +26,7 @@ from harness.cassettes.layout import (
     record_command,
     stale_message,
 )
-from harness.cassettes.store import CassetteRouter, Interaction, load_interactions, make_vcr
+from harness.cassettes.replay import Interaction, InteractionCache, load_interactions
 from harness.errors import ProviderError
 from harness.providers.base import WireResponse
 from harness.run.execute import Exchange, StaleCassette
@@ -37,6 +37,8 @@ __all__ = ["backoff_delay", "open_exchange", "patched"]
 @contextlib.contextmanager
 def patched(session: Any) -> Iterator[None]:
     """Patch HTTP libraries once for the run, scrubbing every key the run uses."""
+    from harness.cassettes.store import CassetteRouter, make_vcr  # vcrpy: recording and SDK replay only
+
     mode = session.options.record_mode
     secrets = [k for k in session.keys.values() if k and k != "mock-api-key"]
     session.router = CassetteRouter(make_vcr(mode, secrets))
@@ -54,14 +56,14 @@ def backoff_delay(exc: ProviderError, attempt: int, base: float, cap: float) -> 
 class _Recorded:
     """Today's requests checked against a cassette's recorded ones (the stale check)."""
 
-    def __init__(self, path: Path, job: Any) -> None:
+    def __init__(self, path: Path, job: Any, cache: InteractionCache | None = None) -> None:
         self.path = path
         self.job = job
         if not path.exists():
             raise StaleCassette(
                 missing_message(path, job.profile.id, job.case.id, job.case.source), missing=True
             )
-        self.interactions: list[Interaction] = load_interactions(path)
+        self.interactions: list[Interaction] = load_interactions(path, cache)
         self.used: set[int] = set()
 
     def match(self, turn: int, request: dict[str, Any]) -> Interaction:
@@ -212,7 +214,7 @@ def open_exchange(session: Any, job: Any, path: Path) -> Iterator[Exchange]:
     mode = session.options.record_mode
     replaying = mode is RecordMode.NONE or (mode is RecordMode.ONCE and path.exists())
     if replaying and not session.options.replay_via_sdk and mode is RecordMode.NONE:
-        yield _fast(_Recorded(path, job))
+        yield _fast(_Recorded(path, job, getattr(session, "cache", None)))
         return
     if replaying:
         recorded = _Recorded(path, job)

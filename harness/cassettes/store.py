@@ -40,6 +40,8 @@ from harness.cassettes.layout import (
     coerce_record_mode,
     decoded_body,
 )
+from harness.cassettes.replay import Interaction
+from harness.cassettes.replay import load_interactions as _load_interactions
 from harness.cassettes.scrub import (
     KEEP_REQUEST_HEADERS,
     KEEP_RESPONSE_HEADERS,
@@ -49,7 +51,6 @@ from harness.cassettes.scrub import (
     Scrubber,
 )
 from harness.errors import CassetteError
-from harness.providers.base import WireResponse
 
 __all__ = [
     "KEEP_REQUEST_HEADERS",
@@ -168,73 +169,12 @@ class CassetteRouter:
             cassette._save()
 
 
-# --- loading for the fast replay path ------------------------------------------------------
-
-
-class Interaction:
-    """One recorded request/response pair, decoded (the request body lazily)."""
-
-    __slots__ = ("_body", "_canonical", "method", "response", "text", "uri")
-
-    def __init__(self, method: str, uri: str, text: str, response: WireResponse) -> None:
-        self.method = method
-        self.uri = uri
-        self.text = text
-        """The request body as loaded: canonical JSON when it was stored as `parsed_body`."""
-        self.response = response
-        self._body: Any = _UNSET
-        self._canonical: str | None = None
-
-    @property
-    def body(self) -> Any:
-        """The decoded JSON request body."""
-        if self._body is _UNSET:
-            self._body = decoded_body(self.text)
-        return self._body
-
-    @property
-    def canonical(self) -> str:
-        """`canonical_json(body)`."""
-        if self._canonical is None:
-            self._canonical = canonical_json(self.body)
-        return self._canonical
-
-    def matches(self, canonical: str) -> bool:
-        """Whether this request's canonical JSON body is `canonical` (cheap when it is)."""
-        return self.text == canonical or self.canonical == canonical
-
-
-_UNSET = object()
-
-
-def _to_wire(resp: dict[str, Any]) -> WireResponse:
-    headers = {k: (v[0] if isinstance(v, list) and v else v) for k, v in (resp.get("headers") or {}).items()}
-    status = int((resp.get("status") or {}).get("code", 0))
-    events = resp.get("events")
-    if events is not None:
-        return WireResponse(status, None, list(events), headers, resp.get("latency_ms"))
-    if "parsed_body" in resp:
-        body = resp["parsed_body"]
-    else:
-        raw = (resp.get("body") or {}).get("string")
-        body = decoded_body(raw)
-    return WireResponse(status, body, None, headers, resp.get("latency_ms"))
+# --- loading for the fast replay path: `harness.cassettes.replay` (no vcrpy) ------------------
 
 
 def load_interactions(path: Path) -> list[Interaction]:
-    """Load a cassette with vcrpy's persister and the fcharness serializer.
+    """The cassette's interactions, as vcrpy's persister and the fcharness serializer read them.
 
     Raises FileNotFoundError when there is none, CassetteError when it cannot be read.
     """
-    try:
-        requests, responses, *_ = AtomicPersister.load_cassette(path, serializer=_cassette_format)
-    except CassetteNotFoundError:
-        raise FileNotFoundError(str(path)) from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CassetteError(f"{path}: unreadable cassette: {exc}") from None
-    out = []
-    for req, resp in zip(requests, responses, strict=False):
-        raw = req.body
-        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
-        out.append(Interaction(req.method, req.uri, text, _to_wire(resp)))
-    return out
+    return _load_interactions(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from harness.grading.fastschema import compile_fast
+from harness.grading.fastschema import compile_fast, schema_ok
 from harness.grading.matcher_types import Matcher, MatcherError, Mismatch
 from harness.grading.values import json_type, parse_calendar_date, path_join, plain, short
 
@@ -107,13 +107,21 @@ class Date(Matcher):
 class SchemaCheck:
     """A compiled JSON Schema: a fast accept-check for common schemas, jsonschema otherwise."""
 
-    __slots__ = ("fast", "validator")
+    __slots__ = ("_validator", "fast", "schema")
 
     def __init__(self, schema: Any) -> None:
-        from jsonschema import Draft202012Validator
-
-        self.validator = Draft202012Validator(schema)
+        self.schema = schema
+        self._validator: Any = None
         self.fast = compile_fast(schema)
+
+    @property
+    def validator(self) -> Any:
+        """jsonschema's validator, built (and jsonschema imported) on first use."""
+        if self._validator is None:
+            from jsonschema import Draft202012Validator
+
+            self._validator = Draft202012Validator(self.schema)
+        return self._validator
 
     def is_valid(self, value: Any) -> bool:
         """Whether `value` is valid (the fast check accepts; jsonschema has the last word)."""
@@ -124,7 +132,7 @@ class SchemaCheck:
 
     def iter_errors(self, value: Any) -> Iterator[Any]:
         """jsonschema's errors for `value`."""
-        return self.validator.iter_errors(value)
+        return self.validator.iter_errors(value)  # type: ignore[no-any-return]
 
 
 _VALIDATORS: dict[str, SchemaCheck] = {}
@@ -138,15 +146,16 @@ def schema_validator(schema: Any) -> SchemaCheck:
         return hit[1]
     import json
 
-    from jsonschema import Draft202012Validator, SchemaError
-
     key = json.dumps(plain(schema), sort_keys=True, ensure_ascii=False)
     check = _VALIDATORS.get(key)
     if check is None:
-        try:
-            Draft202012Validator.check_schema(plain(schema))
-        except SchemaError as exc:
-            raise MatcherError(f"invalid JSON Schema: {exc.message}") from None
+        if not schema_ok(plain(schema)):  # the fast meta-schema check cannot vouch for it
+            from jsonschema import Draft202012Validator, SchemaError
+
+            try:
+                Draft202012Validator.check_schema(plain(schema))
+            except SchemaError as exc:
+                raise MatcherError(f"invalid JSON Schema: {exc.message}") from None
         check = _VALIDATORS[key] = SchemaCheck(plain(schema))
     if len(_BY_ID) > 100_000:
         _BY_ID.clear()

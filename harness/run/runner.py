@@ -230,6 +230,13 @@ class Session:
         self.root_resolved = config.root.resolve()
         self.unreachable: dict[str, str] = {}
         """provider id → why it gave no answer at all (later jobs fail fast while recording)."""
+        self.cache: Any = None
+        """The parsed-cassette cache of the fast replay (`harness.cassettes.replay`), if any."""
+        if not self.recording and not options.replay_via_sdk:
+            from harness.cassettes.replay import InteractionCache, cache_dir_for
+
+            folder = cache_dir_for(self.root_resolved)
+            self.cache = InteractionCache(folder) if folder is not None else None
 
     def prepare(self, profiles: Sequence[ProviderProfile]) -> None:
         """Resolve adapters (and, for SDK paths, keys and one client per provider)."""
@@ -396,8 +403,12 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     from harness.cases.loader import load_cases
 
     if cases is None:
+        from harness.cases.cache import CaseCache
+        from harness.cassettes.replay import cache_dir_for
+
         paths = list(options.paths) or [str(config.resolve(c)) for c in config.cases]
-        cases = load_cases(paths)
+        folder = cache_dir_for(config.root.resolve())
+        cases = load_cases(paths, CaseCache(folder) if folder is not None else None)
     root = config.resolve(config.cassettes)
     profiles = select_providers(config, options, root)
     recording = options.record_mode is not RecordMode.NONE

@@ -1,0 +1,230 @@
+"""A cache of loaded case files: the `Case`s a clean file gave, as compact JSON.
+
+`CaseCache.get/put` are used by `harness.cases.loader.validate_paths` when a cache folder is
+given (`fcharness run`, `validate` and `grade` give `<project>/.fcharness_cache`, or
+`FCHARNESS_CACHE`; see `harness.cassettes.replay` for the shared rules). An entry is keyed by
+the sha256 of the file's bytes, its path, the shared tools it can `use:` and a fingerprint of
+the code that reads cases, so any change is a miss. Only files that loaded without any problem
+(error or warning) are stored, so `validate` reports exactly what it would without a cache.
+
+Entries are JSON (never code), read as untrusted input: bounded, and every field's type is
+checked while it is turned back into a `Case`; anything unexpected is a miss. A file is
+stored only when its cases come back from JSON equal to what was loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from harness import __version__
+from harness._io import atomic_write_text
+from harness.model import Case, ExpectedCall, Message, Tool, ToolCall, Turn
+
+__all__ = ["CaseCache"]
+
+CACHE_FORMAT = 1
+MAX_ENTRY_BYTES = 64 << 20
+
+
+class _Bad(Exception):
+    """An entry that is not what `_enc_case` writes."""
+
+
+def _fingerprint() -> str:
+    here = Path(__file__).resolve().parent
+    harness = here.parent
+    files = [
+        *sorted(here.glob("*.py")),
+        harness / "model.py",
+        harness / "grading" / "spec_checks.py",
+        harness / "grading" / "fastschema.py",
+        harness / "schemas" / "case.schema.json",
+    ]
+    h = hashlib.sha256(f"{__version__}\0{CACHE_FORMAT}".encode())
+    for f in files:
+        try:
+            h.update(f.read_bytes())
+        except OSError:
+            h.update(str(f).encode())
+    return h.hexdigest()[:16]
+
+
+# --- Case <-> JSON ----------------------------------------------------------------------------
+
+
+def _tool(t: Tool) -> list[Any]:
+    return [t.name, t.description, t.parameters]
+
+
+def _call(c: ToolCall) -> list[Any]:
+    return [c.name, c.arguments, c.raw_arguments, c.id]
+
+
+def _enc_case(c: Case) -> list[Any]:
+    return [
+        c.id,
+        c.category,
+        [[m.role, m.content, [_call(x) for x in m.tool_calls], m.tool_call_id, m.name] for m in c.messages],
+        [_tool(t) for t in c.tools],
+        [[[[e.name, e.arguments] for e in t.expect], list(t.results), t.expect_text] for t in c.turns],
+        c.tool_choice,
+        c.order,
+        c.extra_arguments,
+        list(c.tags),
+        c.skip,
+        list(c.only),
+        c.source,
+        c.line,
+        c.meta,
+    ]
+
+
+def _t(v: Any, kind: type | tuple[type, ...]) -> Any:
+    if not isinstance(v, kind) or (isinstance(v, bool) and kind is int):
+        raise _Bad
+    return v
+
+
+def _opt(v: Any, kind: type) -> Any:
+    return None if v is None else _t(v, kind)
+
+
+def _seq(v: Any, n: int | None = None) -> list[Any]:
+    if type(v) is not list or (n is not None and len(v) != n):
+        raise _Bad
+    return v
+
+
+def _dec_tool(v: Any) -> Tool:
+    name, description, parameters = _seq(v, 3)
+    return Tool(_t(name, str), _t(description, str), _t(parameters, dict))
+
+
+def _dec_call(v: Any) -> ToolCall:
+    name, arguments, raw, cid = _seq(v, 4)
+    return ToolCall(_t(name, str), _opt(arguments, dict), _opt(raw, str), _opt(cid, str))
+
+
+def _dec_message(v: Any) -> Message:
+    role, content, calls, call_id, name = _seq(v, 5)
+    if role not in ("system", "user", "assistant", "tool"):
+        raise _Bad
+    calls = tuple(_dec_call(c) for c in _seq(calls))
+    return Message(role, _opt(content, str), calls, _opt(call_id, str), _opt(name, str))
+
+
+def _dec_turn(v: Any) -> Turn:
+    expect, results, expect_text = _seq(v, 3)
+    calls = []
+    for e in _seq(expect):
+        name, arguments = _seq(e, 2)
+        calls.append(ExpectedCall(_t(name, str), _t(arguments, dict)))
+    return Turn(tuple(calls), tuple(_seq(results)), expect_text)
+
+
+def _dec_case(v: Any) -> Case:
+    (cid, category, messages, tools, turns, choice, order, extra, tags, skip, only, source, line, meta) = (
+        _seq(v, 14)
+    )
+    if order not in ("any", "strict") or extra not in ("forbid", "allow"):
+        raise _Bad
+    if not isinstance(choice, (str, dict)):
+        raise _Bad
+    str_list = [_t(x, str) for x in _seq(tags)], [_t(x, str) for x in _seq(only)]
+    skip = _t(skip, dict)
+    if not all(type(k) is str and type(x) is str for k, x in skip.items()):
+        raise _Bad
+    return Case(
+        id=_t(cid, str),
+        category=_t(category, str),
+        messages=tuple(_dec_message(m) for m in _seq(messages)),
+        tools=tuple(_dec_tool(t) for t in _seq(tools)),
+        turns=tuple(_dec_turn(t) for t in _seq(turns)),
+        tool_choice=choice,
+        order=order,
+        extra_arguments=extra,
+        tags=tuple(str_list[0]),
+        skip=skip,
+        only=tuple(str_list[1]),
+        source=_opt(source, str),
+        line=_opt(line, int),
+        meta=_t(meta, dict),
+    )
+
+
+# --- the cache ---------------------------------------------------------------------------------
+
+Loaded = tuple[list[Case], list[Tool], list[tuple[str, str, int | None, str]]]
+"""What `_load_file` gives for one file: its cases, the tools offered, its case ids."""
+
+
+class CaseCache:
+    """Loaded case files keyed by content, under `<folder>/cases/v<format>-<fingerprint>/`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder / "cases" / f"v{CACHE_FORMAT}-{_fingerprint()}"
+        self.writable = True
+        self._pools: dict[int, tuple[Any, str]] = {}
+
+    def key(self, path: Path, data: bytes, pool: Mapping[str, Tool]) -> str:
+        """The entry key of the file `path` holding `data`, with the shared tools `pool`."""
+        hit = self._pools.get(id(pool))
+        if hit is None or hit[0] is not pool:
+            text = json.dumps(sorted(_tool(t) for t in pool.values()), sort_keys=True, default=repr)
+            hit = self._pools[id(pool)] = (pool, hashlib.sha256(text.encode()).hexdigest())
+        h = hashlib.sha256(data)
+        h.update(f"\0{path}\0{hit[1]}".encode())
+        return h.hexdigest()
+
+    def get(self, key: str) -> Loaded | None:
+        """The cached load of a file, or None (missing, too large or malformed)."""
+        try:
+            with open(self.folder / f"{key}.json", "rb") as f:
+                raw = f.read(MAX_ENTRY_BYTES + 1)
+        except OSError:
+            return None
+        return _decode(key, raw) if len(raw) <= MAX_ENTRY_BYTES else None
+
+    def put(self, key: str, loaded: Loaded) -> None:
+        """Store a clean file's load when JSON gives it back exactly; never fails the run."""
+        if not self.writable:
+            return
+        cases, tools, ids = loaded
+        doc = {
+            "key": key,
+            "cases": [_enc_case(c) for c in cases],
+            "tools": [_tool(t) for t in tools],
+            "ids": [list(i) for i in ids],
+        }
+        try:
+            text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError, RecursionError):
+            return
+        if _decode(key, text) != (list(cases), list(tools), list(ids)):
+            return  # a value JSON cannot hold exactly (a tuple, a non-string key, a date...)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.folder / f"{key}.json", text)
+        except OSError:
+            self.writable = False
+
+
+def _decode(key: str, raw: str | bytes) -> Loaded | None:
+    """An entry's content, its every field checked; None when it is not what `put` writes."""
+    try:
+        doc = json.loads(raw)
+        if type(doc) is not dict or doc.get("key") != key:
+            return None
+        cases = [_dec_case(c) for c in _seq(doc.get("cases"))]
+        tools = [_dec_tool(t) for t in _seq(doc.get("tools"))]
+        ids = []
+        for e in _seq(doc.get("ids")):
+            cid, file, line, field_path = _seq(e, 4)
+            ids.append((_t(cid, str), _t(file, str), _opt(line, int), _t(field_path, str)))
+    except (ValueError, RecursionError, _Bad):
+        return None
+    return cases, tools, ids

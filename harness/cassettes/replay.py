@@ -1,0 +1,248 @@
+"""Reading a cassette for the fast replay: no vcrpy, and a cache of what the YAML parsed to.
+
+`load_interactions(path, cache)` returns the cassette's `Interaction`s exactly as vcrpy's
+persister and the `fcharness` serializer would (the same `harness.cassettes.format.deserialize`
+runs on a miss), so the fast replay imports no vcrpy and no SDK.
+
+The cache (`InteractionCache`, like mypy's or pytest's) keeps, per cassette, the parsed
+interactions as compact JSON under `<cache dir>/cassettes/<sha256 of the file's bytes>.json`:
+- keyed by content, so an edited, renamed or re-recorded cassette is simply a miss;
+- versioned by the fc-harness version, the entry format and a fingerprint of the code that
+  parses cassettes (`format.py`, `safe_yaml.py`, this file), so nothing parsed by other code
+  is ever used; old generations are left for the user to delete (the folder is always safe
+  to delete, and gitignored);
+- JSON only (it cannot run code), read as untrusted input: bounded in size, its shape checked
+  field by field; anything unexpected is a miss, and the entry is rewritten atomically;
+- values JSON cannot hold exactly (a YAML date, a non-string key, bytes) are never cached:
+  those cassettes are parsed every time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from harness import __version__
+from harness._io import atomic_write_text
+from harness.cassettes.layout import canonical_json, decoded_body
+from harness.errors import CassetteError
+from harness.providers.base import WireResponse
+
+__all__ = ["CACHE_FORMAT", "Interaction", "InteractionCache", "cache_dir_for", "load_interactions"]
+
+#: Bumped when an entry's layout changes.
+CACHE_FORMAT = 1
+#: An entry larger than this is not read (a cassette this large is parsed instead).
+MAX_ENTRY_BYTES = 64 << 20
+#: `FCHARNESS_CACHE=off` disables the cache, any other value names its folder.
+CACHE_ENV = "FCHARNESS_CACHE"
+DEFAULT_CACHE_DIR = ".fcharness_cache"
+
+
+class Interaction:
+    """One recorded request/response pair, decoded (the request body lazily)."""
+
+    __slots__ = ("_body", "_canonical", "method", "response", "text", "uri")
+
+    def __init__(self, method: str, uri: str, text: str, response: WireResponse) -> None:
+        self.method = method
+        self.uri = uri
+        self.text = text
+        """The request body as loaded: canonical JSON when it was stored as `parsed_body`."""
+        self.response = response
+        self._body: Any = _UNSET
+        self._canonical: str | None = None
+
+    @property
+    def body(self) -> Any:
+        """The decoded JSON request body."""
+        if self._body is _UNSET:
+            self._body = decoded_body(self.text)
+        return self._body
+
+    @property
+    def canonical(self) -> str:
+        """`canonical_json(body)`."""
+        if self._canonical is None:
+            self._canonical = canonical_json(self.body)
+        return self._canonical
+
+    def matches(self, canonical: str) -> bool:
+        """Whether this request's canonical JSON body is `canonical` (cheap when it is)."""
+        return self.text == canonical or self.canonical == canonical
+
+
+_UNSET = object()
+
+
+def _to_wire(resp: dict[str, Any]) -> WireResponse:
+    headers = {k: (v[0] if isinstance(v, list) and v else v) for k, v in (resp.get("headers") or {}).items()}
+    status = int((resp.get("status") or {}).get("code", 0))
+    events = resp.get("events")
+    if events is not None:
+        return WireResponse(status, None, list(events), headers, resp.get("latency_ms"))
+    if "parsed_body" in resp:
+        body = resp["parsed_body"]
+    else:
+        raw = (resp.get("body") or {}).get("string")
+        body = decoded_body(raw)
+    return WireResponse(status, body, None, headers, resp.get("latency_ms"))
+
+
+def _request_text(body: Any) -> str:
+    """The request body as vcrpy's `Request` would hand it back, as text."""
+    if isinstance(body, str):
+        return body
+    if isinstance(body, (bytes, bytearray)):
+        return bytes(body).decode("utf-8", "replace")
+    return str(body or "")
+
+
+def _parse(path: Path, data: bytes) -> list[Interaction]:
+    from harness.cassettes import format as _format  # PyYAML is imported on a miss only
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CassetteError(f"{path}: unreadable cassette: not UTF-8 text") from None
+    if not text.strip():
+        raise FileNotFoundError(str(path))
+    try:
+        cassette = _format.deserialize(text)
+        return [
+            Interaction(
+                i["request"]["method"],
+                i["request"]["uri"],
+                _request_text(i["request"].get("body")),
+                _to_wire(i["response"]),
+            )
+            for i in cassette["interactions"]
+        ]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise CassetteError(f"{path}: unreadable cassette: {exc}") from None
+
+
+def load_interactions(path: Path, cache: InteractionCache | None = None) -> list[Interaction]:
+    """The interactions of the cassette at `path` (from `cache` when it holds them).
+
+    Raises FileNotFoundError when there is none, CassetteError when it cannot be read.
+    """
+    try:
+        data = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise FileNotFoundError(str(path)) from None
+    except OSError as exc:
+        raise CassetteError(f"{path}: unreadable cassette: {exc.strerror or exc}") from None
+    if cache is None:
+        return _parse(path, data)
+    key = hashlib.sha256(data).hexdigest()
+    found = cache.get(key)
+    if found is not None:
+        return found
+    interactions = _parse(path, data)
+    cache.put(key, interactions)
+    return interactions
+
+
+# --- the cache ------------------------------------------------------------------------------
+
+
+def _fingerprint() -> str:
+    """A hash of the code whose output the cache stores (editable installs change it)."""
+    h = hashlib.sha256(f"{__version__}\0{CACHE_FORMAT}".encode())
+    here = Path(__file__).parent
+    for name in ("format.py", "safe_yaml.py", "replay.py"):
+        try:
+            h.update((here / name).read_bytes())
+        except OSError:
+            h.update(name.encode())
+    return h.hexdigest()[:16]
+
+
+def cache_dir_for(root: Path) -> Path | None:
+    """The cache folder of a project rooted at `root` (None: disabled by `FCHARNESS_CACHE=off`)."""
+    setting = os.environ.get(CACHE_ENV, "").strip()
+    if setting.lower() in ("off", "0", "no", "false"):
+        return None
+    return Path(setting) if setting else root / DEFAULT_CACHE_DIR
+
+
+def _entry(it: Interaction) -> list[Any]:
+    r = it.response
+    return [it.method, it.uri, it.text, r.status, r.body, r.events, r.headers, r.latency_ms]
+
+
+def _is_str_map(v: Any) -> bool:
+    return type(v) is dict and all(type(k) is str and type(x) is str for k, x in v.items())
+
+
+def _from_entry(e: Any) -> Interaction | None:
+    """An interaction from one cached entry, or None when its shape is not what `_entry` writes."""
+    if type(e) is not list or len(e) != 8:
+        return None
+    method, uri, text, status, body, events, headers, latency = e
+    if not (type(method) is str and type(uri) is str and type(text) is str and type(status) is int):
+        return None
+    if events is not None and (type(events) is not list or body is not None):
+        return None
+    if not _is_str_map(headers) or (latency is not None and type(latency) not in (int, float)):
+        return None
+    return Interaction(method, uri, text, WireResponse(status, body, events, headers, latency))
+
+
+class InteractionCache:
+    """Parsed cassettes keyed by the sha256 of their bytes, as JSON files under `folder`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder / "cassettes" / f"v{CACHE_FORMAT}-{_fingerprint()}"
+        self.writable = True
+
+    def _file(self, key: str) -> Path:
+        return self.folder / f"{key}.json"
+
+    def get(self, key: str) -> list[Interaction] | None:
+        """The cached interactions for `key`, or None (missing, too large or malformed)."""
+        try:
+            with open(self._file(key), "rb") as f:
+                raw = f.read(MAX_ENTRY_BYTES + 1)
+        except OSError:
+            return None
+        if len(raw) > MAX_ENTRY_BYTES:
+            return None
+        try:
+            doc = json.loads(raw)
+        except (ValueError, RecursionError):
+            return None
+        if type(doc) is not dict or doc.get("key") != key or type(doc.get("interactions")) is not list:
+            return None
+        out = []
+        for e in doc["interactions"]:
+            it = _from_entry(e)
+            if it is None:
+                return None
+            out.append(it)
+        return out
+
+    def put(self, key: str, interactions: Sequence[Interaction]) -> None:
+        """Store the interactions when JSON holds them exactly; never fails the run."""
+        if not self.writable:
+            return
+        entries = [_entry(it) for it in interactions]
+        if any(_from_entry(e) is None for e in entries):  # e.g. a header that is not text
+            return
+        try:
+            doc = {"key": key, "interactions": entries}
+            text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+            if json.loads(text)["interactions"] != entries:  # a date, an int key, a tuple...
+                return
+        except (TypeError, ValueError, RecursionError):
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self._file(key), text)
+        except OSError:
+            self.writable = False  # a read-only checkout: run without writing the cache

@@ -1,0 +1,75 @@
+"""The case-file cache (`harness.cases.cache`): same cases as a fresh load, untrusted entries."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness.cases.cache import CaseCache
+from harness.cases.loader import load_cases, validate_paths
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _entries(cache: CaseCache) -> list[Path]:
+    return sorted(cache.folder.glob("*.json"))
+
+
+@pytest.fixture
+def suite(tmp_path: Path) -> Path:
+    shutil.copytree(REPO / "cases", tmp_path / "cases")
+    return tmp_path / "cases"
+
+
+def test_a_cached_load_equals_a_fresh_one(suite: Path, tmp_path: Path) -> None:
+    fresh = load_cases([suite])
+    cache = CaseCache(tmp_path / "cache")
+    first = load_cases([suite], cache)
+    assert _entries(cache), "clean files are stored"
+    again = load_cases([suite], cache)
+    assert first == fresh == again
+    assert validate_paths([suite], cache).problems == validate_paths([suite]).problems
+
+
+def test_an_edit_is_a_miss(suite: Path, tmp_path: Path) -> None:
+    cache = CaseCache(tmp_path / "cache")
+    load_cases([suite], cache)
+    f = next(p for p in sorted(suite.glob("*/*.yaml")) if "_tools" not in p.parts)
+    f.write_text(f.read_text(encoding="utf-8").replace("  - id: ", "  - id: edited.", 1), encoding="utf-8")
+    ids = {c.id for c in load_cases([suite], cache)}
+    assert any(i.startswith("edited.") for i in ids)
+
+
+def test_a_shared_tool_edit_is_a_miss(suite: Path, tmp_path: Path) -> None:
+    cache = CaseCache(tmp_path / "cache")
+    before = load_cases([suite], cache)
+    tools_file = sorted((suite / "_tools").glob("*.yaml"))[0]
+    text = tools_file.read_text(encoding="utf-8")
+    tools_file.write_text(text.replace("description: ", "description: EDITED ", 1), encoding="utf-8")
+    after = load_cases([suite], cache)
+    assert after == load_cases([suite]) != before
+
+
+def test_files_with_problems_are_not_stored(tmp_path: Path) -> None:
+    bad = tmp_path / "cases" / "bad.yaml"
+    bad.parent.mkdir()
+    bad.write_text("cases:\n  - id: x\n    category: simple\n", encoding="utf-8")
+    cache = CaseCache(tmp_path / "cache")
+    report = validate_paths([bad.parent], cache)
+    assert report.problems and _entries(cache) == []
+
+
+@pytest.mark.parametrize(
+    "poison",
+    ["{", "[]", '{"key": "x"}', '{"key": KEY, "cases": [[1]], "tools": [], "ids": []}', "[" * 100000],
+)
+def test_a_malformed_entry_is_a_miss(suite: Path, tmp_path: Path, poison: str) -> None:
+    import json
+
+    cache = CaseCache(tmp_path / "cache")
+    expected = load_cases([suite], cache)
+    for entry in _entries(cache):
+        entry.write_text(poison.replace("KEY", json.dumps(entry.stem)), encoding="utf-8")
+    assert load_cases([suite], cache) == expected
