@@ -11,8 +11,8 @@ Flow of a run (DESIGN.md §7):
    - record (`--record-mode` once/new_episodes/all): the vendor SDK through vcrpy, one client
      per provider, `--concurrency N` threads, retries with exponential backoff on 429/5xx
      honouring `retry-after`;
-   - fast replay (the default): the cassette is loaded with vcrpy's persister and the
-     fcharness serializer, today's request must equal the recorded one (canonical JSON; else
+   - fast replay (the default): the cassette is read without vcrpy through the fcharness
+     serializer and a content-keyed cache of parsed cassettes (`harness.cassettes.replay`), today's request must equal the recorded one (canonical JSON; else
      `stale`), and the recorded body goes straight to `parse_response` / `parse_stream`;
    - `--replay-via-sdk`: the same replay through the SDK and vcrpy (record mode `none`);
 4. write `results.jsonl` and the reports, refresh `reports/latest/`.
@@ -84,6 +84,8 @@ class RunOptions:
     """None: a progress bar when stderr is a terminal and traffic is recorded."""
     write_reports: bool = True
     print_table: bool = True
+    max_age_days: float | None = None
+    """Replay marks recordings older than this `stale` (`--max-age`; None: no limit)."""
 
 
 @dataclass(frozen=True)
