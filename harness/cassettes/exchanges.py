@@ -3,8 +3,9 @@
 Each `open_exchange` yields `exchange(turn_index, request) -> WireResponse` for
 `harness.run.execute.run_case`. Record and SDK replay go through vcrpy (patched once per run by
 `CassetteRouter`); the fast replay reads the cassette without vcrpy (`harness.cassettes.replay`,
-through its parsed-cassette cache) with the same serializer and returns the recorded body with no HTTP round trip. Both replays first check that
-today's request equals the recorded one, so they agree on `stale` verdicts.
+through its parsed-cassette cache) with the same serializer and returns the recorded body
+with no HTTP round trip. Both replays first check that today's request equals the recorded
+one, so they agree on `stale` verdicts.
 """
 
 from __future__ import annotations
