@@ -13,7 +13,8 @@ Flow of a run (DESIGN.md §7):
      honouring `retry-after`;
    - fast replay (the default): the cassette is read without vcrpy through the fcharness
      serializer and a content-keyed cache of parsed cassettes (`harness.cassettes.replay`);
-     today's request must equal the recorded one (canonical JSON; else `stale`), and the recorded body goes straight to `parse_response` / `parse_stream`;
+     today's request must equal the recorded one (canonical JSON; else `stale`), and the
+     recorded body goes straight to `parse_response` / `parse_stream`;
    - `--replay-via-sdk`: the same replay through the SDK and vcrpy (record mode `none`);
 4. write `results.jsonl` and the reports, refresh `reports/latest/`.
 
