@@ -52,3 +52,66 @@ def test_report_command_rebuilds_and_keeps_meta(tmp_path: Path, capsys) -> None:
 def test_report_command_bad_input_is_exit_2(tmp_path: Path, capsys) -> None:
     assert main(["report", str(tmp_path / "missing.jsonl")]) == 2
     assert "missing.jsonl: results file not found" in capsys.readouterr().err
+
+
+def _cfg(tmp_path: Path) -> str:
+    cfg = tmp_path / "fcharness.toml"
+    cfg.write_text("", encoding="utf-8")
+    return str(cfg)
+
+
+def test_report_merges_shards_into_one_set_of_reports(tmp_path: Path, capsys) -> None:
+    rows = demo_rows()
+    half = len(rows) // 2
+    write_results(tmp_path / "shard1" / "results.jsonl", rows[:half])
+    write_results(tmp_path / "shard2" / "results.jsonl", rows[half:])
+    out = tmp_path / "merged"
+    code = main(
+        [
+            "--config",
+            _cfg(tmp_path),
+            "report",
+            str(tmp_path / "shard1"),
+            str(tmp_path / "shard2" / "results.jsonl"),
+            "--out",
+            str(out),
+            "--run-id",
+            "merged-1",
+        ]
+    )
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "junit.xml",
+        "report.html",
+        "report.md",
+        "results.jsonl",
+        "summary.json",
+    ]
+    merged = (out / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(merged) == len(rows)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["run_id"] == "merged-1" and len(summary["meta"]["merged_from"]) == 2
+    whole = tmp_path / "whole"
+    write_reports(whole, rows)
+    assert json.loads((whole / "summary.json").read_text())["providers"] == summary["providers"]
+
+
+def test_report_refuses_overlapping_shards_naming_both(tmp_path: Path, capsys) -> None:
+    rows = demo_rows()
+    write_results(tmp_path / "a" / "results.jsonl", rows[:3])
+    write_results(tmp_path / "b" / "results.jsonl", rows[2:])
+    out = tmp_path / "merged"
+    code = main(
+        ["--config", _cfg(tmp_path), "report", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(out)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert str(tmp_path / "a" / "results.jsonl") in err and str(tmp_path / "b" / "results.jsonl") in err
+    assert rows[2].case_id in err and not out.exists()
+
+
+def test_report_merge_needs_out(tmp_path: Path, capsys) -> None:
+    write_results(tmp_path / "a" / "results.jsonl", demo_rows()[:1])
+    write_results(tmp_path / "b" / "results.jsonl", demo_rows()[1:2])
+    assert main(["--config", _cfg(tmp_path), "report", str(tmp_path / "a"), str(tmp_path / "b")]) == 2
+    assert "--out" in capsys.readouterr().err
