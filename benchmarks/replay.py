@@ -1,28 +1,34 @@
-"""Replay benchmark: `fcharness run` over 1,000 cases × 2 providers, in-process.
+"""Replay benchmark: whole `fcharness run` processes against the floor of parsing the cassettes.
 
-    python benchmarks/replay.py [--cases 1000] [-p ID]... [--sdk]
+    python benchmarks/replay.py [--cases 1000] [--cases 10000] [-p ID] [--repeat 3]
 
-Builds, in a temporary folder, N cases cloned from the shipped suite (ids suffixed `.rNNN`,
-so every case has its own cassette) and their cassettes copied from the shipped ones
-(`cassettes/<provider>/`), then times a whole `fcharness run` (load cases, fast replay, grade,
-results.jsonl, reports) and prints verdicts/s and peak memory, next to the grading-only rate
-and the cassette-loading rate (vcrpy persister + fcharness serializer, and bare YAML) of the
-same files. Target: ≥ 1,000 verdicts/s on one core. Rates other than the wall-clock one use
-CPU time (`time.process_time`), so a machine shared with other work still measures one core.
+Builds, in a temporary folder, N cases cloned from the shipped suite (ids suffixed `.rNNN`)
+with one cassette each, copied from the shipped ones for the provider (default
+`emulator-openai-chat`) and made distinct by a trailing comment, so no two cassettes share
+bytes (a content-keyed cache gets no free hits). Then, interleaved, `--repeat` times:
+
+- floor: a fresh `python` that `yaml.load(..., Loader=CSafeLoader)`s the same N cassette files;
+- first pass: `fcharness run` with an empty cache folder (`FCHARNESS_CACHE`);
+- warm: `fcharness run` again with the cache that first pass left.
+
+Each is a whole process (interpreter start-up and imports included); wall time, CPU time
+(user + system, of that child only) and peak RSS come from `os.wait4`. Printed: medians with
+min/max, and the ratios run ÷ floor (target ≤ 1.2 for the warm run, at 1,000 and 10,000
+cases). With two `--cases` values it also prints the peak-RSS ratio of the largest to the
+smallest (target ≤ 1.5 for 10,000 vs 1,000). In-process, it times loading the cassettes
+(first pass and warm cache) and grading the rows again.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
-import resource
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 import yaml
@@ -30,24 +36,23 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from harness.cases.loader import load_cases  # noqa: E402
 from harness.cassettes.layout import cassette_path  # noqa: E402
-from harness.cassettes.store import load_interactions  # noqa: E402
-from harness.cli import main as fcharness  # noqa: E402
-from harness.grading.grader import grade  # noqa: E402
 from harness.run.config import load_config  # noqa: E402
-from harness.run.results import read_results  # noqa: E402
 
 try:
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-DEFAULT_PROVIDERS = ("emulator-openai-chat", "emulator-openai-chat-stream")
+FLOOR = (
+    "import sys, yaml\n"
+    "for p in open(sys.argv[1], encoding='utf-8').read().split('\\n'):\n"
+    "    yaml.load(open(p, encoding='utf-8').read(), Loader=yaml.CSafeLoader)\n"
+)
 
 
-def build(work: Path, n_cases: int, providers: list[str]) -> int:
-    """Write N cloned cases, their cassettes and an fcharness.toml under `work`; return N."""
+def build(work: Path, n_cases: int, provider: str) -> int:
+    """Write N cloned cases, one distinct cassette each and an fcharness.toml under `work`."""
     config = load_config(REPO / "fcharness.toml")
     cases_root = config.resolve(config.cases[0])
     files = [p for p in sorted(cases_root.rglob("*.yaml")) if not any(s.startswith("_") for s in p.parts)]
@@ -61,13 +66,13 @@ def build(work: Path, n_cases: int, providers: list[str]) -> int:
             for case in data.get("cases", []):
                 if written >= n_cases:
                     break
+                src = cassette_path(shipped, provider, case["id"])
+                if not src.exists():
+                    continue
                 new_id = f"{case['id']}.r{replica:03d}"
-                for pid in providers:
-                    src = cassette_path(shipped, pid, case["id"])
-                    if src.exists():
-                        dst = cassette_path(work / "cassettes", pid, new_id)
-                        dst.parent.mkdir(parents=True, exist_ok=True)
-                        shutil.copyfile(src, dst)
+                dst = cassette_path(work / "cassettes", provider, new_id)
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                dst.write_bytes(src.read_bytes() + f"# clone {new_id}\n".encode())
                 clones.append({**case, "id": new_id})
                 written += 1
             if clones:
@@ -80,118 +85,109 @@ def build(work: Path, n_cases: int, providers: list[str]) -> int:
             if written >= n_cases:
                 break
         replica += 1
-    text = (REPO / "fcharness.toml").read_text(encoding="utf-8")
-    (work / "fcharness.toml").write_text(text, encoding="utf-8")
+    shutil.copyfile(REPO / "fcharness.toml", work / "fcharness.toml")
     return written
 
 
-def _run(work: Path, providers: list[str], *extra: str) -> tuple[float, float, int]:
-    argv = [
-        "--config",
-        str(work / "fcharness.toml"),
-        "run",
-        "--no-progress",
-        "--reports",
-        str(work / "reports"),
-    ]
-    for pid in providers:
-        argv += ["-p", pid]
-    argv += extra
-    started, cpu = time.perf_counter(), time.process_time()
-    with contextlib.redirect_stdout(io.StringIO()):
-        code = fcharness(argv)
-    return time.perf_counter() - started, time.process_time() - cpu, code
+def _child(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, int]:
+    """Run a process; return (wall s, CPU s, peak RSS MiB, exit code)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode
+
+
+def _stats(xs: list[float]) -> str:
+    return f"{statistics.median(xs):7.2f} (min {min(xs):.2f}, max {max(xs):.2f})"
+
+
+def measure(n_cases: int, provider: str, repeat: int) -> dict[str, list[tuple[float, float, float, int]]]:
+    """Build a corpus of `n_cases` and time floor, first-pass and warm runs, interleaved."""
+    with tempfile.TemporaryDirectory(prefix="fcharness-bench-") as tmp:
+        work = Path(tmp)
+        n = build(work, n_cases, provider)
+        cassettes = sorted((work / "cassettes").rglob("*.yaml"))
+        listing = work / "cassettes.txt"
+        listing.write_text("\n".join(str(p) for p in cassettes), encoding="utf-8")
+        cache = work / "cache"
+        env = {**os.environ, "FCHARNESS_CACHE": str(cache), "PYTHONPATH": str(REPO)}
+        run = [sys.executable, "-m", "harness", "--config", str(work / "fcharness.toml"), "run"]
+        run += ["-p", provider, "--no-progress", "--reports", str(work / "reports"), "--run-id", "bench"]
+        runs: dict[str, list[tuple[float, float, float, int]]] = {"floor": [], "first pass": [], "warm": []}
+        _child([sys.executable, "-c", FLOOR, str(listing)], env)  # page cache and bytecode, untimed
+        for _ in range(repeat):
+            runs["floor"].append(_child([sys.executable, "-c", FLOOR, str(listing)], env))
+            shutil.rmtree(cache, ignore_errors=True)
+            shutil.rmtree(work / "reports", ignore_errors=True)
+            runs["first pass"].append(_child(run, env))
+            shutil.rmtree(work / "reports", ignore_errors=True)
+            runs["warm"].append(_child(run, env))
+        rows = (work / "reports" / "bench" / "results.jsonl").read_text(encoding="utf-8").count("\n")
+        in_process = _in_process(cassettes, cache)
+    print(f"\n{n} cases x 1 provider ({provider}): {len(cassettes)} cassettes, {rows} result rows")
+    print(f"whole processes, median of {repeat} interleaved (min, max); exit codes", end=" ")
+    print(sorted({r[3] for rs in runs.values() for r in rs}))
+    floor_wall = statistics.median(r[0] for r in runs["floor"])
+    floor_cpu = statistics.median(r[1] for r in runs["floor"])
+    for name, rs in runs.items():
+        walls, cpus, rss = [r[0] for r in rs], [r[1] for r in rs], [r[2] for r in rs]
+        print(
+            f"  {name:<11} wall {_stats(walls)} s  CPU {_stats(cpus)} s  peak RSS {_stats(rss)} MiB"
+            f"  ratio wall {statistics.median(walls) / floor_wall:5.2f}x  CPU {statistics.median(cpus) / floor_cpu:5.2f}x"
+        )
+    print(
+        "  ratio per repeat (warm wall / floor wall): "
+        + ", ".join(f"{w[0] / f[0]:.2f}" for w, f in zip(runs["warm"], runs["floor"], strict=True))
+    )
+    print(f"  target: warm run ≤ 1.2x the floor; in-process: {in_process}")
+    return runs
+
+
+def _in_process(cassettes: list[Path], cache: Path) -> str:
+    from harness.cassettes.replay import InteractionCache, load_interactions
+
+    t0 = time.process_time()
+    for p in cassettes:
+        load_interactions(p)
+    parse = time.process_time() - t0
+    warm = InteractionCache(cache)
+    t0 = time.process_time()
+    for p in cassettes:
+        load_interactions(p, warm)
+    cached = time.process_time() - t0
+    t0 = time.process_time()
+    for p in cassettes:
+        yaml.load(p.read_text(encoding="utf-8"), Loader=_Loader)
+    bare = time.process_time() - t0
+    n = len(cassettes)
+    return (
+        f"cassettes/s CPU: parse (first pass) {n / parse:,.0f}, warm cache {n / cached:,.0f}, "
+        f"bare CSafeLoader {n / bare:,.0f}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Build the corpus, time the replay, print the figures."""
-    parser = argparse.ArgumentParser(description="fcharness replay benchmark")
-    parser.add_argument("--cases", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs (medians are printed)")
-    parser.add_argument("-p", "--provider", action="append", default=None)
-    parser.add_argument("--sdk", action="store_true", help="also time --replay-via-sdk (SDK + vcrpy)")
+    """Build the corpora, time the replays, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, action="append", help="corpus size (repeatable; default 1000)")
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved repeats (medians are printed)")
+    parser.add_argument("-p", "--provider", default="emulator-openai-chat")
     args = parser.parse_args(argv)
-    providers = args.provider or list(DEFAULT_PROVIDERS)
-    shipped = REPO / "cassettes"
-    missing = [p for p in providers if not (shipped / p).is_dir()]
-    if missing:
-        print(
-            f"no shipped cassettes for {', '.join(missing)}: run scripts/record_demo.py first",
-            file=sys.stderr,
-        )
+    if not (REPO / "cassettes" / args.provider).is_dir():
+        print(f"no shipped cassettes for {args.provider}: run scripts/record_demo.py first", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="fcharness-bench-") as tmp:
-        work = Path(tmp)
-        n = build(work, args.cases, providers)
-        cassettes = sorted((work / "cassettes").rglob("*.yaml"))
-        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        timings = [_run(work, providers) for _ in range(max(1, args.repeat))]
-        elapsed = statistics.median(t[0] for t in timings)
-        cpu = statistics.median(t[1] for t in timings)
-        code = timings[-1][2]
-        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        rows = read_results(work / "reports" / "latest" / "results.jsonl")
-        statuses: dict[str, int] = {}
-        for r in rows:
-            statuses[r.status] = statuses.get(r.status, 0) + 1
-
-        # grading only: the same rows' model turns graded again
-        t0 = time.process_time()
-        cases = {c.id: c for c in load_cases([work / "cases"])}
-        case_loading = time.process_time() - t0
-        graded = [(cases[r.case_id], r.turns) for r in rows if r.status in ("pass", "fail")]
-        t0 = time.process_time()
-        for case, turns in graded:
-            grade(case, turns)
-        grading = time.process_time() - t0
-
-        # loading only: the same cassette files, through vcrpy's persister + our serializer, and bare YAML
-        t0 = time.process_time()
-        for p in cassettes:
-            load_interactions(p)
-        loading = time.process_time() - t0
-        t0 = time.process_time()
-        for p in cassettes:
-            yaml.load(p.read_text(encoding="utf-8"), Loader=_Loader)
-        bare = time.process_time() - t0
-
-        sdk_rate = None
-        if args.sdk:
-            sdk_elapsed, sdk_cpu, _ = _run(work, providers, "--replay-via-sdk")
-            sdk_rate = (len(rows) / sdk_elapsed, len(rows) / sdk_cpu)
-
-        # peak Python allocation of a second run (tracemalloc slows it; not timed)
-        tracemalloc.start()
-        _run(work, providers)
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-
-    print(
-        f"corpus: {n} cases × {len(providers)} providers ({', '.join(providers)}); {len(cassettes)} cassettes"
-    )
-    print(f"statuses: {statuses}; exit code {code}")
-    print(
-        f"fcharness run (replay, whole command, median of {len(timings)}):"
-        f" {len(rows)} verdicts in {elapsed:.2f} s"
-        f" = {len(rows) / elapsed:,.0f} verdicts/s"
-        f" (CPU {cpu:.2f} s = {len(rows) / cpu:,.0f} verdicts/s per core)"
-    )
-    if sdk_rate:
-        print(
-            f"--replay-via-sdk (SDK + vcrpy):        {sdk_rate[0]:,.0f} verdicts/s (CPU {sdk_rate[1]:,.0f}/s)"
-        )
-    print(f"grading only:                          {len(graded) / grading:,.0f} verdicts/s")
-    print(
-        f"case loading (harness.cases.loader):         {n / case_loading:,.0f} cases/s ({case_loading:.2f} s)"
-    )
-    print(f"cassette loading (vcrpy persister):    {len(cassettes) / loading:,.0f} cassettes/s")
-    print(f"cassette loading (bare YAML, libyaml): {len(cassettes) / bare:,.0f} files/s")
-    print(
-        f"peak memory: max RSS {rss_after / 1024:.0f} MiB (before the run {rss_before / 1024:.0f} MiB); "
-        f"tracemalloc peak of a run {peak / 2**20:.1f} MiB"
-    )
-    target = len(rows) / cpu >= 1000
-    print(f"target ≥ 1,000 verdicts/s on one core (CPU time): {'met' if target else 'NOT met'}")
+    sizes = sorted(set(args.cases or [1000]))
+    peaks = {n: measure(n, args.provider, max(1, args.repeat)) for n in sizes}
+    if len(sizes) > 1:
+        lo, hi = sizes[0], sizes[-1]
+        for name in ("first pass", "warm"):
+            a = statistics.median(r[2] for r in peaks[lo][name])
+            b = statistics.median(r[2] for r in peaks[hi][name])
+            print(
+                f"peak RSS {name}: {hi} cases {b:.0f} MiB / {lo} cases {a:.0f} MiB = {b / a:.2f}x (target ≤ 1.5)"
+            )
     return 0
 
 

@@ -99,9 +99,20 @@ def _seq(v: Any, n: int | None = None) -> list[Any]:
     return v
 
 
+_INTERNED: dict[tuple[str, str, str], Tool] = {}
+
+
 def _dec_tool(v: Any) -> Tool:
+    """A tool, the same object for equal tools (as a fresh load shares them: schema caches key on it)."""
     name, description, parameters = _seq(v, 3)
-    return Tool(_t(name, str), _t(description, str), _t(parameters, dict))
+    tool = Tool(_t(name, str), _t(description, str), _t(parameters, dict))
+    try:
+        key = (tool.name, tool.description, json.dumps(parameters))  # key order kept: it reaches the wire
+    except (TypeError, ValueError):
+        return tool
+    if len(_INTERNED) > 100_000:
+        _INTERNED.clear()
+    return _INTERNED.setdefault(key, tool)
 
 
 def _dec_call(v: Any) -> ToolCall:
@@ -208,7 +219,7 @@ class CaseCache:
             return  # a value JSON cannot hold exactly (a tuple, a non-string key, a date...)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(self.folder / f"{key}.json", text)
+            atomic_write_text(self.folder / f"{key}.json", text, durable=False)
         except OSError:
             self.writable = False
 

@@ -243,6 +243,6 @@ class InteractionCache:
             return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(self._file(key), text)
+            atomic_write_text(self._file(key), text, durable=False)
         except OSError:
             self.writable = False  # a read-only checkout: run without writing the cache

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.run.config import Config
-from harness.run.results import ResultRow, write_results
+from harness.run.results import ResultRow, ResultsWriter, write_results
 
 __all__ = ["refresh_latest", "render", "write_run_dir"]
 
@@ -27,11 +27,18 @@ def write_run_dir(
     rows: Sequence[ResultRow],
     config: Config | None,
     meta: Mapping[str, Any] | None = None,
+    results: ResultsWriter | None = None,
 ) -> Path:
-    """Write `results.jsonl` and the reports of a run; refresh `latest/`; return the run folder."""
+    """Write `results.jsonl` and the reports of a run; refresh `latest/`; return the run folder.
+
+    `results`: the rows were streamed to this writer as the run went; it is committed here.
+    """
     run_dir = reports_root / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
-    write_results(run_dir / "results.jsonl", rows)
+    if results is not None:
+        results.commit()
+    else:
+        write_results(run_dir / "results.jsonl", rows)
     from harness.reports import write_reports
 
     write_reports(run_dir, list(rows), config=config, meta={"run_id": run_id, **(meta or {})})

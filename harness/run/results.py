@@ -7,17 +7,19 @@ it: the prompt, the tools offered, the expected calls and what the model answere
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness._io import atomic_write_text
 from harness.errors import UserError
 from harness.model import Case, ModelTurn, ToolCall, Usage, Verdict
 
-__all__ = ["ResultRow", "case_summary", "read_results", "turn_to_dict", "write_results"]
+__all__ = ["ResultRow", "ResultsWriter", "case_summary", "read_results", "turn_to_dict", "write_results"]
 
 
 def _call_to_dict(c: ToolCall) -> dict[str, Any]:
@@ -154,21 +156,74 @@ class ResultRow:
 
 
 def write_results(path: str | Path, rows: Iterable[ResultRow]) -> None:
-    """Write rows as JSON lines, atomically."""
-    cases: dict[int, str] = {}  # id(row.case) → its JSON: a case's rows (providers, trials) share it
-    atomic_write_text(path, "".join(_row_line(r, cases) for r in rows))
+    """Write rows as JSON lines, atomically (row by row: the file is never held in memory)."""
+    with ResultsWriter(path) as out:
+        for row in rows:
+            out.write(row)
 
 
-def _row_line(row: ResultRow, cases: dict[int, str]) -> str:
-    """`json.dumps(row.to_dict(), ensure_ascii=False, sort_keys=True)`, the case encoded once."""
-    d = row.to_dict()
-    del d["case"]
-    if min(d, default="~") < "case":  # the splice needs "case" to sort first
-        return json.dumps(row.to_dict(), ensure_ascii=False, sort_keys=True) + "\n"
-    case = cases.get(id(row.case))
-    if case is None:
-        case = cases[id(row.case)] = json.dumps(dict(row.case), ensure_ascii=False, sort_keys=True)
-    return '{"case": ' + case + ", " + json.dumps(d, ensure_ascii=False, sort_keys=True)[1:] + "\n"
+class ResultsWriter:
+    """`results.jsonl` written as rows are produced, atomically.
+
+    Lines go to a temporary file in `temp_dir` (default: the target's folder, which must be
+    on the same file system); `commit()` syncs it and renames it into place, `abort()` removes
+    it, so a reader never sees a partial file and a killed run leaves none. Used as a context
+    manager it commits on success and aborts on an exception.
+    """
+
+    def __init__(self, path: str | Path, temp_dir: str | Path | None = None) -> None:
+        self.path = Path(path)
+        folder = Path(temp_dir) if temp_dir is not None else self.path.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+        self._tmp = Path(tmp)
+        self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        self._last: tuple[Any, str] | None = None  # the case summary last encoded, and its JSON
+        self.rows = 0
+
+    def write(self, row: ResultRow) -> None:
+        """Append one row."""
+        self._fh.write(self._line(row))
+        self.rows += 1
+
+    def _line(self, row: ResultRow) -> str:
+        """`json.dumps(row.to_dict(), ensure_ascii=False, sort_keys=True)`, a case's summary encoded
+        once for its consecutive rows (providers, trials)."""
+        d = row.to_dict()
+        del d["case"]
+        if min(d, default="~") < "case":  # the splice needs "case" to sort first
+            return json.dumps(row.to_dict(), ensure_ascii=False, sort_keys=True) + "\n"
+        last = self._last
+        if last is None or last[0] is not row.case:
+            last = self._last = (row.case, json.dumps(dict(row.case), ensure_ascii=False, sort_keys=True))
+        return '{"case": ' + last[1] + ", " + json.dumps(d, ensure_ascii=False, sort_keys=True)[1:] + "\n"
+
+    def commit(self) -> None:
+        """Sync the file and rename it to `path`."""
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self._tmp, 0o666 & ~umask)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        """Drop what was written."""
+        with contextlib.suppress(OSError):
+            self._fh.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._tmp)
+
+    def __enter__(self) -> ResultsWriter:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
 
 
 def read_results(path: str | Path) -> list[ResultRow]:

@@ -44,7 +44,7 @@ from harness.run import execute as _execute
 from harness.run.config import Config, ProviderProfile
 from harness.run.output import write_run_dir
 from harness.run.progress import Progress
-from harness.run.results import ResultRow, case_summary
+from harness.run.results import ResultRow, ResultsWriter, case_summary
 
 __all__ = [
     "Job",
@@ -372,13 +372,20 @@ def _warn_orphans(
         )
 
 
-def _execute_jobs(session: Session, run_id: str, jobs: Sequence[Job]) -> list[ResultRow]:
-    """Run the jobs: a thread pool when recording, in order otherwise; rows in job order."""
+def _execute_jobs(
+    session: Session, run_id: str, jobs: Sequence[Job], sink: Callable[[ResultRow], None] | None = None
+) -> list[ResultRow]:
+    """Run the jobs: a thread pool when recording, in order otherwise; rows in job order.
+
+    `sink` gets each row in job order as soon as it and every row before it are done
+    (`results.jsonl` is written while the run goes on).
+    """
     options, config = session.options, session.config
     show = options.progress if options.progress is not None else (session.recording and sys.stderr.isatty())
     progress = Progress(len(jobs), enabled=show)
     started = time.perf_counter()
     rows: list[ResultRow] = []
+    emit = sink or (lambda row: None)
     if session.recording or options.replay_via_sdk:
         from harness.cassettes.exchanges import patched
 
@@ -391,11 +398,14 @@ def _execute_jobs(session: Session, run_id: str, jobs: Sequence[Job]) -> list[Re
                     row = fut.result()
                     done[futures[fut]] = row
                     progress.update(row.status)
-                rows = [done[i] for i in range(len(jobs))]
+                    while len(rows) in done:
+                        rows.append(done.pop(len(rows)))
+                        emit(rows[-1])
     else:
         for job in jobs:
             row = run_job(session, run_id, job)
             rows.append(row)
+            emit(row)
             progress.update(row.status)
     progress.close(time.perf_counter() - started)
     return rows
@@ -429,13 +439,23 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     run_id = options.run_id or new_run_id(reports_root)
     started_at = _now()
     session = Session(config, options, root)
+    # rows go to results.jsonl as they are produced: a temporary file in the reports folder,
+    # renamed into reports/<run-id>/ when the run is complete (a failed run leaves neither)
+    writer = None
+    if options.write_reports:
+        reports_root.mkdir(parents=True, exist_ok=True)
+        writer = ResultsWriter(reports_root / run_id / "results.jsonl", temp_dir=reports_root)
     try:
         session.prepare(profiles)
-        rows = _execute_jobs(session, run_id, jobs)
+        rows = _execute_jobs(session, run_id, jobs, writer.write if writer else None)
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
     finally:
         session.close()
     run_dir = None
-    if options.write_reports:
+    if writer is not None:
         meta = {
             "started_at": started_at,
             "finished_at": _now(),
@@ -443,7 +463,7 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
             "replay": "sdk" if options.replay_via_sdk else "fast",
             "providers": [p.id for p in profiles],
         }
-        run_dir = write_run_dir(reports_root, run_id, rows, config, meta)
+        run_dir = write_run_dir(reports_root, run_id, rows, config, meta, results=writer)
     if options.print_table:
         from harness.run.output import render
 
