@@ -182,7 +182,10 @@ def _plain(value: str) -> Any:
 def _node(node: yaml.Node, lines: LineMap, dups: list[tuple[int, int, str]], depth: int) -> Any:
     tag = node.tag
     if tag in _PLAIN_TAGS:
-        return _plain(node.value)
+        try:
+            return _plain(node.value)
+        except InputLimitError as exc:
+            raise InputLimitError(str(exc), node.start_mark.line + 1) from None
     if tag in _STR_TAGS:
         return node.value
     if tag not in _COLLECTION_TAGS:

@@ -27,7 +27,7 @@ from harness.cassettes.layout import (
     stale_message,
 )
 from harness.cassettes.store import CassetteRouter, Interaction, load_interactions, make_vcr
-from harness.errors import ProviderError
+from harness.errors import CassetteError, CassetteFileError, ProviderError
 from harness.providers.base import WireResponse
 from harness.run.execute import Exchange, StaleCassette
 
@@ -61,7 +61,13 @@ class _Recorded:
             raise StaleCassette(
                 missing_message(path, job.profile.id, job.case.id, job.case.source), missing=True
             )
-        self.interactions: list[Interaction] = load_interactions(path)
+        try:
+            self.interactions: list[Interaction] = load_interactions(path)
+        except CassetteError as exc:
+            pid, cid, src = job.profile.id, job.case.id, job.case.source
+            raise CassetteFileError(
+                f"{exc}\n  (case {cid!r}, provider {pid!r}; re-record with: {record_command(pid, cid, src)})"
+            ) from None
         self.used: set[int] = set()
 
     def match(self, turn: int, request: dict[str, Any]) -> Interaction:

@@ -123,7 +123,12 @@ def _build(node: Node, depth: int = 0) -> Any:
     tag = node.tag
     if isinstance(node, ScalarNode):
         if tag == _IMPLICIT:
-            return node.value if node.style else _plain(node.value)
+            if node.style:
+                return node.value
+            try:
+                return _plain(node.value)
+            except InputLimitError as exc:
+                raise InputLimitError(str(exc), node.start_mark.line + 1) from None
         if tag == _STR:
             return node.value
         return _construct(node)
