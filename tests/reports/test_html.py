@@ -174,7 +174,7 @@ def _fix_rows() -> list:
     a missing cassette, and a failure on the second turn of the multi-turn case."""
     from dataclasses import replace
 
-    from harness.model import Failure, Verdict
+    from harness.model import Failure
 
     rows = []
     for r in demo_rows():
@@ -343,7 +343,8 @@ def test_report_fixes_in_chromium(browser, tmp_path: Path) -> None:
     def cut_boxes() -> list[str]:
         return browser.execute_script(
             "return Array.prototype.filter.call(document.querySelectorAll('.scroll'), function (e) {"
-            "  return e.scrollHeight > e.clientHeight + 1; }).map(function (e) { return e.firstElementChild.id; });"
+            "  return e.scrollHeight > e.clientHeight + 1;"
+            "}).map(function (e) { return e.firstElementChild.id; });"
         )
 
     assert not {"failures", "metrics", "kinds", "disagree"} & set(cut_boxes())  # on screen
