@@ -135,7 +135,8 @@ def measure(n_cases: int, provider: str, repeat: int) -> dict[str, list[tuple[fl
         walls, cpus, rss = [r[0] for r in rs], [r[1] for r in rs], [r[2] for r in rs]
         print(
             f"  {name:<11} wall {_stats(walls)} s  CPU {_stats(cpus)} s  peak RSS {_stats(rss)} MiB"
-            f"  ratio wall {statistics.median(walls) / floor_wall:5.2f}x  CPU {statistics.median(cpus) / floor_cpu:5.2f}x"
+            f"  ratio wall {statistics.median(walls) / floor_wall:5.2f}x"
+            f"  CPU {statistics.median(cpus) / floor_cpu:5.2f}x"
         )
     print(
         "  ratio per repeat (warm wall / floor wall): "
@@ -186,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             a = statistics.median(r[2] for r in peaks[lo][name])
             b = statistics.median(r[2] for r in peaks[hi][name])
             print(
-                f"peak RSS {name}: {hi} cases {b:.0f} MiB / {lo} cases {a:.0f} MiB = {b / a:.2f}x (target ≤ 1.5)"
+                f"peak RSS {name}: {hi} cases {b:.0f} MiB / {lo} cases {a:.0f} MiB = {b / a:.2f}x"
+                " (target ≤ 1.5)"
             )
     return 0
 

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
-from harness._io import atomic_write_text
+from harness._io import InputLimitError, atomic_write_text
 from harness.cassettes.layout import canonical_json, decoded_body
-from harness.errors import CassetteError
+from harness.errors import CassetteError, json_type
 from harness.providers.base import WireResponse
 
 __all__ = ["CACHE_FORMAT", "Interaction", "InteractionCache", "cache_dir_for", "load_interactions"]
@@ -79,18 +79,29 @@ class Interaction:
 _UNSET = object()
 
 
-def _to_wire(resp: dict[str, Any]) -> WireResponse:
+def _to_wire(resp: dict[str, Any], index: int) -> WireResponse:
+    where = f"interaction {index}: response"
+    if not isinstance(resp, dict):
+        raise ValueError(f"{where} is {json_type(resp)}, not a mapping")
     headers = {k: (v[0] if isinstance(v, list) and v else v) for k, v in (resp.get("headers") or {}).items()}
-    status = int((resp.get("status") or {}).get("code", 0))
+    code = (resp.get("status") or {}).get("code") if isinstance(resp.get("status"), dict) else None
+    if type(code) is not int or not 100 <= code <= 599:
+        raise ValueError(f"{where}.status.code must be an HTTP status (an integer 100-599), got {code!r}")
     events = resp.get("events")
     if events is not None:
-        return WireResponse(status, None, list(events), headers, resp.get("latency_ms"))
+        if not isinstance(events, list):
+            raise ValueError(f"{where}.events must be a list, got {json_type(events)}")
+        return WireResponse(code, None, list(events), headers, resp.get("latency_ms"))
     if "parsed_body" in resp:
         body = resp["parsed_body"]
     else:
-        raw = (resp.get("body") or {}).get("string")
+        raw = (resp.get("body") or {}).get("string") if isinstance(resp.get("body"), dict) else None
+        if raw is None:
+            raise ValueError(f"{where} has no body (parsed_body, body.string or events): truncated?")
         body = decoded_body(raw)
-    return WireResponse(status, body, None, headers, resp.get("latency_ms"))
+    if code < 300 and not isinstance(body, dict):
+        raise ValueError(f"{where} body is {json_type(body)}, not a JSON object")
+    return WireResponse(code, body, None, headers, resp.get("latency_ms"))
 
 
 def _request_text(body: Any) -> str:
@@ -103,27 +114,43 @@ def _request_text(body: Any) -> str:
 
 
 def _parse(path: Path, data: bytes) -> list[Interaction]:
-    from harness.cassettes import format as _format  # PyYAML is imported on a miss only
+    """What vcrpy's persister and the fcharness serializer read (same checks, same messages)."""
+    import yaml  # on a miss only
+
+    from harness.cassettes import format as _format
 
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise CassetteError(f"{path}: unreadable cassette: not UTF-8 text") from None
+        raise CassetteError(f"{path}: unreadable cassette: {path}: not UTF-8 text") from None
     if not text.strip():
         raise FileNotFoundError(str(path))
     try:
+        if not text.endswith("\n"):  # fcharness writes whole files (atomically), newline-terminated
+            raise ValueError("the file does not end with a newline: truncated? re-record it")
         cassette = _format.deserialize(text)
-        return [
-            Interaction(
-                i["request"]["method"],
-                i["request"]["uri"],
-                _request_text(i["request"].get("body")),
-                _to_wire(i["response"]),
+        out = []
+        for i, it in enumerate(cassette["interactions"]):
+            req = it["request"]
+            if not isinstance(req, dict):
+                raise TypeError(f"interaction {i}: request is {json_type(req)}, not a mapping")
+            out.append(
+                Interaction(
+                    req["method"], req["uri"], _request_text(req.get("body")), _to_wire(it["response"], i)
+                )
             )
-            for i in cassette["interactions"]
-        ]
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise CassetteError(f"{path}: unreadable cassette: {exc}") from None
+        return out
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        why = " ".join(str(exc.problem or exc).split())
+        raise CassetteError(f"{path}{line}: unreadable cassette: YAML syntax error: {why}") from None
+    except InputLimitError as exc:
+        line = f":{exc.line}" if exc.line else ""
+        raise CassetteError(f"{path}{line}: unreadable cassette: {exc}") from None
+    except (ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError) as exc:
+        why = f"missing key {exc}" if isinstance(exc, KeyError) else " ".join(str(exc).split())
+        raise CassetteError(f"{path}: unreadable cassette: {why}") from None
 
 
 def load_interactions(path: Path, cache: InteractionCache | None = None) -> list[Interaction]:
@@ -187,7 +214,11 @@ def _from_entry(e: Any) -> Interaction | None:
     method, uri, text, status, body, events, headers, latency = e
     if not (type(method) is str and type(uri) is str and type(text) is str and type(status) is int):
         return None
+    if not 100 <= status <= 599:
+        return None
     if events is not None and (type(events) is not list or body is not None):
+        return None
+    if events is None and status < 300 and type(body) is not dict:  # what `_to_wire` refuses
         return None
     if not _is_str_map(headers) or (latency is not None and type(latency) not in (int, float)):
         return None

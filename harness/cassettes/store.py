@@ -90,6 +90,8 @@ class AtomicPersister(FilesystemPersister):  # type: ignore[misc]  # vcrpy ships
             raise CassetteDecodeError(f"{path}: not UTF-8 text") from err
         if not data.strip():
             raise CassetteNotFoundError()
+        if not data.endswith("\n"):  # fcharness writes whole files (atomically), newline-terminated
+            raise ValueError("the file does not end with a newline: truncated? re-record it")
         return _vcr_deserialize(data, serializer)
 
     @staticmethod
@@ -224,6 +226,7 @@ class CassetteRouter:
 def load_interactions(path: Path) -> list[Interaction]:
     """The cassette's interactions, as vcrpy's persister and the fcharness serializer read them.
 
-    Raises FileNotFoundError when there is none, CassetteError when it cannot be read.
+    Raises FileNotFoundError when there is none, CassetteError (naming the file, and the line
+    where the YAML parser has one) when it cannot be read or is malformed.
     """
     return _load_interactions(path)

@@ -8,10 +8,10 @@ written to `--out`; a case × provider × trial found in two sources is an error
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
+from harness._io import loads_json
 from harness.errors import UserError
 from harness.reports import load_run, render_table, write_reports
 from harness.run.config import load_config
@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _previous_meta(folder: Path) -> dict[str, Any]:
     try:
-        meta = json.loads((folder / "summary.json").read_text(encoding="utf-8")).get("meta")
+        meta = loads_json((folder / "summary.json").read_text(encoding="utf-8")).get("meta")
     except (OSError, ValueError, AttributeError):
         return {}
     return meta if isinstance(meta, dict) else {}

@@ -116,11 +116,11 @@ class SchemaCheck:
 
     @property
     def validator(self) -> Any:
-        """jsonschema's validator, built (and jsonschema imported) on first use."""
+        """The safe jsonschema validator (`safe_schema`), built (and jsonschema imported) on first use."""
         if self._validator is None:
-            from jsonschema import Draft202012Validator
+            from harness.grading.safe_schema import safe_validator
 
-            self._validator = Draft202012Validator(self.schema)
+            self._validator = safe_validator(self.schema)
         return self._validator
 
     def is_valid(self, value: Any) -> bool:
@@ -132,7 +132,8 @@ class SchemaCheck:
 
     def iter_errors(self, value: Any) -> Iterator[Any]:
         """jsonschema's errors for `value`."""
-        return self.validator.iter_errors(value)  # type: ignore[no-any-return]
+        errors: Iterator[Any] = self.validator.iter_errors(value)
+        return errors
 
 
 _VALIDATORS: dict[str, SchemaCheck] = {}
@@ -149,13 +150,20 @@ def schema_validator(schema: Any) -> SchemaCheck:
     key = json.dumps(plain(schema), sort_keys=True, ensure_ascii=False)
     check = _VALIDATORS.get(key)
     if check is None:
-        if not schema_ok(plain(schema)):  # the fast meta-schema check cannot vouch for it
+        if not schema_ok(plain(schema)):  # the fast meta-schema check (no `$ref`) cannot vouch for it
             from jsonschema import Draft202012Validator, SchemaError
+
+            from harness.grading.safe_schema import ref_problems
 
             try:
                 Draft202012Validator.check_schema(plain(schema))
             except SchemaError as exc:
                 raise MatcherError(f"invalid JSON Schema: {exc.message}") from None
+            refused = ref_problems(plain(schema))
+            if refused:
+                where, message = refused[0]
+                at = "".join(f"[{p!r}]" for p in where)
+                raise MatcherError(f"{'at ' + at + ': ' if at else ''}{message}")
         check = _VALIDATORS[key] = SchemaCheck(plain(schema))
     if len(_BY_ID) > 100_000:
         _BY_ID.clear()

@@ -19,6 +19,8 @@ import re
 from collections.abc import Callable, Mapping, Sized
 from typing import Any, cast
 
+from harness.grading.regex import RegexError, compile_regex
+
 __all__ = ["compile_fast", "schema_ok"]
 
 Check = Callable[[Any], bool]
@@ -162,10 +164,13 @@ def compile_fast(schema: Any, formats: bool = False) -> Check | None:
             checks.append(_length(kind, n, is_min))
     if "pattern" in schema:
         pattern = schema["pattern"]
-        if type(pattern) is not str or not _regex_ok(pattern):
+        if type(pattern) is not str:
             return None
-        search = re.compile(pattern).search  # jsonschema's semantics: `re.search`, not a full match
-        checks.append(lambda v: type(v) is not str or search(v) is not None)
+        try:  # the engine `safe_schema` evaluates `pattern` with (RE2), searched, not a full match
+            search = compile_regex(pattern).search
+        except RegexError:
+            return None
+        checks.append(lambda v: type(v) is not str or search(v))
     if "items" in schema:
         item = compile_fast(schema["items"], formats)
         if item is None:
@@ -302,9 +307,11 @@ def _type_ok(t: Any) -> bool:
 
 
 def _regex_ok(pattern: str) -> bool:
+    """Valid for the meta-schema (`format: regex`, checked with `re`) and usable by RE2 (`ref_problems`)."""
     try:
         re.compile(pattern)
-    except Exception:  # re.error, RecursionError, OverflowError: let jsonschema phrase it
+        compile_regex(pattern)
+    except Exception:  # re.error, RegexError, RecursionError...: let the slow path phrase it
         return False
     return True
 

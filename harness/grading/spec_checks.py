@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from harness.errors import json_type, suggest
 from harness.grading.fastschema import Check, compile_fast, schema_ok
-
-if TYPE_CHECKING:  # jsonschema is imported only when the fast checks cannot decide
-    from jsonschema import Draft202012Validator
 from harness.grading.matcher_names import MATCHERS, MODIFIER_KEYS, is_matcher
+from harness.grading.regex import regex_problem
+
+# jsonschema (and `safe_schema`, built on it) is imported only when the fast checks cannot decide
 
 __all__ = ["Finding", "alternatives", "check_spec", "literal_options", "schema_problems", "validate_literal"]
 
@@ -76,10 +75,9 @@ def _check_operand(key: str, value: Any, spec: Mapping[str, Any], path: Path) ->
         if not isinstance(value, str):
             yield path, f"{want}, got {json_type(value)}"
         else:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                yield path, f"invalid regular expression {value!r}: {exc}"
+            problem = regex_problem(value)
+            if problem is not None:
+                yield path, f"invalid regular expression {value!r}: {problem}"
     elif key == "$approx":
         if not _is_number(value):
             yield path, f"{want}, got {json_type(value)}"
@@ -176,10 +174,12 @@ def schema_problems(schema: Any) -> list[Finding]:
 @lru_cache(maxsize=4096)
 def _schema_problems_cached(key: str) -> tuple[Finding, ...]:
     schema = json.loads(key)
-    if schema_ok(schema):
+    if schema_ok(schema):  # accepts no `$ref`, so `ref_problems` has nothing to refuse either
         return ()
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
+
+    from harness.grading.safe_schema import ref_problems
 
     try:
         Draft202012Validator.check_schema(schema)
@@ -189,14 +189,14 @@ def _schema_problems_cached(key: str) -> tuple[Finding, ...]:
         for err in Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(schema):
             found.append((tuple(err.absolute_path), f"invalid JSON Schema: {err.message}"))
         return tuple(found) or ((tuple(best.absolute_path), f"invalid JSON Schema: {best.message}"),)
-    return ()
+    return tuple(ref_problems(schema))
 
 
 @lru_cache(maxsize=4096)
-def _validator_for(key: str) -> Draft202012Validator:
-    from jsonschema import Draft202012Validator
+def _validator_for(key: str) -> Any:
+    from harness.grading.safe_schema import safe_validator
 
-    return Draft202012Validator(json.loads(key), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return safe_validator(json.loads(key), formats=True)
 
 
 @lru_cache(maxsize=4096)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness._io import loads_json
 from harness.errors import UserError
 from harness.model import Case, ModelTurn, ToolCall, Usage, Verdict
 
@@ -236,7 +237,7 @@ def read_results(path: str | Path) -> list[ResultRow]:
         if not line.strip():
             continue
         try:
-            rows.append(ResultRow.from_dict(json.loads(line)))
+            rows.append(ResultRow.from_dict(loads_json(line)))
         except (ValueError, KeyError, TypeError) as exc:
             raise UserError(f"{p}:{lineno}: malformed result row: {exc}") from None
     return rows
