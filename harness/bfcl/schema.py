@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from harness.grading.regex import RegexError, compile_regex
-from harness.grading.safe_schema import safe_validator
 
 __all__ = ["compile_schema"]
 
@@ -59,6 +58,8 @@ def compile_schema(schema: Any) -> Check:
     if not isinstance(schema, Mapping):
         return lambda v: schema is not False
     if not set(schema) <= _FAST or not isinstance(schema.get("type", "object"), str):
+        from harness.grading.safe_schema import safe_validator  # jsonschema, only when needed
+
         validator: Any = safe_validator(schema)
         return lambda v: bool(validator.is_valid(v))
     checks: list[Check] = []

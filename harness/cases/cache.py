@@ -4,8 +4,9 @@
 given (`fcharness run`, `validate` and `grade` give `<project>/.fcharness_cache`, or
 `FCHARNESS_CACHE`; see `harness.cassettes.replay` for the shared rules). An entry is keyed by
 the sha256 of the file's bytes, its path, the shared tools it can `use:` and a fingerprint of
-the code that reads cases, so any change is a miss. Only files that loaded without any problem
-(error or warning) are stored, so `validate` reports exactly what it would without a cache.
+the code that reads cases, so any change is a miss. Files with errors are never stored; a
+file's warnings are stored with it and reported again on a hit, so `validate` reports exactly
+what it would without a cache.
 
 Entries are JSON (never code), read as untrusted input: bounded, and every field's type is
 checked while it is turned back into a `Case`; anything unexpected is a miss. A file is
@@ -22,6 +23,7 @@ from typing import Any
 
 from harness import __version__
 from harness._io import atomic_write_text
+from harness.errors import Problem
 from harness.model import Case, ExpectedCall, Message, Tool, ToolCall, Turn
 
 __all__ = ["CaseCache"]
@@ -169,8 +171,8 @@ def _dec_case(v: Any) -> Case:
 
 # --- the cache ---------------------------------------------------------------------------------
 
-Loaded = tuple[list[Case], list[Tool], list[tuple[str, str, int | None, str]]]
-"""What `_load_file` gives for one file: its cases, the tools offered, its case ids."""
+Loaded = tuple[list[Case], list[Tool], list[tuple[str, str, int | None, str]], list[Problem]]
+"""What `_load_file` gives for one file: its cases, the tools offered, its case ids, its warnings."""
 
 
 class CaseCache:
@@ -204,18 +206,21 @@ class CaseCache:
         """Store a clean file's load when JSON gives it back exactly; never fails the run."""
         if not self.writable:
             return
-        cases, tools, ids = loaded
+        cases, tools, ids, warnings = loaded
+        if any(w.severity != "warning" for w in warnings):
+            return  # a file with errors is read again (and its errors reported) every time
         doc = {
             "key": key,
             "cases": [_enc_case(c) for c in cases],
             "tools": [_tool(t) for t in tools],
             "ids": [list(i) for i in ids],
+            "warnings": [[w.message, w.file, w.line, w.case_id, w.field] for w in warnings],
         }
         try:
             text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         except (TypeError, ValueError, RecursionError):
             return
-        if _decode(key, text) != (list(cases), list(tools), list(ids)):
+        if _decode(key, text) != (list(cases), list(tools), list(ids), list(warnings)):
             return  # a value JSON cannot hold exactly (a tuple, a non-string key, a date...)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -236,6 +241,19 @@ def _decode(key: str, raw: str | bytes) -> Loaded | None:
         for e in _seq(doc.get("ids")):
             cid, file, line, field_path = _seq(e, 4)
             ids.append((_t(cid, str), _t(file, str), _opt(line, int), _t(field_path, str)))
+        warnings = []
+        for e in _seq(doc.get("warnings")):
+            message, file, line, case_id, field_path = _seq(e, 5)
+            warnings.append(
+                Problem(
+                    _t(message, str),
+                    _opt(file, str),
+                    _opt(line, int),
+                    _opt(case_id, str),
+                    _opt(field_path, str),
+                    severity="warning",
+                )
+            )
     except (ValueError, RecursionError, _Bad):
         return None
-    return cases, tools, ids
+    return cases, tools, ids, warnings

@@ -244,7 +244,7 @@ def _load_file(
 def _load_cached(
     path: Path, shared: _SharedTools, problems: list[Problem], ids: _Ids, cache: CaseCache
 ) -> tuple[list[Case], list[Tool]]:
-    """`_load_file` through the cache: a hit is used as is; a clean miss is stored."""
+    """`_load_file` through the cache: a hit is used as is; a miss without errors is stored."""
     try:
         key = cache.key(path, path.read_bytes(), shared.pool_for(path.parent))
     except OSError:
@@ -252,11 +252,11 @@ def _load_cached(
     hit = cache.get(key)
     if hit is not None:
         ids.extend(hit[2])
+        problems.extend(hit[3])
         return hit[0], hit[1]
     n_problems, n_ids = len(problems), len(ids)
     cases, tools = _load_file(path, shared, problems, ids)
-    if len(problems) == n_problems:
-        cache.put(key, (cases, tools, ids[n_ids:]))
+    cache.put(key, (cases, tools, ids[n_ids:], problems[n_problems:]))  # not stored when errors
     return cases, tools
 
 

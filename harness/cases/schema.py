@@ -9,7 +9,6 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, cast
 
 from harness.errors import json_type, suggest
-from harness.grading.safe_schema import safe_validator
 
 if TYPE_CHECKING:  # jsonschema is imported when a file fails the fast check, not at start-up
     import jsonschema
@@ -57,6 +56,8 @@ def case_validator() -> Any:
 @cache
 def tools_file_validator() -> Any:
     """A validator for a shared tools file (`_tools/*.yaml`): `tools:` only."""
+
+    from harness.grading.safe_schema import safe_validator
 
     schema = case_schema()
     return safe_validator(

@@ -59,10 +59,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Grade the outputs file; print a table or JSON; return the exit code."""
+    from harness.cases.cache import CaseCache
     from harness.cases.loader import load_cases
+    from harness.cassettes.replay import cache_dir_for
     from harness.grading.grader import grade
 
-    loaded = load_cases([Path(p) for p in args.cases])
+    # the project's cache (beside fcharness.toml, or in the current folder)
+    folder = cache_dir_for(Path(getattr(args, "config", None) or "fcharness.toml").resolve().parent)
+    loaded = load_cases([Path(p) for p in args.cases], CaseCache(folder) if folder is not None else None)
     cases = {c.id: c for c in loaded}
     # Imported BFCL cases also answer to BFCL's own id (kept in meta when the case id differs).
     cases.update({c.meta["bfcl_id"]: c for c in loaded if c.meta.get("bfcl_id", c.id) not in cases})

@@ -73,3 +73,21 @@ def test_a_malformed_entry_is_a_miss(suite: Path, tmp_path: Path, poison: str) -
     for entry in _entries(cache):
         entry.write_text(poison.replace("KEY", json.dumps(entry.stem)), encoding="utf-8")
     assert load_cases([suite], cache) == expected
+
+
+def test_warnings_come_back_from_the_cache(suite: Path, tmp_path: Path) -> None:
+    extra = tmp_path / "cases" / "warn" / "w.yaml"
+    extra.parent.mkdir(parents=True)
+    extra.write_text(
+        "cases:\n  - id: w.one\n    category: parallel_multiple\n"
+        "    messages: [{role: user, content: 'only one call expected here'}]\n"
+        "    tools: [{name: f, description: f, parameters: {type: object, properties: {}}}]\n"
+        "    expect: [{call: f, arguments: {}}]\n",
+        encoding="utf-8",
+    )
+    fresh = validate_paths([suite]).problems
+    assert any(p.severity == "warning" and p.file == str(extra) for p in fresh), fresh
+    cache = CaseCache(tmp_path / "cache")
+    assert validate_paths([suite], cache).problems == fresh
+    assert len(_entries(cache)) == len(list(suite.rglob("*.yaml"))) - len(list((suite / "_tools").glob("*")))
+    assert validate_paths([suite], cache).problems == fresh
