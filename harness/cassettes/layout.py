@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
+from collections.abc import Mapping, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -30,10 +32,12 @@ __all__ = [
     "decoded_body",
     "glob_escape",
     "missing_message",
+    "orphan_cassettes",
     "record_command",
     "stale_message",
     "trial_paths",
     "trials_by_case",
+    "warn_orphans",
 ]
 
 
@@ -177,3 +181,27 @@ def decoded_body(body: Any) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+
+
+def orphan_cassettes(
+    root: Path, listings: Mapping[str, Mapping[str, Sequence[int]]], case_ids: set[str]
+) -> list[Path]:
+    """Cassettes of the listed providers whose case id matches no loaded case."""
+    return sorted(
+        cassette_path(root, pid, cid, k)
+        for pid, by_case in listings.items()
+        for cid, ks in by_case.items()
+        if cid not in case_ids
+        for k in ks
+    )
+
+
+def warn_orphans(root: Path, listings: Mapping[str, Mapping[str, Sequence[int]]], case_ids: set[str]) -> None:
+    """Warn on stderr about `orphan_cassettes` (a renamed or deleted case leaves its cassettes)."""
+    orphans = orphan_cassettes(root, listings, case_ids)
+    if orphans:
+        shown = ", ".join(str(p) for p in orphans[:5]) + (" ..." if len(orphans) > 5 else "")
+        print(
+            f"fcharness: warning: {len(orphans)} cassette(s) match no case (renamed or deleted?): {shown}",
+            file=sys.stderr,
+        )

@@ -12,13 +12,29 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from harness.run.config import Config
 from harness.run.results import ResultRow, ResultsWriter, write_results
 
-__all__ = ["refresh_latest", "render", "write_run_dir"]
+__all__ = ["new_run_id", "now_utc", "refresh_latest", "render", "write_run_dir"]
+
+
+def now_utc() -> str:
+    """The current UTC time, ISO 8601 to the second."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_run_id(reports_root: Path) -> str:
+    """A UTC timestamp id, suffixed when a run with the same id exists."""
+    base = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    rid, n = base, 1
+    while (reports_root / rid).exists():
+        n += 1
+        rid = f"{base}-{n}"
+    return rid
 
 
 def write_run_dir(

@@ -33,17 +33,16 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from harness.cases.selection import Shard, in_shard, keyword_matcher
-from harness.cassettes.layout import RecordMode, cassette_path, trials_by_case
+from harness.cassettes.layout import RecordMode, cassette_path, trials_by_case, warn_orphans
 from harness.errors import ConfigError, MissingAPIKeyError, UserError
 from harness.model import Case
 from harness.run import execute as _execute
 from harness.run.config import Config, ProviderProfile
-from harness.run.output import write_run_dir
+from harness.run.output import new_run_id, now_utc, write_run_dir
 from harness.run.progress import Progress
 from harness.run.results import ResultRow, ResultsWriter, case_summary
 
@@ -55,7 +54,6 @@ __all__ = [
     "apply_base_urls",
     "build_jobs",
     "exit_code",
-    "orphan_cassettes",
     "run",
     "run_job",
     "select_providers",
@@ -175,20 +173,6 @@ def build_jobs(
             for k in trials(case, profile):
                 jobs.append(Job(case, profile, k, reason))
     return jobs
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def new_run_id(reports_root: Path) -> str:
-    """A UTC timestamp id, suffixed when a run with the same id exists."""
-    base = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    rid, n = base, 1
-    while (reports_root / rid).exists():
-        n += 1
-        rid = f"{base}-{n}"
-    return rid
 
 
 def _api_key(profile: ProviderProfile, recording: bool) -> str | None:
@@ -352,31 +336,6 @@ def run_job(session: Session, run_id: str, job: Job) -> ResultRow:
     return _row(session, run_id, job, outcome, path)
 
 
-def orphan_cassettes(
-    root: Path, listings: Mapping[str, Mapping[str, Sequence[int]]], case_ids: set[str]
-) -> list[Path]:
-    """Cassettes of the listed providers whose case id matches no loaded case."""
-    return sorted(
-        cassette_path(root, pid, cid, k)
-        for pid, by_case in listings.items()
-        for cid, ks in by_case.items()
-        if cid not in case_ids
-        for k in ks
-    )
-
-
-def _warn_orphans(
-    root: Path, listings: Mapping[str, Mapping[str, Sequence[int]]], case_ids: set[str]
-) -> None:
-    orphans = orphan_cassettes(root, listings, case_ids)
-    if orphans:
-        shown = ", ".join(str(p) for p in orphans[:5]) + (" ..." if len(orphans) > 5 else "")
-        print(
-            f"fcharness: warning: {len(orphans)} cassette(s) match no case (renamed or deleted?): {shown}",
-            file=sys.stderr,
-        )
-
-
 def _execute_jobs(
     session: Session, run_id: str, jobs: Sequence[Job], sink: Callable[[ResultRow], None] | None = None
 ) -> list[ResultRow]:
@@ -439,10 +398,10 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
 
     jobs = build_jobs(cases, profiles, keyword=options.keyword, shard=options.shard, trials=trials)
     if not recording and not (options.paths or options.keyword or options.shard):
-        _warn_orphans(root, listings, {c.id for c in cases})
+        warn_orphans(root, listings, {c.id for c in cases})
     reports_root = Path(options.reports_dir) if options.reports_dir else config.resolve(config.reports)
     run_id = options.run_id or new_run_id(reports_root)
-    started_at = _now()
+    started_at = now_utc()
     session = Session(config, options, root)
     # rows go to results.jsonl as they are produced: a temporary file in the reports folder,
     # renamed into reports/<run-id>/ when the run is complete (a failed run leaves neither)
@@ -467,7 +426,7 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     if writer is not None:
         meta = {
             "started_at": started_at,
-            "finished_at": _now(),
+            "finished_at": now_utc(),
             "record_mode": options.record_mode.value,
             "replay": "sdk" if options.replay_via_sdk else "fast",
             "providers": [p.id for p in profiles],
