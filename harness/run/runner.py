@@ -401,6 +401,10 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     root = config.resolve(config.cassettes)
     profiles = select_providers(config, options, root)
     recording = options.record_mode is not RecordMode.NONE
+    if recording:
+        from harness.run.reach import check_local_servers
+
+        check_local_servers(profiles)
     listings = {p.id: trials_by_case(root, p.id) for p in profiles} if not recording else {}
 
     def trials(case: Case, profile: ProviderProfile) -> Sequence[int]:
