@@ -401,10 +401,6 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     root = config.resolve(config.cassettes)
     profiles = select_providers(config, options, root)
     recording = options.record_mode is not RecordMode.NONE
-    if recording:
-        from harness.run.reach import check_local_servers
-
-        check_local_servers(profiles)
     listings = {p.id: trials_by_case(root, p.id) for p in profiles} if not recording else {}
 
     def trials(case: Case, profile: ProviderProfile) -> Sequence[int]:
@@ -421,6 +417,12 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     session = Session(config, options, root)
     try:
         session.prepare(profiles)
+        if recording:  # nobody listening on 127.0.0.1: say so at once, not after retries
+            from harness.run.reach import check_local_servers
+
+            check_local_servers(
+                [p for p in profiles if any(j.profile.id == p.id and not j.unsupported for j in jobs)]
+            )
         rows = _execute_jobs(session, run_id, jobs)
     finally:
         session.close()
