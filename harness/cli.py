@@ -25,6 +25,10 @@ EXIT_USAGE = 2
 
 #: command name → (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "init": (
+        "harness.commands.init",
+        "scaffold a project (cases, fcharness.toml, CI workflow) that runs green",
+    ),
     "run": ("harness.commands.run", "replay (or record) cases × providers, grade, report"),
     "record": (
         "harness.commands.record",
