@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("harness.commands.report", "rebuild reports from a results.jsonl"),
     "gate": ("harness.commands.gate", "compare results with a baseline; exit 1 on regressions"),
     "compare": ("harness.commands.compare", "side-by-side of two runs"),
+    "cassettes": ("harness.commands.cassettes", "list cassettes by age, provider and model (provenance)"),
     "import": ("harness.commands.import_", "import external suites (bfcl)"),
     "providers": (
         "harness.commands.providers",
