@@ -1,6 +1,6 @@
 """The case × provider matrix: select, record or replay, grade, write `reports/<run-id>/`.
 
-Flow of a run (DESIGN.md §7):
+Flow of a run:
 
 1. load the cases (`harness.cases.loader.load_cases`) and the provider profiles (`fcharness.toml`,
    `--base-url ID=URL` / `FCHARNESS_BASE_URL_<ID>` overrides);
