@@ -1,4 +1,4 @@
-"""`fcharness report` rebuilds summary.json, the CSVs, report.md, report.html and junit.xml from results.jsonl."""
+"""`fcharness report` rebuilds every report (summary.json, CSVs, report.md, report.html, junit.xml)."""
 
 from __future__ import annotations
 
