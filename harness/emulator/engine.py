@@ -207,6 +207,7 @@ class Engine:
         self.scripts = scripts
         self.answer = answer
         self.watch = watch
+        self._reload_lock = threading.Lock()
         self._set_cases(tuple(cases))
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -222,7 +223,9 @@ class Engine:
 
     def refresh(self) -> None:
         """Reload the cases if their files changed (with a watch)."""
-        if self.watch is not None:
+        if self.watch is None:
+            return
+        with self._reload_lock:  # concurrent requests wait until the new cases are in place
             fresh = self.watch.poll()
             if fresh is not None:
                 self._set_cases(tuple(fresh))

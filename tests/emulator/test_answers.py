@@ -163,3 +163,32 @@ def test_scripts_add_to_the_demo(tmp_path: Path) -> None:
     assert scripts.scripts["weather.shanghai.today"].source.endswith("demo.yaml")  # type: ignore[union-attr]
     alone, _ = compose_scripts([str(mine)], False, ids)
     assert set(alone.scripts) == {"weather.beijing.tomorrow", "my.own"}
+
+
+def test_concurrent_requests_after_an_edit_all_see_the_new_cases(tmp_path: Path) -> None:
+    # Given the emulator watching a case file, edited while it runs
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "c.yaml"
+    text = (
+        "tools: [{name: ping, parameters: {type: object, properties: {n: {type: integer}}}}]\n"
+        "cases:\n  - id: p\n    messages: [{role: user, content: %s}]\n"
+        "    expect: [{call: ping, arguments: {n: 1}}]\n"
+    )
+    path.write_text(text % "old prompt", encoding="utf-8")
+    watch = CaseWatch([tmp_path], lambda paths: load_cases(paths))
+    with start_emulator(ScriptSet(), load_cases([str(tmp_path)]), answer="expected", watch=watch) as emu:
+        engine: Any = emu.engine
+        install = engine._set_cases
+
+        def slow_install(cases: tuple[Case, ...]) -> None:
+            time.sleep(0.3)  # a loaded machine: other requests run before the new cases are in
+            install(cases)
+
+        engine._set_cases = slow_install
+        time.sleep(0.01)
+        path.write_text(text % "new prompt", encoding="utf-8")
+        # When several requests arrive at once, Then none is answered from the old cases
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(lambda _: _post(emu.base_url, "new prompt")[0], range(8)))
+    assert statuses == [200] * 8
