@@ -67,7 +67,7 @@ def merge_rows(sources: list[tuple[list[ResultRow], Path]]) -> list[ResultRow]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Rebuild summary.json, report.md, report.html and junit.xml; print the table."""
+    """Rebuild every report (summary, CSVs, report.md, report.html, junit.xml); print the table."""
     config = load_config(getattr(args, "config", None))
     loaded = [load_run(s) for s in args.sources]
     if len(loaded) == 1:
@@ -92,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         write_results(out / "results.jsonl", rows)
     write_reports(out, rows, config=config, meta=meta)
     print(render_table(rows, config.prices))
+    names = "summary.json, summary.csv, results.csv, report.md, report.html, junit.xml"
     what = "results.jsonl, " if len(loaded) > 1 else ""
-    print(f"\nreports written to {out}/ ({what}summary.json, report.md, report.html, junit.xml)")
+    print(f"\nreports written to {out}/ ({what}{names})")
     return 0
