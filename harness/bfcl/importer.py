@@ -10,6 +10,9 @@ Reads BFCL's question files and possible answers from the installed `bfcl-eval` 
   `multiple_function`, `parallel_function`, `parallel_multiple_function`, and the no-call
   category is `relevance`.
 
+`simple_java` and `simple_javascript` entries are offered as BFCL offers them (every
+parameter a string holding Java / JavaScript source, `harness.bfcl.languages`).
+
 Each entry becomes a `Case` whose id is BFCL's id (lower-cased only if needed), with
 BFCL's types translated to JSON Schema, its possible answers as matchers, and in `meta`
 what the `bfcl` grading profile needs: `bfcl_id`, `bfcl_category`, `bfcl_functions` (the
@@ -27,6 +30,7 @@ from typing import Any
 
 from harness.bfcl import ast_checker as _bfcl_ast
 from harness.bfcl.convert import answer_to_expect, to_json_schema
+from harness.bfcl.languages import language_of, language_tool_doc, source_matcher
 from harness.errors import Problem, UserError
 from harness.model import Case, ExpectedCall, Message, Tool, Turn
 
@@ -45,6 +49,8 @@ __all__ = [
 #: Categories in BFCL's column order: (short name, current file stem, v1 file stem or None).
 CATEGORIES: tuple[tuple[str, str, str | None], ...] = (
     ("simple", "simple_python", "simple"),
+    ("simple_java", "simple_java", None),
+    ("simple_javascript", "simple_javascript", None),
     ("multiple", "multiple", "multiple_function"),
     ("parallel", "parallel", "parallel_function"),
     ("parallel_multiple", "parallel_multiple", "parallel_multiple_function"),
@@ -182,7 +188,7 @@ def _messages(question: Any) -> tuple[Message, ...]:
     return tuple(out)
 
 
-def _tools(functions: Any) -> tuple[Tool, ...]:
+def _tools(functions: Any, language: str = "python") -> tuple[Tool, ...]:
     funcs = functions if isinstance(functions, list) else [functions]
     tools = []
     for i, fn in enumerate(funcs):
@@ -193,6 +199,14 @@ def _tools(functions: Any) -> tuple[Tool, ...]:
             raise ValueError(f"function[{i}].parameters: expected an object schema with `properties`")
         if not isinstance(params.get("required", []), list):
             raise ValueError(f"function[{i}].parameters.required: expected a list")
+        if language != "python":
+            for name, p in params.get("properties", {}).items():
+                if not isinstance(p, Mapping) or not isinstance(p.get("type"), str):
+                    raise ValueError(f"function[{i}].parameters.properties.{name}.type: expected a string")
+                if p["type"] in ("Array", "ArrayList", "array") and not isinstance(p.get("items"), Mapping):
+                    raise ValueError(f"function[{i}].parameters.properties.{name}.items: expected an object")
+            fn = language_tool_doc(fn, language)
+            params = fn["parameters"]
         schema = to_json_schema(params, f"function[{i}].parameters")
         tools.append(Tool(fn["name"], str(fn.get("description", "")), schema))
     return tuple(tools)
@@ -226,6 +240,29 @@ def _expected(
     return tuple(ExpectedCall(e["call"], e["arguments"]) for e in expect)
 
 
+def _language_expected(
+    functions: Any, answer: Any, language: str, warnings: list[str]
+) -> tuple[ExpectedCall, ...]:
+    """Java/JavaScript answers → calls expecting canonical source text (`source_matcher`)."""
+    funcs = functions if isinstance(functions, list) else [functions]
+    calls = []
+    for item in answer:
+        key, params = next(iter(item.items()))
+        fn = _bfcl_ast.find_description(funcs, key, "current")
+        if fn is None or not isinstance(params, Mapping):
+            warnings.append(f"ground_truth[{key!r}] names no offered function; left out of `expect`")
+            continue
+        props = fn["parameters"].get("properties", {})
+        args = {}
+        for p, acceptable in params.items():
+            if p not in props:
+                warnings.append(f"{key}({p}): not a parameter of the function; left out of `expect`")
+                continue
+            args[p] = source_matcher(language, props[p]["type"], acceptable)
+        calls.append(ExpectedCall(fn["name"], args))
+    return tuple(calls)
+
+
 def entry_to_case(
     entry: Mapping[str, Any], answer: Any, file: BfclFile, line: int, warnings: list[str] | None = None
 ) -> Case:
@@ -241,7 +278,8 @@ def entry_to_case(
         raise ValueError(f"id: {bfcl_id!r} cannot be a case id ([a-z0-9][a-z0-9._-]*)")
     if "function" not in entry or "question" not in entry:
         raise ValueError("missing `question` or `function`")
-    tools = _tools(entry["function"])
+    language = language_of(file.category)
+    tools = _tools(entry["function"], language)
     short = file.short
     if short.endswith("irrelevance"):
         expect: tuple[ExpectedCall, ...] = ()
@@ -253,9 +291,13 @@ def entry_to_case(
         )
         if not ok_form or not answer:
             raise ValueError("ground_truth: expected a dict (v1) or a list of one-key dicts")
-        expect = _expected(entry["function"], answer, tools, warnings)
-    category = short.removeprefix("live_")
+        if language != "python" and isinstance(answer, list):
+            expect = _language_expected(entry["function"], answer, language, warnings)
+        else:
+            expect = _expected(entry["function"], answer, tools, warnings)
+    category = "simple" if language != "python" else short.removeprefix("live_")
     tags = ("bfcl", short) + (("live",) if short.startswith("live_") else ())
+    tags += (language,) if language != "python" else ()
     meta = {
         "bfcl_id": bfcl_id,
         "bfcl_category": file.category,

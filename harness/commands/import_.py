@@ -53,9 +53,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="a BFCL category (simple, multiple, parallel, parallel_multiple, irrelevance, live_simple, "
-        "live_multiple, live_parallel, live_parallel_multiple, live_irrelevance, or BFCL's file names "
-        "such as simple_python or v1's parallel_function); repeatable; default: every one found",
+        help="a BFCL category (simple, simple_java, simple_javascript, multiple, parallel, "
+        "parallel_multiple, "
+        "irrelevance, live_simple, live_multiple, live_parallel, live_parallel_multiple, live_irrelevance, "
+        "or BFCL's file names such as simple_python or v1's parallel_function); repeatable; "
+        "default: every one found",
     )
     p.add_argument("--out", type=Path, required=True, help="folder for the case files")
     p.add_argument(
