@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from harness.cassettes.layout import (
     coerce_record_mode,
     decoded_body,
 )
+from harness.cassettes.provenance import PROVENANCE_KEY, same_recording
 from harness.cassettes.scrub import (
     KEEP_REQUEST_HEADERS,
     KEEP_RESPONSE_HEADERS,
@@ -92,8 +93,48 @@ class AtomicPersister(FilesystemPersister):  # type: ignore[misc]  # vcrpy ships
 
     @staticmethod
     def save_cassette(cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:
-        """Serialize and write atomically: a killed run never leaves a truncated cassette."""
-        atomic_write_text(cassette_path, _vcr_serialize(cassette_dict, serializer))
+        """Serialize and write atomically: a killed run never leaves a truncated cassette.
+
+        A file whose exchange is unchanged (only the provenance header, latencies or the
+        user-agent differ: `same_recording`) is left as it is, byte for byte.
+        """
+        text = _vcr_serialize(cassette_dict, serializer)
+        path = Path(cassette_path)
+        try:
+            old = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            old = None
+        if old is not None and same_recording(old, text):
+            return
+        atomic_write_text(path, text)
+
+
+class _WithHeader:
+    """The fcharness serializer, adding the provenance header `header(data)` when saving."""
+
+    def __init__(self, header: Callable[[list[dict[str, Any]]], dict[str, Any]]) -> None:
+        self.header = header
+
+    def serialize(self, data: dict[str, Any]) -> str:
+        responses = [i["response"] for i in data.get("interactions", ())]
+        return _cassette_format.serialize({**data, PROVENANCE_KEY: self.header(responses)})
+
+    @staticmethod
+    def deserialize(text: str) -> dict[str, Any]:
+        return _cassette_format.deserialize(text)
+
+
+class _HeaderPersister:
+    """`AtomicPersister` for one cassette, saving it with a provenance header."""
+
+    def __init__(self, header: Callable[[list[dict[str, Any]]], dict[str, Any]]) -> None:
+        self.serializer = _WithHeader(header)
+
+    def load_cassette(self, cassette_path: Any, serializer: Any) -> Any:
+        return AtomicPersister.load_cassette(cassette_path, serializer)
+
+    def save_cassette(self, cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:
+        AtomicPersister.save_cassette(cassette_path, cassette_dict, self.serializer)
 
 
 def make_vcr(record_mode: RecordMode | str = RecordMode.NONE, secrets: Iterable[str] = ()) -> vcr.VCR:
@@ -154,11 +195,19 @@ class CassetteRouter:
             yield self
 
     @contextlib.contextmanager
-    def use(self, path: Path) -> Iterator[Cassette]:
-        """Open the cassette at `path` for the calling thread; save it (atomically) on exit."""
+    def use(
+        self, path: Path, header: Callable[[list[dict[str, Any]]], dict[str, Any]] | None = None
+    ) -> Iterator[Cassette]:
+        """Open the cassette at `path` for the calling thread; save it (atomically) on exit.
+
+        `header(responses)`, when given, returns the provenance header written with it
+        (`harness.cassettes.provenance.build_header`).
+        """
         config = self.vcr.get_merged_config(path=str(path))
         for key in ("path_transformer", "func_path_generator", "record_on_exception"):
             config.pop(key, None)
+        if header is not None:
+            config["persister"] = _HeaderPersister(header)
         cassette = Cassette.load(**config)
         self._state.cassette = cassette
         try:

@@ -225,7 +225,7 @@ def test_a_crash_mid_write_leaves_the_old_cassette_whole(
     # Given a complete cassette on disk
     path = tmp_path / "p" / "c.yaml"
     path.parent.mkdir()
-    path.write_text("version: 1\ninteractions: []\n")
+    path.write_text("version: 0\ninteractions: []\n")  # differs from the new one: it is rewritten
     before = path.read_bytes()
 
     # When the process dies while the new cassette is half written
