@@ -150,7 +150,7 @@ def test_current_bfcl_eval_data_loads_back(tmp_path: Path, capsys: pytest.Captur
     capsys.readouterr()
     report = validate_paths([out])
     assert report.errors == ()
-    assert len(report.cases) == 3625  # 3,475 Python + 100 Java + 50 JavaScript
+    assert len(report.cases) == 3641  # 3,475 Python + 100 Java + 50 JavaScript + 16 live_relevance
     kinds = _warning_kinds(report.problems)
     assert kinds["same first user message"] == 242  # bfcl-eval 2026.3.23 (docs/bfcl.md)
 
