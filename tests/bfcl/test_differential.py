@@ -244,11 +244,17 @@ def _sanitized(out: Output) -> Output:
 
 @pytest.fixture(scope="module")
 def imported() -> list[Case]:
-    """The Python entries (Java and JavaScript: tests/bfcl/test_differential_languages.py)."""
+    """The Python AST and irrelevance entries (Java and JavaScript:
+    tests/bfcl/test_differential_languages.py; live_relevance: test_differential_relevance.py)."""
     from harness.bfcl.languages import language_of
 
     every = [c for _, cases in bfcl.import_cases() for c in cases]
-    return [c for c in every if language_of(c.meta["bfcl_category"]) == "python"]
+    return [
+        c
+        for c in every
+        if language_of(c.meta["bfcl_category"]) == "python"
+        and not bfcl_checker.is_relevance_category(c.meta["bfcl_category"])
+    ]
 
 
 def test_every_comparison_agrees(bfcl_ast: types.ModuleType, imported: list[Case]) -> None:
