@@ -245,8 +245,8 @@ def render_bfcl(scores: list[ProviderScores], fmt: str = "text") -> str:
         lines.extend(notes + ([""] if notes else []))
     lines.append(
         "Summaries use BFCL's own formulas (unweighted means of AST categories, count-weighted live, "
-        "10/10/10/30/40 overall); a summary whose categories were not all graded is N/A, not a "
-        "figure BFCL would not publish."
+        "10/10/10/30/40 overall); a summary whose categories were not all graded is N/A rather than "
+        "a number the leaderboard would not show."
     )
     return "\n".join(lines) + "\n"
 
