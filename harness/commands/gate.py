@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Gate the results against the baseline (0 pass, 1 regressions, 2 bad input)."""
-    if args.max_drop < 0:
-        raise UserError(f"--max-drop {args.max_drop:g}: expected a number of percentage points >= 0")
+    if not math.isfinite(args.max_drop) or args.max_drop < 0:  # nan would disable the rule silently
+        raise UserError(f"--max-drop {args.max_drop:g}: expected a finite number of percentage points >= 0")
     config = load_config(getattr(args, "config", None))
     reports = config.resolve(config.reports)
     baseline_path = Path(args.baseline) if args.baseline else reports / "baseline.json"

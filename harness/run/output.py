@@ -7,7 +7,6 @@ table come from `harness.reports`; this module writes `results.jsonl`, calls it,
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import tempfile
@@ -40,19 +39,41 @@ def write_run_dir(
 
 
 def refresh_latest(reports_root: Path, run_dir: Path) -> Path:
-    """Replace `reports_root/latest` by a copy of `run_dir` (copy aside, then two renames)."""
+    """Replace `reports_root/latest` by a complete copy of `run_dir`.
+
+    The copy is made aside and renamed into place. A rename cannot replace a non-empty folder,
+    so the old `latest` is first renamed away (to a unique name, removed afterwards) and the
+    rename retried: with runs finishing at the same time, each attempt either installs a
+    complete copy or moves a complete one aside, and the last run to finish wins. A reader
+    never sees a half-written `latest/` (at worst, for an instant, none).
+    """
     latest = reports_root / "latest"
     tmp = Path(tempfile.mkdtemp(prefix=".latest.", dir=reports_root))
     shutil.copytree(run_dir, tmp, dirs_exist_ok=True)
-    old = None
-    if latest.exists() or latest.is_symlink():
-        old = reports_root / f".latest.old.{os.getpid()}"
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(old)
-        os.replace(latest, old)
-    os.replace(tmp, latest)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    aside: list[Path] = []
+    try:
+        for _ in range(1000):
+            try:
+                os.replace(tmp, latest)
+                break
+            except OSError:  # `latest` exists (not empty) or is not a folder: move it away
+                old = Path(tempfile.mkdtemp(prefix=".latest.old.", dir=reports_root))
+                try:
+                    os.replace(latest, old)
+                except FileNotFoundError:  # another run moved it first
+                    old.rmdir()
+                    continue
+                except OSError:
+                    old.rmdir()
+                    raise
+                aside.append(old)
+        else:  # pragma: no cover - a thousand runs finishing in the same instant
+            raise OSError(f"could not replace {latest}")
+    finally:
+        for old in aside:
+            shutil.rmtree(old, ignore_errors=True)
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
     return latest
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -78,6 +79,9 @@ class RunOptions:
     trials: int = 1
     base_urls: Mapping[str, str] = field(default_factory=dict)
     max_retries: int = 4
+    """Retries of a transient failure when recording (429, 5xx, no answer, a stream's error event)."""
+    record_errors: bool = False
+    """Keep a final error answer in the cassette (by default nothing of the case is saved)."""
     backoff_base: float = 1.0
     max_backoff: float = 60.0
     progress: bool | None = None
@@ -179,14 +183,36 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def new_run_id(reports_root: Path) -> str:
-    """A UTC timestamp id, suffixed when a run with the same id exists."""
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def check_run_id(run_id: str) -> str:
+    """Return `run_id` if it is a plain folder name; UserError otherwise (no `/`, `..`, `latest`)."""
+    if not _RUN_ID.fullmatch(run_id) or run_id == "latest":
+        raise UserError(
+            f"--run-id {run_id!r}: a run id is a plain name of letters, digits, '.', '_' and '-' "
+            "(at most 100, not starting with '.' or '-', not 'latest'); it names reports/<run-id>/"
+        )
+    return run_id
+
+
+def new_run_id(reports_root: Path, reserve: bool = True) -> str:
+    """A UTC timestamp and a short random suffix; with `reserve`, the folder is created here.
+
+    Two runs started in the same second get different ids: `os.mkdir` fails for the second
+    one on the (astronomically rare) equal suffix, and it draws again.
+    """
     base = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    rid, n = base, 1
-    while (reports_root / rid).exists():
-        n += 1
-        rid = f"{base}-{n}"
-    return rid
+    if not reserve:
+        return f"{base}-{secrets.token_hex(2)}"
+    reports_root.mkdir(parents=True, exist_ok=True)
+    while True:
+        rid = f"{base}-{secrets.token_hex(2)}"
+        try:
+            (reports_root / rid).mkdir()
+        except FileExistsError:
+            continue
+        return rid
 
 
 def _api_key(profile: ProviderProfile, recording: bool) -> str | None:
@@ -414,12 +440,18 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     if not recording and not (options.paths or options.keyword or options.shard):
         _warn_orphans(root, listings, {c.id for c in cases})
     reports_root = Path(options.reports_dir) if options.reports_dir else config.resolve(config.reports)
-    run_id = options.run_id or new_run_id(reports_root)
+    reserved = not options.run_id and options.write_reports
+    run_id = check_run_id(options.run_id) if options.run_id else new_run_id(reports_root, reserve=reserved)
     started_at = _now()
     session = Session(config, options, root)
     try:
         session.prepare(profiles)
         rows = _execute_jobs(session, run_id, jobs)
+    except BaseException:
+        if reserved:  # the run folder reserved for this run stays only if the run completes
+            with contextlib.suppress(OSError):
+                (reports_root / run_id).rmdir()
+        raise
     finally:
         session.close()
     run_dir = None
