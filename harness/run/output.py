@@ -1,4 +1,4 @@
-"""What a run leaves behind: `reports/<run-id>/` and a refreshed `reports/latest/`.
+"""What a run leaves behind: `reports/<run-id>/` (unique ids) and a refreshed `reports/latest/`.
 
 The reports themselves (summary.json, report.md, report.html, junit.xml) and the terminal
 table come from `harness.reports`; this module writes `results.jsonl`, calls it, and swaps
@@ -8,16 +8,52 @@ table come from `harness.reports`; this module writes `results.jsonl`, calls it,
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UserError
 from harness.run.config import Config
 from harness.run.results import ResultRow, write_results
 
-__all__ = ["refresh_latest", "render", "write_run_dir"]
+__all__ = ["check_run_id", "new_run_id", "refresh_latest", "render", "write_run_dir"]
+
+
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def check_run_id(run_id: str) -> str:
+    """Return `run_id` if it is a plain folder name; UserError otherwise (no `/`, `..`, `latest`)."""
+    if not _RUN_ID.fullmatch(run_id) or run_id == "latest":
+        raise UserError(
+            f"--run-id {run_id!r}: a run id is a plain name of letters, digits, '.', '_' and '-' "
+            "(at most 100, not starting with '.' or '-', not 'latest'); it names reports/<run-id>/"
+        )
+    return run_id
+
+
+def new_run_id(reports_root: Path, reserve: bool = True) -> str:
+    """A UTC timestamp and a short random suffix; with `reserve`, the folder is created here.
+
+    Two runs started in the same second get different ids: `os.mkdir` fails for the second
+    one on the (astronomically rare) equal suffix, and it draws again.
+    """
+    base = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    if not reserve:
+        return f"{base}-{secrets.token_hex(2)}"
+    reports_root.mkdir(parents=True, exist_ok=True)
+    while True:
+        rid = f"{base}-{secrets.token_hex(2)}"
+        try:
+            (reports_root / rid).mkdir()
+        except FileExistsError:
+            continue
+        return rid
 
 
 def write_run_dir(

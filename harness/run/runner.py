@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -42,7 +41,7 @@ from harness.errors import ConfigError, MissingAPIKeyError, UserError
 from harness.model import Case
 from harness.run import execute as _execute
 from harness.run.config import Config, ProviderProfile
-from harness.run.output import write_run_dir
+from harness.run.output import check_run_id, new_run_id, write_run_dir
 from harness.run.progress import Progress
 from harness.run.results import ResultRow, case_summary
 
@@ -181,38 +180,6 @@ def build_jobs(
 
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-
-
-def check_run_id(run_id: str) -> str:
-    """Return `run_id` if it is a plain folder name; UserError otherwise (no `/`, `..`, `latest`)."""
-    if not _RUN_ID.fullmatch(run_id) or run_id == "latest":
-        raise UserError(
-            f"--run-id {run_id!r}: a run id is a plain name of letters, digits, '.', '_' and '-' "
-            "(at most 100, not starting with '.' or '-', not 'latest'); it names reports/<run-id>/"
-        )
-    return run_id
-
-
-def new_run_id(reports_root: Path, reserve: bool = True) -> str:
-    """A UTC timestamp and a short random suffix; with `reserve`, the folder is created here.
-
-    Two runs started in the same second get different ids: `os.mkdir` fails for the second
-    one on the (astronomically rare) equal suffix, and it draws again.
-    """
-    base = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    if not reserve:
-        return f"{base}-{secrets.token_hex(2)}"
-    reports_root.mkdir(parents=True, exist_ok=True)
-    while True:
-        rid = f"{base}-{secrets.token_hex(2)}"
-        try:
-            (reports_root / rid).mkdir()
-        except FileExistsError:
-            continue
-        return rid
 
 
 def _api_key(profile: ProviderProfile, recording: bool) -> str | None:

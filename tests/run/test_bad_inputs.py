@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.run.runner import new_run_id
+from harness.run.output import new_run_id
 from tests.helpers.project import CASE, make_project
 
 
