@@ -168,7 +168,7 @@ def test_record_then_replay_fast_and_via_sdk_agree(project: Path, emulator: Any)
     assert exit_code(fast.rows) == 1
     # And each run folder holds results and reports; latest/ is a copy of the last run
     assert fast.run_dir != sdk.run_dir
-    for name in ("results.jsonl", "summary.json", "junit.xml"):
+    for name in ("results.jsonl", "results.csv", "summary.json", "summary.csv", "junit.xml"):
         assert (fast.run_dir / name).is_file()
         assert (project / "reports" / "latest" / name).read_bytes() == (sdk.run_dir / name).read_bytes()
     rows = [json.loads(x) for x in (fast.run_dir / "results.jsonl").read_text().splitlines()]
