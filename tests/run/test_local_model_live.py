@@ -66,7 +66,13 @@ params = {{ temperature = 0, seed = 7, max_tokens = 256 }}
     )
     config = load_config(tmp_path / "fcharness.toml")
     # When one shipped case is recorded from the live server
-    options = RunOptions(keyword=CASE, record_mode=RecordMode.ALL, write_reports=False, print_table=False)
+    options = RunOptions(
+        providers=("llamacpp-live",),
+        keyword=CASE,
+        record_mode=RecordMode.ALL,
+        write_reports=False,
+        print_table=False,
+    )
     (recorded,) = run(config, options).rows
     # Then the server answered (a verdict, not a provider error) ...
     assert recorded.status in ("pass", "fail"), recorded.error
@@ -76,5 +82,6 @@ params = {{ temperature = 0, seed = 7, max_tokens = 256 }}
     assert "timings" in text and "system_fingerprint" in text
     assert yaml.safe_load(text)["interactions"][0]["request"]["parsed_body"]["max_tokens"] == 256
     # When it is replayed offline, the verdict is the recorded one
-    (replayed,) = run(config, RunOptions(keyword=CASE, write_reports=False, print_table=False)).rows
+    replay = RunOptions(providers=("llamacpp-live",), keyword=CASE, write_reports=False, print_table=False)
+    (replayed,) = run(config, replay).rows
     assert replayed.verdict == recorded.verdict
