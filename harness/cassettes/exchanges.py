@@ -28,7 +28,7 @@ from harness.cassettes.layout import (
 )
 from harness.cassettes.provenance import age_days, build_header, read_provenance
 from harness.cassettes.store import CassetteRouter, Interaction, load_interactions, make_vcr
-from harness.errors import ProviderError
+from harness.errors import CassetteError, CassetteFileError, ProviderError
 from harness.providers.base import WireResponse
 from harness.run.execute import Exchange, StaleCassette
 
@@ -62,9 +62,15 @@ class _Recorded:
             raise StaleCassette(
                 missing_message(path, job.profile.id, job.case.id, job.case.source), missing=True
             )
-        if max_age_days is not None:
-            _check_age(path, job, max_age_days)
-        self.interactions: list[Interaction] = load_interactions(path)
+        try:
+            if max_age_days is not None:
+                _check_age(path, job, max_age_days)
+            self.interactions: list[Interaction] = load_interactions(path)
+        except CassetteError as exc:
+            pid, cid, src = job.profile.id, job.case.id, job.case.source
+            raise CassetteFileError(
+                f"{exc}\n  (case {cid!r}, provider {pid!r}; re-record with: {record_command(pid, cid, src)})"
+            ) from None
         self.used: set[int] = set()
 
     def match(self, turn: int, request: dict[str, Any]) -> Interaction:
@@ -100,8 +106,6 @@ class _Recorded:
 
 def _check_age(path: Path, job: Any, max_age_days: float) -> None:
     """Raise StaleCassette when the cassette is older than `max_age_days` or has no date."""
-    from harness.errors import CassetteError
-
     try:
         header = read_provenance(path)
     except (OSError, ValueError) as exc:
@@ -182,11 +186,26 @@ def _record(session: Any, job: Any, cassette: Any) -> Exchange:
                 _stamp(cassette, before, started)
                 if exc.status is None and len(cassette.data) == before:
                     session.unreachable[pid] = _unreachable(job.profile, exc)
+                _drop_unanswered(cassette, before, exc.status)
                 raise
             latency = _stamp(cassette, before, started)
+            _drop_unanswered(cassette, before, wire.status)
             return replace(wire, latency_ms=latency)
 
     return exchange
+
+
+def _drop_unanswered(cassette: Any, before: int, status: int | None) -> None:
+    """Record nothing for this job when the emulator answered 404 for a case it cannot answer."""
+    from harness.emulator.common import UNANSWERED_MARK
+
+    if status != 404 or len(cassette.data) <= before:
+        return
+    body = (cassette.data[-1][1].get("body") or {}).get("string") or b""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+    if UNANSWERED_MARK in text:
+        cassette.data.clear()
+        cassette.dirty = False
 
 
 def _unreachable(profile: Any, exc: ProviderError) -> str:

@@ -56,7 +56,11 @@ _NO_FOLD = 1 << 20  # never fold long strings: one SSE event stays on one line
 
 
 class _CassetteDumper(_Dumper):
-    """Safe dumper writing multi-line strings as literal blocks."""
+    """Safe dumper writing multi-line strings as literal blocks, and no anchors or aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        """Write shared values out in full: the cassette loader refuses anchors and aliases."""
+        return True
 
 
 def _str_representer(dumper: Any, data: str) -> yaml.Node:

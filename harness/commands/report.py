@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
+from harness._io import loads_json
 from harness.reports import load_run, render_table, write_reports
 from harness.run.config import load_config
 
@@ -23,19 +23,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _previous_meta(folder: Path) -> dict[str, Any]:
     try:
-        meta = json.loads((folder / "summary.json").read_text(encoding="utf-8")).get("meta")
+        meta = loads_json((folder / "summary.json").read_text(encoding="utf-8")).get("meta")
     except (OSError, ValueError, AttributeError):
         return {}
     return meta if isinstance(meta, dict) else {}
 
 
 def run(args: argparse.Namespace) -> int:
-    """Rebuild summary.json, report.md, report.html and junit.xml; print the table."""
+    """Rebuild every report (summary, CSVs, report.md, report.html, junit.xml); print the table."""
     config = load_config(getattr(args, "config", None))
     rows, file = load_run(args.source)
     out = Path(args.out) if args.out else file.parent
     meta = _previous_meta(file.parent)
     write_reports(out, rows, config=config, meta=meta)
     print(render_table(rows, config.prices))
-    print(f"\nreports written to {out}/ (summary.json, report.md, report.html, junit.xml)")
+    names = "summary.json, summary.csv, results.csv, report.md, report.html, junit.xml"
+    print(f"\nreports written to {out}/ ({names})")
     return 0
