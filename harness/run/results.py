@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness._io import loads_json
+from harness._io import loads_json, redact
 from harness.errors import UserError
 from harness.model import Case, ModelTurn, ToolCall, Usage, Verdict
 
@@ -183,8 +183,8 @@ class ResultsWriter:
         self.rows = 0
 
     def write(self, row: ResultRow) -> None:
-        """Append one row."""
-        self._fh.write(self._line(row))
+        """Append one row (registered secrets replaced by `<redacted>`, as every write does)."""
+        self._fh.write(redact(self._line(row)))
         self.rows += 1
 
     def _line(self, row: ResultRow) -> str:

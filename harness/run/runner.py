@@ -42,7 +42,7 @@ from harness.errors import ConfigError, MissingAPIKeyError, UserError
 from harness.model import Case
 from harness.run import execute as _execute
 from harness.run.config import Config, ProviderProfile
-from harness.run.output import new_run_id, now_utc, write_run_dir
+from harness.run.output import check_run_id, new_run_id, now_utc, write_run_dir
 from harness.run.progress import Progress
 from harness.run.results import ResultRow, ResultsWriter, case_summary
 
@@ -78,6 +78,9 @@ class RunOptions:
     trials: int = 1
     base_urls: Mapping[str, str] = field(default_factory=dict)
     max_retries: int = 4
+    """Retries of a transient failure when recording (429, 5xx, no answer, a stream's error event)."""
+    record_errors: bool = False
+    """Keep a final error answer in the cassette (by default nothing of the case is saved)."""
     backoff_base: float = 1.0
     max_backoff: float = 60.0
     progress: bool | None = None
@@ -400,17 +403,16 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     if not recording and not (options.paths or options.keyword or options.shard):
         warn_orphans(root, listings, {c.id for c in cases})
     reports_root = Path(options.reports_dir) if options.reports_dir else config.resolve(config.reports)
-    run_id = options.run_id or new_run_id(reports_root)
+    reserved = not options.run_id and options.write_reports
+    run_id = check_run_id(options.run_id) if options.run_id else new_run_id(reports_root, reserve=reserved)
     started_at = now_utc()
     session = Session(config, options, root)
-    # rows go to results.jsonl as they are produced: a temporary file in the reports folder,
-    # renamed into reports/<run-id>/ when the run is complete (a failed run leaves neither)
+    # rows are streamed to a temporary file, renamed into reports/<run-id>/ when the run completes
     writer = None
     if options.write_reports:
         reports_root.mkdir(parents=True, exist_ok=True)
         writer = ResultsWriter(reports_root / run_id / "results.jsonl", temp_dir=reports_root)
-    # the cases (and everything loaded so far) live as long as the run: keep them out of the
-    # garbage collector's scans while the jobs run (at 10,000 cases those scans cost ~30%)
+    # what is loaded lives as long as the run: keep it out of the GC's scans during the jobs
     gc.freeze()
     try:
         session.prepare(profiles)
@@ -424,6 +426,9 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     except BaseException:
         if writer is not None:
             writer.abort()
+        if reserved:  # the run folder reserved for this run stays only if the run completes
+            with contextlib.suppress(OSError):
+                (reports_root / run_id).rmdir()
         raise
     finally:
         gc.unfreeze()
