@@ -21,11 +21,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from harness.bfcl import ast_checker as _bfcl_ast
+from harness.bfcl import multi_turn as _multi_turn
 from harness.bfcl.convert import answer_to_expect, to_json_schema
 from harness.errors import Problem, UserError
 from harness.model import Case, ExpectedCall, Message, Tool, Turn
@@ -54,12 +55,18 @@ CATEGORIES: tuple[tuple[str, str, str | None], ...] = (
     ("live_parallel", "live_parallel", None),
     ("live_parallel_multiple", "live_parallel_multiple", None),
     ("live_irrelevance", "live_irrelevance", None),
+    ("multi_turn_base", "multi_turn_base", None),
+    ("multi_turn_miss_func", "multi_turn_miss_func", None),
+    ("multi_turn_miss_param", "multi_turn_miss_param", None),
+    ("multi_turn_long_context", "multi_turn_long_context", None),
 )
 _ALIASES = {stem: short for short, stem, _ in CATEGORIES} | {v1: short for short, _, v1 in CATEGORIES if v1}
 #: The prefix of import warnings about possible answers that violate their own function's schema.
 SCHEMA_NOTE = "possible answer vs. its own schema"
 _CASE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _V1_PREFIX = "gorilla_openfunctions_v1_test_"
+#: Multi-turn function docs read so far, by class (they are the same for every entry).
+_DOCS: dict[str, list[dict[str, Any]]] = {}
 
 
 @dataclass(frozen=True)
@@ -239,6 +246,11 @@ def entry_to_case(
     case_id = case_id_for(bfcl_id)
     if not _CASE_ID.match(case_id):
         raise ValueError(f"id: {bfcl_id!r} cannot be a case id ([a-z0-9][a-z0-9._-]*)")
+    if _multi_turn.is_multi_turn_category(file.category):
+        case = _multi_turn.entry_to_case(
+            entry, answer, file.category, case_id, file.questions.parent, _DOCS, warnings
+        )
+        return replace(case, source=str(file.questions), line=line)
     if "function" not in entry or "question" not in entry:
         raise ValueError("missing `question` or `function`")
     tools = _tools(entry["function"])
