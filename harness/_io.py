@@ -1,4 +1,4 @@
-"""Atomic file writes: a reader never sees a half-written cassette, report or baseline."""
+"""Atomic file writes (a reader never sees a half-written file) and bounded reads of untrusted input."""
 
 from __future__ import annotations
 
@@ -6,8 +6,22 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
-__all__ = ["atomic_write_bytes", "atomic_write_text"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_INT_DIGITS",
+    "MAX_YAML_CHARS",
+    "InputLimitError",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "check_depth",
+    "check_int_length",
+    "check_yaml_text",
+    "checked_int",
+    "loads_json",
+    "too_deep",
+]
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
@@ -34,3 +48,95 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 def atomic_write_text(path: str | Path, text: str) -> None:
     """Write `text` as UTF-8 to `path` atomically."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+# --- bounded reading of untrusted input ----------------------------------------------------
+# Case files, cassettes, outputs, baselines and results come from pull requests (DESIGN.md §10).
+
+#: Deepest nesting of lists and mappings accepted in any input (tool schemas need ~10).
+MAX_DEPTH = 100
+#: Most digits in an integer (Python itself refuses to convert more than 4300).
+MAX_INT_DIGITS = 1000
+#: Largest YAML document (characters) read as a case file or a cassette.
+MAX_YAML_CHARS = 32 * 1024 * 1024
+
+
+class InputLimitError(ValueError):
+    """An input is over one of the limits above, or uses YAML anchors; carries the line if known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def too_deep(line: int | None = None) -> InputLimitError:
+    """The error for nesting deeper than MAX_DEPTH."""
+    return InputLimitError(f"nested more than {MAX_DEPTH} levels deep (lists and mappings)", line)
+
+
+def checked_int(text: str, line: int | None = None) -> int:
+    """`int(text, 10)`, refusing more than MAX_INT_DIGITS digits with InputLimitError."""
+    check_int_length(text, line)
+    return int(text, 10)
+
+
+def check_int_length(digits: str, line: int | None = None) -> None:
+    """Refuse the text of an integer with more than MAX_INT_DIGITS digits (InputLimitError)."""
+    if len(digits) > MAX_INT_DIGITS + 1 and len(digits.lstrip("+-")) > MAX_INT_DIGITS:
+        n = len(digits.lstrip("+-"))
+        raise InputLimitError(f"an integer of {n} digits (at most {MAX_INT_DIGITS})", line)
+
+
+def check_yaml_text(text: str) -> None:
+    """Refuse, before parsing, a YAML document over MAX_YAML_CHARS or one with anchors/aliases.
+
+    Neither case files nor cassettes need anchors (`&a`) or aliases (`*a`); refusing them rules
+    out "billion laughs" documents that expand to gigabytes. Depth is bounded by the loaders.
+    """
+    if len(text) > MAX_YAML_CHARS:
+        raise InputLimitError(f"the document is {len(text)} characters long (at most {MAX_YAML_CHARS})")
+    if "&" in text and "*" in text:
+        import yaml
+
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        try:
+            for event in yaml.parse(text, Loader=loader):
+                if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                    raise InputLimitError(
+                        "YAML anchors and aliases (&name, *name) are not allowed: case files and "
+                        "cassettes never need them, and aliases can expand a small file into gigabytes",
+                        event.start_mark.line + 1 if event.start_mark else None,
+                    )
+        except yaml.YAMLError:
+            return  # a syntax error: the loader reports it with its line
+
+
+def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
+    """Raise InputLimitError when `value` nests lists/dicts deeper than `limit` (iterative)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth >= limit:
+            raise too_deep()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+
+
+def loads_json(text: str | bytes) -> Any:
+    """`json.loads` for untrusted text: depth bounded (InputLimitError), never a RecursionError.
+
+    Other problems raise `json.JSONDecodeError` (a ValueError) as usual.
+    """
+    import json
+
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise too_deep() from None
+    check_depth(value)
+    return value

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("harness.commands.report", "rebuild reports from a results.jsonl"),
     "gate": ("harness.commands.gate", "compare results with a baseline; exit 1 on regressions"),
     "compare": ("harness.commands.compare", "side-by-side of two runs"),
+    "cassettes": ("harness.commands.cassettes", "list cassettes by age, provider and model (provenance)"),
     "import": ("harness.commands.import_", "import external suites (bfcl)"),
     "providers": ("harness.commands.providers", "list provider kinds and their capabilities"),
     "emulator": ("harness.commands.emulator", "serve the local vendor emulator on 127.0.0.1"),

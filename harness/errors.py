@@ -4,6 +4,7 @@ FcHarnessError
  ├─ UserError            bad input: case files, config, CLI usage → exit 2
  │   ├─ CaseFileError    a case file (names file, line, case id, field)
  │   ├─ ConfigError      fcharness.toml / provider profiles
+ │   ├─ CassetteFileError   a cassette cannot be read (names file, line, case id, provider)
  │   └─ MissingAPIKeyError   recording needs a key that is not set
  ├─ CassetteError        a cassette is missing, unreadable or stale (replay)
  └─ ProviderError        the vendor answered with an error (→ `provider_error` verdict)
@@ -19,6 +20,7 @@ from typing import Any, Literal
 __all__ = [
     "CaseFileError",
     "CassetteError",
+    "CassetteFileError",
     "ConfigError",
     "FcHarnessError",
     "MissingAPIKeyError",
@@ -92,6 +94,10 @@ class CaseFileError(UserError):
 
 class ConfigError(UserError):
     """fcharness.toml or a provider profile is wrong."""
+
+
+class CassetteFileError(UserError):
+    """A cassette file is unreadable or malformed: bad input, like a broken case file."""
 
 
 class MissingAPIKeyError(UserError):

@@ -11,9 +11,10 @@ checks that nothing secret-looking was written, then replays with `fcharness run
 prints its exit code (1 is expected: the demo scripts contain deliberate model mistakes).
 
 The emulator answers deterministically (ids and `created` derived from case, turn, kind and
-model), so a re-recorded cassette differs from the old one only by its measured `latency_ms`
-lines unless something really changed: such a file is put back as it was (old latencies
-kept), and only cassettes whose content changed are rewritten.
+model), so a re-recorded cassette differs from the old one only by volatile values (its
+provenance header with `recorded_at`, the measured `latency_ms`, the SDK's user-agent) unless
+something really changed: such a file is put back as it was (`same_recording`), and only
+cassettes whose exchange changed are rewritten.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ sys.path.insert(0, str(REPO))
 
 from harness._io import atomic_write_text  # noqa: E402
 from harness.cases.loader import load_cases  # noqa: E402
+from harness.cassettes.provenance import same_recording  # noqa: E402
 from harness.cli import main as fcharness  # noqa: E402
 from harness.commands.emulator import DEFAULT_PORT, DEMO_SCRIPTS  # noqa: E402
 from harness.emulator.server import start_emulator  # noqa: E402
@@ -38,12 +40,10 @@ from harness.run.config import load_config  # noqa: E402
 #: A fake key: the scrubber must keep it (and any real one) out of every cassette.
 FAKE_KEY = "sk-emulator-demo-0000000000000000"
 SECRET_LOOKING = re.compile(rb"sk-[A-Za-z0-9_-]{16,}|Bearer |AKIA[0-9A-Z]{16}")
-#: A response's measured latency: the one line of a cassette that changes on every recording.
-LATENCY_LINE = re.compile(r"^ *latency_ms: [0-9.eE+-]+\n", re.MULTILINE)
 
 
 def keep_unchanged(old: dict[Path, str]) -> tuple[int, int]:
-    """Put back each old cassette whose new recording differs only in latency lines.
+    """Put back each old cassette whose new recording differs only in volatile values.
 
     `old` maps each cassette path to its text before re-recording. Return (kept, changed):
     how many of them are left as they were, and how many have really changed (or are gone).
@@ -54,7 +54,7 @@ def keep_unchanged(old: dict[Path, str]) -> tuple[int, int]:
             changed += 1
             continue
         after = path.read_text(encoding="utf-8")
-        if after != before and LATENCY_LINE.sub("", after) == LATENCY_LINE.sub("", before):
+        if after != before and same_recording(before, after):
             atomic_write_text(path, before)
             kept += 1
         elif after != before:
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         fcharness(argv_record)
     kept, changed = keep_unchanged(old)
     new = sum(1 for pid in ids for p in (REPO / config.cassettes / pid).glob("*.yaml") if p not in old)
-    print(f"cassettes: {changed} changed or removed, {new} new, {kept} unchanged (old latencies kept)")
+    print(f"cassettes: {changed} changed or removed, {new} new, {kept} unchanged (kept byte for byte)")
     leaks = [
         str(p)
         for pid in ids

@@ -9,11 +9,11 @@ keyword falls back to jsonschema's validator.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped,unused-ignore]
+from harness.grading.regex import RegexError, compile_regex
+from harness.grading.safe_schema import safe_validator
 
 __all__ = ["compile_schema"]
 
@@ -59,7 +59,7 @@ def compile_schema(schema: Any) -> Check:
     if not isinstance(schema, Mapping):
         return lambda v: schema is not False
     if not set(schema) <= _FAST or not isinstance(schema.get("type", "object"), str):
-        validator: Any = Draft202012Validator(schema)
+        validator: Any = safe_validator(schema)
         return lambda v: bool(validator.is_valid(v))
     checks: list[Check] = []
     props = {k: compile_schema(s) for k, s in schema.get("properties", {}).items()}
@@ -111,8 +111,11 @@ def compile_schema(schema: Any) -> Check:
         n_max = schema["maxItems"]
         checks.append(lambda v: not isinstance(v, list) or len(v) <= n_max)
     if "pattern" in schema:
-        rx = re.compile(schema["pattern"])
-        checks.append(lambda v: not isinstance(v, str) or rx.search(v) is not None)
+        try:
+            rx = compile_regex(schema["pattern"])
+        except RegexError:
+            return lambda v: False  # a pattern RE2 refuses: the call cannot be shown schema-valid
+        checks.append(lambda v: not isinstance(v, str) or rx.search(v))
     if not checks:
         return lambda v: True
     if len(checks) == 1:

@@ -9,9 +9,9 @@ from importlib import resources
 from typing import Any, cast
 
 import jsonschema
-from jsonschema import Draft202012Validator
 
 from harness.errors import json_type, suggest
+from harness.grading.safe_schema import safe_validator
 
 __all__ = ["case_schema", "case_validator", "file_validator", "schema_errors"]
 
@@ -38,22 +38,22 @@ def _runtime_schema() -> dict[str, Any]:
 
 
 @cache
-def file_validator() -> Draft202012Validator:
+def file_validator() -> Any:
     """A validator for a whole case file."""
-    return Draft202012Validator(_runtime_schema())
+    return safe_validator(_runtime_schema())
 
 
 @cache
-def case_validator() -> Draft202012Validator:
+def case_validator() -> Any:
     """A validator for one case mapping (the `$defs/case` part of the schema)."""
-    return Draft202012Validator({"$ref": "#/$defs/case", "$defs": _runtime_schema()["$defs"]})
+    return safe_validator({"$ref": "#/$defs/case", "$defs": _runtime_schema()["$defs"]})
 
 
 @cache
-def tools_file_validator() -> Draft202012Validator:
+def tools_file_validator() -> Any:
     """A validator for a shared tools file (`_tools/*.yaml`): `tools:` only."""
     schema = case_schema()
-    return Draft202012Validator(
+    return safe_validator(
         {
             "type": "object",
             "additionalProperties": False,
@@ -68,7 +68,7 @@ _ROLE_KEYS = {"tool_calls": "assistant", "tool_call_id": "tool", "name": "tool"}
 
 
 def schema_errors(
-    validator: Draft202012Validator, instance: Any, fast: Callable[[Any], bool] | None = None
+    validator: Any, instance: Any, fast: Callable[[Any], bool] | None = None
 ) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Yield (instance path, message) for each schema error, phrased for case authors.
 

@@ -22,6 +22,16 @@ from typing import Any, ClassVar
 
 import yaml
 
+from harness._io import (
+    MAX_DEPTH,
+    InputLimitError,
+    check_depth,
+    check_int_length,
+    check_yaml_text,
+    checked_int,
+    too_deep,
+)
+
 __all__ = ["LineMap", "YamlSyntaxError", "line_of", "load_yaml"]
 
 _Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -78,12 +88,7 @@ class CaseLoader(_Base):  # type: ignore[misc]
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         """Decimal, 0x and 0o integers only (no YAML 1.1 octal or sexagesimal)."""
-        text = str(self.construct_scalar(node))
-        if text.startswith("0x"):
-            return int(text[2:], 16)
-        if text.startswith("0o"):
-            return int(text[2:], 8)
-        return int(text, 10)
+        return _int(str(self.construct_scalar(node)))
 
 
 def _not_json(loader: CaseLoader, node: yaml.Node) -> Any:
@@ -137,11 +142,10 @@ class _Decline(Exception):
 
 
 def _int(text: str) -> int:
-    if text.startswith("0x"):
-        return int(text[2:], 16)
-    if text.startswith("0o"):
-        return int(text[2:], 8)
-    return int(text, 10)
+    if text.startswith(("0x", "0o")):
+        check_int_length(text[2:])
+        return int(text[2:], 16 if text[1] == "x" else 8)
+    return checked_int(text)
 
 
 def _float(text: str) -> float:
@@ -178,11 +182,16 @@ def _plain(value: str) -> Any:
 def _node(node: yaml.Node, lines: LineMap, dups: list[tuple[int, int, str]], depth: int) -> Any:
     tag = node.tag
     if tag in _PLAIN_TAGS:
-        return _plain(node.value)
+        try:
+            return _plain(node.value)
+        except InputLimitError as exc:
+            raise InputLimitError(str(exc), node.start_mark.line + 1) from None
     if tag in _STR_TAGS:
         return node.value
     if tag not in _COLLECTION_TAGS:
         raise _Decline  # an explicit tag
+    if depth >= MAX_DEPTH:
+        raise too_deep(node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         data: dict[Any, Any] = {}
         key_lines: dict[str, int] = {}
@@ -221,6 +230,8 @@ def _fast_load(text: str) -> tuple[Any, LineMap, list[tuple[int, str]]] | None:
         finally:
             loader.dispose()
         data = None if node is None else _node(node, lines, dups, 0)
+    except InputLimitError:
+        raise
     except Exception:  # a syntax error, an explicit tag, deep nesting, any doubt: CaseLoader decides
         return None
     dups.sort(key=lambda d: d[0])
@@ -229,10 +240,14 @@ def _fast_load(text: str) -> tuple[Any, LineMap, list[tuple[int, str]]] | None:
 
 def load_yaml(text: str) -> tuple[Any, LineMap, list[tuple[int, str]]]:
     """Parse one YAML document; return (data, line map, duplicate keys as (line, key))."""
-    if not ("&" in text and "*" in text):  # no aliases: the fast builder may take it
-        fast = _fast_load(text)
-        if fast is not None:
-            return fast
+    try:
+        check_yaml_text(text)
+        if not ("&" in text and "*" in text):  # no aliases: the fast builder may take it
+            fast = _fast_load(text)
+            if fast is not None:
+                return fast
+    except InputLimitError as exc:
+        raise YamlSyntaxError(f"YAML error: {exc}", exc.line) from None
     return _slow_load(text)
 
 
@@ -250,8 +265,16 @@ def _slow_load(text: str) -> tuple[Any, LineMap, list[tuple[int, str]]]:
         raise YamlSyntaxError(f"{what}: {problem}{context}", line) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"YAML error: {exc}", None) from None
+    except InputLimitError as exc:
+        raise YamlSyntaxError(f"YAML error: {exc}", exc.line) from None
+    except (RecursionError, MemoryError):
+        raise YamlSyntaxError(f"YAML error: {too_deep()}", None) from None
     finally:
         loader.dispose()
+    try:
+        check_depth(data)
+    except InputLimitError as exc:
+        raise YamlSyntaxError(f"YAML error: {exc}", None) from None
     if "&" in text and "*" in text:  # anchors and aliases: refuse a value that contains itself
         looped = _self_containing(data)
         if looped is not None:

@@ -13,7 +13,7 @@ import contextlib
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,9 @@ from harness.cassettes.layout import (
     record_command,
     stale_message,
 )
+from harness.cassettes.provenance import age_days, build_header, read_provenance
 from harness.cassettes.store import CassetteRouter, Interaction, load_interactions, make_vcr
-from harness.errors import ProviderError
+from harness.errors import CassetteError, CassetteFileError, ProviderError
 from harness.providers.base import WireResponse
 from harness.run.execute import Exchange, StaleCassette
 
@@ -54,14 +55,22 @@ def backoff_delay(exc: ProviderError, attempt: int, base: float, cap: float) -> 
 class _Recorded:
     """Today's requests checked against a cassette's recorded ones (the stale check)."""
 
-    def __init__(self, path: Path, job: Any) -> None:
+    def __init__(self, path: Path, job: Any, max_age_days: float | None = None) -> None:
         self.path = path
         self.job = job
         if not path.exists():
             raise StaleCassette(
                 missing_message(path, job.profile.id, job.case.id, job.case.source), missing=True
             )
-        self.interactions: list[Interaction] = load_interactions(path)
+        try:
+            if max_age_days is not None:
+                _check_age(path, job, max_age_days)
+            self.interactions: list[Interaction] = load_interactions(path)
+        except CassetteError as exc:
+            pid, cid, src = job.profile.id, job.case.id, job.case.source
+            raise CassetteFileError(
+                f"{exc}\n  (case {cid!r}, provider {pid!r}; re-record with: {record_command(pid, cid, src)})"
+            ) from None
         self.used: set[int] = set()
 
     def match(self, turn: int, request: dict[str, Any]) -> Interaction:
@@ -93,6 +102,44 @@ class _Recorded:
             f"{model!r} of profile {pid!r}; re-record with: {record_command(pid, cid, src)}",
             turn=turn,
         )
+
+
+def _check_age(path: Path, job: Any, max_age_days: float) -> None:
+    """Raise StaleCassette when the cassette is older than `max_age_days` or has no date."""
+    try:
+        header = read_provenance(path)
+    except (OSError, ValueError) as exc:
+        raise CassetteError(f"{path}: unreadable provenance header: {exc}") from None
+    again = record_command(job.profile.id, job.case.id, job.case.source)
+    limit = f"--max-age {max_age_days:g} day(s)"
+    age = age_days(header)
+    if age is None:
+        raise StaleCassette(
+            f"cassette {path} has no recording date (recorded before fc-harness stored provenance), "
+            f"so it cannot meet {limit}; re-record with: {again}"
+        )
+    if age > max_age_days:
+        when = (header or {}).get("recorded_at")
+        raise StaleCassette(
+            f"cassette {path} is too old: recorded {age:.0f} day(s) ago ({when}), beyond {limit}; "
+            f"re-record with: {again}"
+        )
+
+
+def _header(job: Any, adapter: Any) -> Callable[[list[dict[str, Any]]], dict[str, Any]]:
+    """The provenance header of a cassette recorded for `job` (given its responses)."""
+    extra: dict[str, Any] = {}
+    hook = getattr(adapter, "provenance_extra", None)
+    if callable(hook):
+        extra.update(hook(job.profile) or {})
+    configured = job.profile.options.get("provenance")
+    if isinstance(configured, dict):
+        extra.update(configured)
+
+    def header(responses: list[dict[str, Any]]) -> dict[str, Any]:
+        return build_header(job.profile, responses, extra)
+
+    return header
 
 
 def _fast(recorded: _Recorded) -> Exchange:
@@ -210,14 +257,16 @@ def _stamp(cassette: Any, before: int, started: float) -> float:
 def open_exchange(session: Any, job: Any, path: Path) -> Iterator[Exchange]:
     """Yield the exchange for one job (the cassette is saved atomically on exit when recording)."""
     mode = session.options.record_mode
+    max_age = getattr(session.options, "max_age_days", None)
     replaying = mode is RecordMode.NONE or (mode is RecordMode.ONCE and path.exists())
     if replaying and not session.options.replay_via_sdk and mode is RecordMode.NONE:
-        yield _fast(_Recorded(path, job))
+        yield _fast(_Recorded(path, job, max_age))
         return
     if replaying:
-        recorded = _Recorded(path, job)
+        recorded = _Recorded(path, job, max_age)
         with session.router.use(path):
             yield _sdk_replay(session, job, recorded)
         return
-    with session.router.use(path) as cassette:
+    header = _header(job, session.adapters[job.profile.id])
+    with session.router.use(path, header) as cassette:
         yield _record(session, job, cassette)

@@ -12,6 +12,8 @@ A vcrpy serializer (`serialize(dict) -> str`, `deserialize(str) -> dict`) regist
 - Bedrock's binary event stream (`application/vnd.amazon.eventstream`) becomes `events:` —
   `{headers, payload}` items, re-encoded (with their CRCs) on load; when a frame cannot be
   re-encoded byte for byte the raw body is kept as `body_base64:` beside the readable events;
+- a `provenance:` header (when the recorder gives one, `harness.cassettes.provenance`) is
+  written after `version:` and before the interactions; loading keeps it, vcrpy ignores it;
 - `content-length` is dropped and recomputed on load (bodies are re-encoded); response
   headers are stored sorted by name, so a re-recording does not reorder them.
 
@@ -54,7 +56,11 @@ _NO_FOLD = 1 << 20  # never fold long strings: one SSE event stays on one line
 
 
 class _CassetteDumper(_Dumper):
-    """Safe dumper writing multi-line strings as literal blocks."""
+    """Safe dumper writing multi-line strings as literal blocks, and no anchors or aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        """Write shared values out in full: the cassette loader refuses anchors and aliases."""
+        return True
 
 
 def _str_representer(dumper: Any, data: str) -> yaml.Node:
@@ -330,7 +336,9 @@ def _unpack_response(resp: dict[str, Any]) -> dict[str, Any]:
 
 def serialize(cassette: dict[str, Any]) -> str:
     """Return the YAML text of vcrpy's cassette dict, bodies decoded and Unicode kept."""
-    data = dict(cassette)
+    data = {k: v for k, v in cassette.items() if k not in ("interactions", "provenance")}
+    if cassette.get("provenance"):  # the header goes before the interactions (read_provenance)
+        data["provenance"] = cassette["provenance"]
     data["interactions"] = [
         {"request": _pack_request(i["request"]), "response": _pack_response(i["response"])}
         for i in cassette.get("interactions", ())

@@ -19,6 +19,8 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
+from harness._io import MAX_DEPTH, InputLimitError, check_depth, check_yaml_text, checked_int, too_deep
+
 try:  # libyaml composes the node tree in C
     from yaml import CBaseLoader as _BaseComposer
     from yaml import CSafeLoader as _Loader
@@ -106,7 +108,7 @@ def _plain(value: str) -> Any:
     if value in _WORDS:
         return _WORDS[value]
     if _INT.fullmatch(value):
-        return int(value)
+        return checked_int(value)
     if _FLOAT.fullmatch(value):
         return float(value)
     tag = _RESOLVER.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
@@ -117,25 +119,38 @@ def _plain(value: str) -> Any:
     return _construct(ScalarNode(tag, value))
 
 
-def _build(node: Node) -> Any:
+def _build(node: Node, depth: int = 0) -> Any:
     tag = node.tag
     if isinstance(node, ScalarNode):
         if tag == _IMPLICIT:
-            return node.value if node.style else _plain(node.value)
+            if node.style:
+                return node.value
+            try:
+                return _plain(node.value)
+            except InputLimitError as exc:
+                raise InputLimitError(str(exc), node.start_mark.line + 1) from None
         if tag == _STR:
             return node.value
         return _construct(node)
+    if depth >= MAX_DEPTH:
+        raise too_deep(node.start_mark.line + 1)
     if isinstance(node, MappingNode) and tag in (_IMPLICIT, _MAP):
-        return {_build(k): _build(v) for k, v in node.value}
+        return {_build(k, depth + 1): _build(v, depth + 1) for k, v in node.value}
     if isinstance(node, SequenceNode) and tag in (_IMPLICIT, _SEQ):
-        return [_build(item) for item in node.value]
+        return [_build(item, depth + 1) for item in node.value]
     raise _Fallback  # a tagged collection (!!set, !!omap, ...): SafeLoader builds the document
 
 
 def load_yaml(text: str) -> Any:
-    """`yaml.load(text, Loader=SafeLoader)`, faster."""
+    """`yaml.load(text, Loader=SafeLoader)`, faster, within the limits of `harness._io`.
+
+    Raises InputLimitError (a ValueError, with the line where known) for anchors and aliases,
+    nesting deeper than MAX_DEPTH, integers over MAX_INT_DIGITS and documents over
+    MAX_YAML_CHARS; `yaml.YAMLError` for syntax errors.
+    """
+    check_yaml_text(text)
     if ("! " in text or "!\n" in text) and _NON_SPECIFIC.search(text):
-        return yaml.load(text, Loader=_Loader)
+        return _slow(text)
     loader = _Composer(text)
     try:
         node = loader.get_single_node()
@@ -146,4 +161,18 @@ def load_yaml(text: str) -> Any:
     try:
         return _build(node)
     except (_Fallback, RecursionError):
-        return yaml.load(text, Loader=_Loader)
+        return _slow(text)
+
+
+def _slow(text: str) -> Any:
+    """SafeLoader itself (tagged documents), with the same limits."""
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except RecursionError:
+        raise too_deep() from None
+    except ValueError as exc:  # int() over Python's own digit limit, in a tagged scalar
+        if isinstance(exc, InputLimitError):
+            raise
+        raise InputLimitError(f"a value cannot be read: {exc}") from None
+    check_depth(data)
+    return data

@@ -6,7 +6,10 @@ headers and replaces every occurrence of the actual key values (URL, headers, bo
 requests and responses) by `<redacted>`. A kept `user-agent` is made stable
 (`stable_user_agent`): botocore lists its feature ids (`m/b,E,e,Z,N`) in set order, which
 changes from one Python process to the next, so re-recording would rewrite every Bedrock
-cassette for nothing.
+cassette for nothing. Host-specific parts are dropped too: the kernel release botocore puts
+after `os/linux#`, and the Python patch level and build (`lang/python#3.11.7`,
+`gl-python/3.11.7` keep `3.11`); the SDK's own name and version stay (and are recorded in the
+cassette's provenance header anyway).
 """
 
 from __future__ import annotations
@@ -73,8 +76,19 @@ KEEP_RESPONSE_HEADERS = frozenset(
 _FEATURE_LIST = re.compile(r"(?<![^ ])m/([^ ]+)")
 
 
+_OS_RELEASE = re.compile(r"(?<![^ ])(os/[A-Za-z0-9_.-]+)#[^ ]*")
+_PYTHON_VERSION = re.compile(r"(?<![^ ])((?:lang/python#|gl-python/|Python/|python/)\d+\.\d+)[^ ]*")
+
+
 def stable_user_agent(value: str) -> str:
-    """Return `value` with botocore's `m/` feature-id list sorted (its order is a set's)."""
+    """Return `value` without host-specific parts and with botocore's `m/` list sorted.
+
+    The kernel release (`os/linux#6.8.0-1019-gcp` → `os/linux`) and the Python patch level
+    and build (`lang/python#3.11.7` → `lang/python#3.11`) are dropped; botocore's feature-id
+    list (`m/E,N,Z,b,e`) is sorted, its order being a set's.
+    """
+    value = _OS_RELEASE.sub(r"\1", value)
+    value = _PYTHON_VERSION.sub(r"\1", value)
     return _FEATURE_LIST.sub(lambda m: "m/" + ",".join(sorted(m.group(1).split(","))), value)
 
 

@@ -21,18 +21,19 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import vcr
+import yaml
 from vcr.cassette import Cassette
 from vcr.patch import CassettePatcherBuilder
 from vcr.persisters.filesystem import CassetteDecodeError, CassetteNotFoundError, FilesystemPersister
 from vcr.serialize import deserialize as _vcr_deserialize
 from vcr.serialize import serialize as _vcr_serialize
 
-from harness._io import atomic_write_text
+from harness._io import InputLimitError, atomic_write_text
 from harness.cassettes import format as _cassette_format
 from harness.cassettes.layout import (
     RecordMode,
@@ -40,6 +41,7 @@ from harness.cassettes.layout import (
     coerce_record_mode,
     decoded_body,
 )
+from harness.cassettes.provenance import PROVENANCE_KEY, same_recording
 from harness.cassettes.scrub import (
     KEEP_REQUEST_HEADERS,
     KEEP_RESPONSE_HEADERS,
@@ -48,7 +50,7 @@ from harness.cassettes.scrub import (
     SCRUB_QUERY_PARAMETERS,
     Scrubber,
 )
-from harness.errors import CassetteError
+from harness.errors import CassetteError, json_type
 from harness.providers.base import WireResponse
 
 __all__ = [
@@ -88,12 +90,54 @@ class AtomicPersister(FilesystemPersister):  # type: ignore[misc]  # vcrpy ships
             raise CassetteDecodeError(f"{path}: not UTF-8 text") from err
         if not data.strip():
             raise CassetteNotFoundError()
+        if not data.endswith("\n"):  # fcharness writes whole files (atomically), newline-terminated
+            raise ValueError("the file does not end with a newline: truncated? re-record it")
         return _vcr_deserialize(data, serializer)
 
     @staticmethod
     def save_cassette(cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:
-        """Serialize and write atomically: a killed run never leaves a truncated cassette."""
-        atomic_write_text(cassette_path, _vcr_serialize(cassette_dict, serializer))
+        """Serialize and write atomically: a killed run never leaves a truncated cassette.
+
+        A file whose exchange is unchanged (only the provenance header, latencies or the
+        user-agent differ: `same_recording`) is left as it is, byte for byte.
+        """
+        text = _vcr_serialize(cassette_dict, serializer)
+        path = Path(cassette_path)
+        try:
+            old = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            old = None
+        if old is not None and same_recording(old, text):
+            return
+        atomic_write_text(path, text)
+
+
+class _WithHeader:
+    """The fcharness serializer, adding the provenance header `header(data)` when saving."""
+
+    def __init__(self, header: Callable[[list[dict[str, Any]]], dict[str, Any]]) -> None:
+        self.header = header
+
+    def serialize(self, data: dict[str, Any]) -> str:
+        responses = [i["response"] for i in data.get("interactions", ())]
+        return _cassette_format.serialize({**data, PROVENANCE_KEY: self.header(responses)})
+
+    @staticmethod
+    def deserialize(text: str) -> dict[str, Any]:
+        return _cassette_format.deserialize(text)
+
+
+class _HeaderPersister:
+    """`AtomicPersister` for one cassette, saving it with a provenance header."""
+
+    def __init__(self, header: Callable[[list[dict[str, Any]]], dict[str, Any]]) -> None:
+        self.serializer = _WithHeader(header)
+
+    def load_cassette(self, cassette_path: Any, serializer: Any) -> Any:
+        return AtomicPersister.load_cassette(cassette_path, serializer)
+
+    def save_cassette(self, cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:
+        AtomicPersister.save_cassette(cassette_path, cassette_dict, self.serializer)
 
 
 def make_vcr(record_mode: RecordMode | str = RecordMode.NONE, secrets: Iterable[str] = ()) -> vcr.VCR:
@@ -154,11 +198,19 @@ class CassetteRouter:
             yield self
 
     @contextlib.contextmanager
-    def use(self, path: Path) -> Iterator[Cassette]:
-        """Open the cassette at `path` for the calling thread; save it (atomically) on exit."""
+    def use(
+        self, path: Path, header: Callable[[list[dict[str, Any]]], dict[str, Any]] | None = None
+    ) -> Iterator[Cassette]:
+        """Open the cassette at `path` for the calling thread; save it (atomically) on exit.
+
+        `header(responses)`, when given, returns the provenance header written with it
+        (`harness.cassettes.provenance.build_header`).
+        """
         config = self.vcr.get_merged_config(path=str(path))
         for key in ("path_transformer", "func_path_generator", "record_on_exception"):
             config.pop(key, None)
+        if header is not None:
+            config["persister"] = _HeaderPersister(header)
         cassette = Cassette.load(**config)
         self._state.cassette = cassette
         try:
@@ -207,34 +259,55 @@ class Interaction:
 _UNSET = object()
 
 
-def _to_wire(resp: dict[str, Any]) -> WireResponse:
+def _to_wire(resp: dict[str, Any], index: int) -> WireResponse:
+    where = f"interaction {index}: response"
+    if not isinstance(resp, dict):
+        raise ValueError(f"{where} is {json_type(resp)}, not a mapping")
     headers = {k: (v[0] if isinstance(v, list) and v else v) for k, v in (resp.get("headers") or {}).items()}
-    status = int((resp.get("status") or {}).get("code", 0))
+    code = (resp.get("status") or {}).get("code") if isinstance(resp.get("status"), dict) else None
+    if type(code) is not int or not 100 <= code <= 599:
+        raise ValueError(f"{where}.status.code must be an HTTP status (an integer 100-599), got {code!r}")
     events = resp.get("events")
     if events is not None:
-        return WireResponse(status, None, list(events), headers, resp.get("latency_ms"))
+        if not isinstance(events, list):
+            raise ValueError(f"{where}.events must be a list, got {json_type(events)}")
+        return WireResponse(code, None, list(events), headers, resp.get("latency_ms"))
     if "parsed_body" in resp:
         body = resp["parsed_body"]
     else:
-        raw = (resp.get("body") or {}).get("string")
+        raw = (resp.get("body") or {}).get("string") if isinstance(resp.get("body"), dict) else None
+        if raw is None:
+            raise ValueError(f"{where} has no body (parsed_body, body.string or events): truncated?")
         body = decoded_body(raw)
-    return WireResponse(status, body, None, headers, resp.get("latency_ms"))
+    if code < 300 and not isinstance(body, dict):
+        raise ValueError(f"{where} body is {json_type(body)}, not a JSON object")
+    return WireResponse(code, body, None, headers, resp.get("latency_ms"))
 
 
 def load_interactions(path: Path) -> list[Interaction]:
     """Load a cassette with vcrpy's persister and the fcharness serializer.
 
-    Raises FileNotFoundError when there is none, CassetteError when it cannot be read.
+    Raises FileNotFoundError when there is none, CassetteError (naming the file, and the line
+    where the YAML parser has one) when it cannot be read or is malformed.
     """
     try:
         requests, responses, *_ = AtomicPersister.load_cassette(path, serializer=_cassette_format)
+        out = []
+        for i, (req, resp) in enumerate(zip(requests, responses, strict=True)):
+            raw = req.body
+            text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
+            out.append(Interaction(req.method, req.uri, text, _to_wire(resp, i)))
     except CassetteNotFoundError:
         raise FileNotFoundError(str(path)) from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CassetteError(f"{path}: unreadable cassette: {exc}") from None
-    out = []
-    for req, resp in zip(requests, responses, strict=False):
-        raw = req.body
-        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
-        out.append(Interaction(req.method, req.uri, text, _to_wire(resp)))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        why = " ".join(str(exc.problem or exc).split())
+        raise CassetteError(f"{path}{line}: unreadable cassette: YAML syntax error: {why}") from None
+    except InputLimitError as exc:
+        line = f":{exc.line}" if exc.line else ""
+        raise CassetteError(f"{path}{line}: unreadable cassette: {exc}") from None
+    except (ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError, CassetteDecodeError) as exc:
+        why = f"missing key {exc}" if isinstance(exc, KeyError) else " ".join(str(exc).split())
+        raise CassetteError(f"{path}: unreadable cassette: {why}") from None
     return out

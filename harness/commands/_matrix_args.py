@@ -66,6 +66,11 @@ def run_with(args: argparse.Namespace, default_mode: RecordMode, trials: int = 1
         raise UserError("--concurrency must be at least 1")
     config = load_config(getattr(args, "config", None))
     mode = coerce_record_mode(args.record_mode) if args.record_mode else default_mode
+    max_age = getattr(args, "max_age", None)
+    if max_age is not None and not max_age > 0:
+        raise UserError(f"--max-age must be a positive number of days, got {max_age:g}")
+    if max_age is None:
+        max_age = config.max_age_days
     options = RunOptions(
         paths=tuple(args.paths),
         providers=tuple(args.providers or ()),
@@ -80,6 +85,7 @@ def run_with(args: argparse.Namespace, default_mode: RecordMode, trials: int = 1
         trials=trials,
         base_urls=_base_urls(args.base_url),
         progress=False if args.no_progress else None,
+        max_age_days=max_age,
     )
     result = run_matrix(config, options)
     if result.run_dir is not None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness._io import loads_json
 from harness.errors import Problem, UserError
 from harness.model import Case, ModelTurn, ToolCall, Verdict
 
@@ -151,7 +152,7 @@ def _decode_arguments(value: Any) -> tuple[dict[str, Any] | None, str | None]:
         return {}, value
     if isinstance(value, str):
         try:
-            decoded = json.loads(value)
+            decoded = loads_json(value)
         except ValueError:
             return None, value
         return (decoded, value) if isinstance(decoded, dict) else (None, value)
@@ -262,7 +263,7 @@ def parse_outputs(path: Path, cases: Mapping[str, Case]) -> list[Output]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = loads_json(line)
         except ValueError as exc:
             problems.append(Problem(f"not valid JSON: {exc}", file=str(path), line=n))
             continue

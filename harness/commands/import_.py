@@ -27,7 +27,11 @@ _QUOTE = (_BOOL, _NULL, _INT, _FLOAT)
 
 
 class _CaseDumper(_Dumper):  # type: ignore[misc]
-    """Block-style YAML with Unicode kept and YAML-1.2-ambiguous strings quoted."""
+    """Block-style YAML with Unicode kept and YAML-1.2-ambiguous strings quoted; no aliases."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        """Write shared values out in full: the case loader refuses anchors and aliases."""
+        return True
 
 
 def _str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
+from harness._io import loads_json
 from harness.reports import load_run, render_table, write_reports
 from harness.run.config import load_config
 
@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _previous_meta(folder: Path) -> dict[str, Any]:
     try:
-        meta = json.loads((folder / "summary.json").read_text(encoding="utf-8")).get("meta")
+        meta = loads_json((folder / "summary.json").read_text(encoding="utf-8")).get("meta")
     except (OSError, ValueError, AttributeError):
         return {}
     return meta if isinstance(meta, dict) else {}

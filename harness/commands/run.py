@@ -1,7 +1,9 @@
 """`fcharness run`: replay (by default) every case on every provider, grade, report.
 
 Providers default to every profile in `fcharness.toml` that has a folder under
-`cassettes/`. Replay never needs a key. Exit 0 when every row passed or is unsupported,
+`cassettes/`. Replay never needs a key. `--max-age DAYS` (or `[cassettes] max_age_days` in
+`fcharness.toml`) marks recordings older than DAYS, or without a recording date, `stale`.
+Exit 0 when every row passed or is unsupported,
 1 when any failed, errored or is stale, 2 on usage/config/input errors.
 """
 
@@ -18,6 +20,13 @@ __all__ = ["add_arguments", "run"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register `run`'s options."""
     add_matrix_arguments(parser)
+    parser.add_argument(
+        "--max-age",
+        type=float,
+        default=None,
+        metavar="DAYS",
+        help="mark cassettes recorded more than DAYS ago stale (default: [cassettes] max_age_days)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

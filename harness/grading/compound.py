@@ -110,9 +110,9 @@ class SchemaCheck:
     __slots__ = ("fast", "validator")
 
     def __init__(self, schema: Any) -> None:
-        from jsonschema import Draft202012Validator
+        from harness.grading.safe_schema import safe_validator
 
-        self.validator = Draft202012Validator(schema)
+        self.validator = safe_validator(schema)
         self.fast = compile_fast(schema)
 
     def is_valid(self, value: Any) -> bool:
@@ -124,7 +124,8 @@ class SchemaCheck:
 
     def iter_errors(self, value: Any) -> Iterator[Any]:
         """jsonschema's errors for `value`."""
-        return self.validator.iter_errors(value)
+        errors: Iterator[Any] = self.validator.iter_errors(value)
+        return errors
 
 
 _VALIDATORS: dict[str, SchemaCheck] = {}
@@ -140,6 +141,8 @@ def schema_validator(schema: Any) -> SchemaCheck:
 
     from jsonschema import Draft202012Validator, SchemaError
 
+    from harness.grading.safe_schema import ref_problems
+
     key = json.dumps(plain(schema), sort_keys=True, ensure_ascii=False)
     check = _VALIDATORS.get(key)
     if check is None:
@@ -147,6 +150,11 @@ def schema_validator(schema: Any) -> SchemaCheck:
             Draft202012Validator.check_schema(plain(schema))
         except SchemaError as exc:
             raise MatcherError(f"invalid JSON Schema: {exc.message}") from None
+        refused = ref_problems(plain(schema))
+        if refused:
+            where, message = refused[0]
+            at = "".join(f"[{p!r}]" for p in where)
+            raise MatcherError(f"{'at ' + at + ': ' if at else ''}{message}")
         check = _VALIDATORS[key] = SchemaCheck(plain(schema))
     if len(_BY_ID) > 100_000:
         _BY_ID.clear()

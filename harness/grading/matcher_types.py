@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from harness.errors import UserError
+from harness.grading.regex import RegexError, compile_regex
 from harness.grading.values import (
     deepdiff_summary,
     json_type,
@@ -223,12 +223,12 @@ class Regex(Matcher):
     def __init__(self, spec: Any, pattern: str) -> None:
         super().__init__(spec)
         try:
-            self.pattern = re.compile(pattern)
-        except re.error as exc:
+            self.pattern = compile_regex(pattern)
+        except RegexError as exc:
             raise MatcherError(f"$regex {pattern!r} is not a valid regular expression: {exc}") from None
 
     def ok(self, value: Any) -> bool:
-        return type(value) is str and self.pattern.fullmatch(value) is not None
+        return type(value) is str and self.pattern.fullmatch(value)
 
     def diff(self, value: Any, path: str, out: list[Mismatch]) -> None:
         if type(value) is not str:

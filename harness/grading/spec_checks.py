@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
@@ -19,6 +18,8 @@ from jsonschema.exceptions import SchemaError
 from harness.errors import json_type, suggest
 from harness.grading.fastschema import Check, compile_fast
 from harness.grading.matcher_names import MATCHERS, MODIFIER_KEYS, is_matcher
+from harness.grading.regex import regex_problem
+from harness.grading.safe_schema import ref_problems, safe_validator
 
 __all__ = ["Finding", "alternatives", "check_spec", "literal_options", "schema_problems", "validate_literal"]
 
@@ -76,10 +77,9 @@ def _check_operand(key: str, value: Any, spec: Mapping[str, Any], path: Path) ->
         if not isinstance(value, str):
             yield path, f"{want}, got {json_type(value)}"
         else:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                yield path, f"invalid regular expression {value!r}: {exc}"
+            problem = regex_problem(value)
+            if problem is not None:
+                yield path, f"invalid regular expression {value!r}: {problem}"
     elif key == "$approx":
         if not _is_number(value):
             yield path, f"{want}, got {json_type(value)}"
@@ -184,12 +184,12 @@ def _schema_problems_cached(key: str) -> tuple[Finding, ...]:
         for err in Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(schema):
             found.append((tuple(err.absolute_path), f"invalid JSON Schema: {err.message}"))
         return tuple(found) or ((tuple(best.absolute_path), f"invalid JSON Schema: {best.message}"),)
-    return ()
+    return tuple(ref_problems(schema))
 
 
 @lru_cache(maxsize=4096)
-def _validator_for(key: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(key), format_checker=Draft202012Validator.FORMAT_CHECKER)
+def _validator_for(key: str) -> Any:
+    return safe_validator(json.loads(key), formats=True)
 
 
 @lru_cache(maxsize=4096)

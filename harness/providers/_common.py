@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from harness._io import loads_json
 from harness.model import ToolCall
 
 __all__ = [
@@ -57,7 +58,7 @@ def decode_arguments(value: Any) -> tuple[dict[str, Any] | None, str | None]:
     if value.strip() == "":
         return {}, value
     try:
-        decoded = json.loads(value)
+        decoded = loads_json(value)
     except ValueError:
         return None, value
     if isinstance(decoded, dict):

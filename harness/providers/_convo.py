@@ -8,11 +8,11 @@ result for, since these vendors reject a call left unanswered).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from harness._io import loads_json
 from harness.model import Case, Message
 from harness.providers._common import encode_result, sse_events_from_text
 from harness.providers.base import HistoryStep
@@ -100,7 +100,7 @@ def json_object_or_none(text: str) -> dict[str, Any] | None:
     if not text.strip():
         return {}
     try:
-        value = json.loads(text)
+        value = loads_json(text)
     except ValueError:
         return None
     return value if isinstance(value, dict) else None

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness._io import atomic_write_text
+from harness._io import atomic_write_text, loads_json
 from harness.errors import UserError
 from harness.reports.metrics import bucket_metrics, case_status, group_cases, row_kind
 from harness.run.results import ResultRow
@@ -83,7 +83,7 @@ def load_baseline(path: str | Path) -> dict[str, Any]:
             f"{p}: baseline not found; create it with `fcharness gate --update-baseline --baseline {p}`"
         )
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = loads_json(p.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise UserError(f"{p}: baseline is not valid JSON: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != BASELINE_FORMAT:

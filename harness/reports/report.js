@@ -26,6 +26,19 @@
   function usd(v) { return v == null ? '–' : (v < 1 ? '$' + v.toFixed(4) : '$' + v.toFixed(2)); }
   function json(v) { return v === undefined ? '' : JSON.stringify(v, null, 2); }
   function fam(kind) { return FAMILY[kind] || 'sel'; }
+  // why a `stale` row was not run: no cassette, an old one (--max-age), or one that no longer matches
+  function staleReason(r) {
+    var text = (r.error || '') + ' ' + r.failures.map(function (f) { return f.message || ''; }).join(' ');
+    if (/(^|\s)no cassette at /.test(text)) return 'missing';
+    if (/ is too old: | has no recording date /.test(text)) return 'old';
+    return 'changed';
+  }
+  var STALE_LABEL = { missing: 'no cassette', old: 'cassette too old', changed: 'stale' };
+  var STALE_WHY = {
+    missing: 'not run: no cassette was recorded for this case and provider',
+    old: 'not run: the cassette is older than the --max-age limit (or undated)',
+    changed: 'not run: the cassette no longer matches the case'
+  };
   function isEmu(p) { return p.indexOf('emulator-') === 0; }
   function color(p) { return PALETTE[D.providers.indexOf(p) % PALETTE.length]; }
   function label(p) { return esc(p) + (isEmu(p) ? ' <span class="badge emu" title="recorded from the local emulator, not a real vendor">emulator</span>' : ''); }
@@ -53,7 +66,7 @@
     var n = trials.length;
     if (ks.length === 1) {
       var k = ks[0];
-      var lab = k === 'pass' ? '✓ pass' : k === 'unsupported' ? 'unsupported' : k === 'provider_error' ? 'provider error' : k === 'stale_cassette' ? 'stale' : k.replace(/_/g, ' ');
+      var lab = k === 'pass' ? '✓ pass' : k === 'unsupported' ? 'unsupported' : k === 'provider_error' ? 'provider error' : k === 'stale_cassette' ? STALE_LABEL[staleReason(trials[0])] : k.replace(/_/g, ' ');
       if (n > 1 && k !== 'unsupported') lab += ' ' + passes + '/' + counted;
       return { kind: k, label: lab, status: trials[0].status };
     }
@@ -64,6 +77,20 @@
   var F = { providers: {}, category: '', tag: '', kind: '', q: '' };
   D.providers.forEach(function (p) { F.providers[p] = true; });
   function visibleProviders() { return D.providers.filter(function (p) { return F.providers[p]; }); }
+  var ANY_FAILURE = '@any-failure', DISAGREE = '@disagree';
+  function isFailure(t) { return t.status === 'fail' || t.status === 'error' || t.status === 'stale'; }
+  // as the disagreement table counts: among the visible providers with graded (pass/fail)
+  // results — at least two — some pass and some fail (a flaky provider counts for its share)
+  function disagrees(cid) {
+    var n = 0, passing = 0;
+    visibleProviders().forEach(function (p) {
+      var graded = (grid[cid][p] || []).filter(function (t) { return t.status === 'pass' || t.status === 'fail'; });
+      if (!graded.length) return;
+      n++;
+      passing += graded.filter(function (t) { return t.status === 'pass'; }).length / graded.length;
+    });
+    return n >= 2 && passing > 0 && n - passing > 0;
+  }
   function caseMatches(cid) {
     var c = D.cases[cid];
     if (F.category && c.category !== F.category) return false;
@@ -73,7 +100,11 @@
       var text = (cid + ' ' + (c.case.messages || []).map(function (m) { return m.content || ''; }).join(' ')).toLowerCase();
       if (text.indexOf(q) < 0) return false;
     }
-    if (F.kind) {
+    if (F.kind === ANY_FAILURE) {
+      if (!visibleProviders().some(function (p) { return (grid[cid][p] || []).some(isFailure); })) return false;
+    } else if (F.kind === DISAGREE) {
+      if (!disagrees(cid)) return false;
+    } else if (F.kind) {
       var hit = visibleProviders().some(function (p) {
         return (grid[cid][p] || []).some(function (t) { return t.kind === F.kind || (F.kind === 'flaky' && cellInfo(grid[cid][p]).kind === 'flaky'); });
       });
@@ -105,6 +136,8 @@
     options($('#f-category'), Object.keys(cats).sort(), 'all categories');
     options($('#f-tag'), Object.keys(tags).sort(), 'all tags');
     options($('#f-kind'), Object.keys(kinds).filter(function (k) { return kinds[k]; }).sort(), 'any outcome');
+    $('#f-kind').insertAdjacentHTML('beforeend', '<optgroup label="across providers"><option value="' + ANY_FAILURE +
+      '">any failure</option><option value="' + DISAGREE + '">providers disagree</option></optgroup>');
     [['#f-category', 'category'], ['#f-tag', 'tag'], ['#f-kind', 'kind']].forEach(function (x) {
       $(x[0]).addEventListener('change', function (e) { F[x[1]] = e.target.value; renderAll(); });
     });
@@ -252,7 +285,8 @@
   function renderFailures() {
     var ps = visibleProviders();
     var rows = D.results.filter(function (r) {
-      return (r.status === 'fail' || r.status === 'error' || r.status === 'stale') && ps.indexOf(r.p) >= 0 && caseMatches(r.c) && (!F.kind || F.kind === r.kind);
+      var kindOk = !F.kind || F.kind === ANY_FAILURE || F.kind === DISAGREE || F.kind === r.kind;
+      return isFailure(r) && ps.indexOf(r.p) >= 0 && caseMatches(r.c) && kindOk;
     }).map(function (r) {
       var msg = r.failures.length ? r.failures.map(function (f) { return esc(f.message); }).join('<br>') : esc(r.error || '');
       return { attrs: ' class="clickable" data-case="' + esc(r.c) + '" data-provider="' + esc(r.p) + '" data-trial="' + r.trial + '"',
@@ -290,6 +324,8 @@
     return v;
   }
   function isMatcher(v) { return v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).some(function (k) { return k.charAt(0) === '$'; }); }
+  // an expectation that holds when the argument is not sent: `$optional` or `$absent`
+  function mayBeAbsent(v) { return isMatcher(v) && (Object.prototype.hasOwnProperty.call(v, '$optional') || v.$absent === true); }
 
   function pairCalls(expected, actual) {
     var used = {}, pairs = [];
@@ -311,13 +347,13 @@
       var inE = exp && Object.prototype.hasOwnProperty.call(exp, k), inA = act && Object.prototype.hasOwnProperty.call(act, k);
       var cls = '';
       if (exp && act) {
-        if (inE && !inA) cls = 'd-missing';
+        if (inE && !inA) cls = mayBeAbsent(exp[k]) && !badKeys[k] ? 'd-absent-ok' : 'd-missing';
         else if (!inE && inA) cls = 'd-extra';
         else if (badKeys[k]) cls = 'd-bad';
         else if (!isMatcher(exp[k]) && !deepEqual(exp[k], act[k])) cls = 'd-diff';
       }
       var has = side === 'e' ? inE : inA;
-      if (!has && !(side === 'a' && cls === 'd-missing')) return '';
+      if (!has && !(side === 'a' && (cls === 'd-missing' || cls === 'd-absent-ok'))) return '';
       var val = has ? json((side === 'e' ? exp : act)[k]) : '';
       return '<tr class="' + cls + '"><td class="key">' + esc(k) + '</td><td class="val">' + esc(val) + '</td></tr>';
     }).join('');
@@ -358,10 +394,11 @@
     });
     if (!pairs.length) { left = '<div class="call nocall">no call expected</div>'; right = '<div class="call nocall">no call</div>'; }
     if (!mt) {
-      var why = { unsupported: 'not run: the vendor cannot express this case', stale: 'not run: the cassette no longer matches the case', error: 'no answer: provider error' }[trial.status] || 'no answer recorded';
+      var why = trial.status === 'stale' ? STALE_WHY[staleReason(trial)] :
+        ({ unsupported: 'not run: the vendor cannot express this case', error: 'no answer: provider error' }[trial.status] || 'no answer recorded');
       right = '<div class="call nocall">' + why + '</div>';
     }
-    var html = '<h4>Turn ' + (t + 1) + '</h4><div class="sbs"><div class="col expected"><header>Expected</header>' + left + '</div>' +
+    var html = '<h4>Turn ' + t + '</h4><div class="sbs"><div class="col expected"><header>Expected</header>' + left + '</div>' +
       '<div class="col actual"><header>Actual</header>' + right + '</div></div>';
     var et = ((caseData.turns || [])[t] || {}).expect_text;
     if (et != null) html += '<div class="small muted">expected text: <code>' + esc(json(et)) + '</code></div>';
@@ -380,12 +417,12 @@
       (trial.cassette ? '<span>cassette <code>' + esc(trial.cassette) + '</code></span>' : '') + '</div>';
     if (trial.failures.length || trial.error) {
       html += '<h4>Explanation</h4><ul class="fails">' + trial.failures.map(function (f) {
-        return '<li>' + kindBadge(f.kind) + ' <span class="muted small">turn ' + ((f.turn || 0) + 1) + (f.call != null ? ', call ' + f.call : '') + '</span> ' + esc(f.message) + '</li>';
+        return '<li>' + kindBadge(f.kind) + ' <span class="muted small">turn ' + (f.turn || 0) + (f.call != null ? ', call ' + f.call : '') + '</span> ' + esc(f.message) + '</li>';
       }).join('') + (trial.error ? '<li>' + esc(trial.error) + '</li>' : '') + '</ul>';
     }
     var nTurns = Math.max((c.turns || []).length, 1);
     for (var t = 0; t < nTurns; t++) {
-      if (t > 0 && !trial.turns[t]) { html += '<h4>Turn ' + (t + 1) + '</h4><div class="muted small">not reached (an earlier turn failed or the case was not graded)</div>'; continue; }
+      if (t > 0 && !trial.turns[t]) { html += '<h4>Turn ' + t + '</h4><div class="muted small">not reached (an earlier turn failed or the case was not graded)</div>'; continue; }
       html += turnView(c, trial, t);
     }
     return html;

@@ -22,6 +22,9 @@ params = { temperature = 0, max_tokens = 512, seed = 7 }   # `strict = true`: Op
                                          # mode (docs/providers.md); other keys sent as given
 options = { region = "us-east-1" }       # kind-specific (bedrock region, vertex project…)
 
+[cassettes]
+max_age_days = 180                       # `run` marks older recordings stale (--max-age)
+
 [prices."gpt-4o-mini"]                   # USD per million tokens, keyed by model
 input = 0.15
 output = 0.60
@@ -106,6 +109,8 @@ class Config:
     concurrency: int = 4
     providers: Mapping[str, ProviderProfile] = field(default_factory=dict)
     prices: Mapping[str, Price] = field(default_factory=dict)
+    max_age_days: float | None = None
+    """`[cassettes] max_age_days`: replay marks older recordings `stale` (None: no limit)."""
 
     def provider(self, provider_id: str) -> ProviderProfile:
         """Return the profile for `provider_id`, or raise a ConfigError listing the known ids."""
@@ -163,7 +168,7 @@ def _parse_profile(path: Path, pid: str, raw: Any) -> ProviderProfile:
 
 def parse_config(data: Mapping[str, Any], path: Path) -> Config:
     """Coerce the decoded TOML `data` (read from `path`) into a Config."""
-    unknown = sorted(set(data) - {"harness", "providers", "prices"})
+    unknown = sorted(set(data) - {"harness", "providers", "prices", "cassettes"})
     if unknown:
         raise _err(path, f"unknown top-level table(s) {', '.join(unknown)}")
     h = data.get("harness", {})
@@ -195,6 +200,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
             raise _err(path, f'[prices."{model}"] needs numbers input and output (USD per 1M tokens)')
         prices[model] = Price(float(raw["input"]), float(raw["output"]))
     return Config(
+        max_age_days=_max_age(path, data.get("cassettes", {})),
         path=path,
         root=path.parent,
         cases=tuple(cases),
@@ -205,6 +211,20 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         providers=providers,
         prices=prices,
     )
+
+
+def _max_age(path: Path, table: Any) -> float | None:
+    if not isinstance(table, dict):
+        raise _err(path, "[cassettes] must be a table")
+    bad = sorted(set(table) - {"max_age_days"})
+    if bad:
+        raise _err(path, f"[cassettes]: unknown key(s) {', '.join(bad)}; allowed: max_age_days")
+    value = table.get("max_age_days")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise _err(path, f"[cassettes] max_age_days must be a positive number of days, got {value!r}")
+    return float(value)
 
 
 def load_config(path: str | Path | None = None) -> Config:

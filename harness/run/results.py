@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness._io import atomic_write_text
+from harness._io import atomic_write_text, loads_json
 from harness.errors import UserError
 from harness.model import Case, ModelTurn, ToolCall, Usage, Verdict
 
@@ -181,7 +181,7 @@ def read_results(path: str | Path) -> list[ResultRow]:
         if not line.strip():
             continue
         try:
-            rows.append(ResultRow.from_dict(json.loads(line)))
+            rows.append(ResultRow.from_dict(loads_json(line)))
         except (ValueError, KeyError, TypeError) as exc:
             raise UserError(f"{p}:{lineno}: malformed result row: {exc}") from None
     return rows

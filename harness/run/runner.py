@@ -85,6 +85,8 @@ class RunOptions:
     """None: a progress bar when stderr is a terminal and traffic is recorded."""
     write_reports: bool = True
     print_table: bool = True
+    max_age_days: float | None = None
+    """Replay marks recordings older than this `stale` (`--max-age`; None: no limit)."""
 
 
 @dataclass(frozen=True)

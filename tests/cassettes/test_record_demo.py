@@ -35,7 +35,10 @@ def test_only_latency_changes_put_the_old_cassette_back(tmp_path: Path) -> None:
     assert not gone.exists()
 
 
-def test_the_latency_pattern_matches_only_latency_lines() -> None:
+def test_a_new_provenance_header_alone_puts_the_old_cassette_back(tmp_path: Path) -> None:
     rd = _script()
-    text = "    latency_ms: 1.5\n    latency_ms: 30\n      latency_ms_note: 1\n    text: 'latency_ms: 2'\n"
-    assert rd.LATENCY_LINE.sub("", text) == "      latency_ms_note: 1\n    text: 'latency_ms: 2'\n"
+    old = "version: 1\nprovenance:\n  recorded_at: '2025-01-01T00:00:00Z'\n" + OLD
+    path = tmp_path / "c.yaml"
+    path.write_text(old.replace("2025-01-01", "2026-12-07").replace("5.1", "9"), encoding="utf-8")
+    assert rd.keep_unchanged({path: old}) == (1, 0)
+    assert path.read_text(encoding="utf-8") == old

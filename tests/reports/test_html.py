@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -166,3 +167,196 @@ def test_heatmap_and_drill_down_in_chromium(browser, tmp_path: Path) -> None:
     assert first.startswith(("crafted-openai-chat", "emulator-gemini"))
     severe = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
     assert severe == []  # no JavaScript error on the way
+
+
+def _fix_rows() -> list:
+    """The demo rows, with `weather.beijing.tomorrow` allowing an optional `unit` (never sent),
+    a missing cassette, and a failure on the second turn of the multi-turn case."""
+    from dataclasses import replace
+
+    from harness.model import Failure
+
+    rows = []
+    for r in demo_rows():
+        if r.case_id == "weather.beijing.tomorrow":
+            case = copy.deepcopy(dict(r.case))
+            case["turns"][0]["expect"][0]["arguments"]["unit"] = {"$optional": "celsius"}
+            case["turns"][0]["expect"][0]["arguments"]["hour"] = {"$absent": True}
+            r = replace(r, case=case)
+        if r.case_id == "multi_turn.weather_train" and r.provider_id == "crafted-anthropic":
+            msg = (
+                "no cassette at cassettes/crafted-anthropic/multi_turn.weather_train.yaml; record it with: x"
+            )
+            r = replace(r, error=msg, verdict=replace(r.verdict, failures=(Failure("stale_cassette", msg),)))
+        if r.case_id == "multi_turn.weather_train" and r.provider_id == "crafted-openai-chat":
+            fail = Failure(
+                "wrong_value", "root['to']: expected '北京', got '南京'", turn=1, call=0, path="root['to']"
+            )
+            verdict = replace(r.verdict, passed=False, status="fail", arguments_ok=False, failures=(fail,))
+            r = replace(r, verdict=verdict)
+        rows.append(r)
+    return rows
+
+
+def _wait_ready(browser, page: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(page.as_uri())
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready")
+    )
+
+
+def _visible_cases(browser) -> set[str]:
+    from selenium.webdriver.common.by import By
+
+    return {e.text for e in browser.find_elements(By.CSS_SELECTOR, "#heatmap tbody th.case .cid")}
+
+
+def _expected(providers: set[str], rule: str) -> set[str]:
+    out = set()
+    for cid in {c for cases in OUTCOMES.values() for c in cases}:
+        outs = {p: OUTCOMES[p][cid] for p in providers}
+        if rule == "any":
+            if any(o not in ("pass", "unsupported") for os_ in outs.values() for o in os_):
+                out.add(cid)
+            continue
+        graded = {
+            p: [o for o in os_ if o not in ("unsupported", "error", "stale")] for p, os_ in outs.items()
+        }
+        shares = [sum(o == "pass" for o in g) / len(g) for g in graded.values() if g]
+        if len(shares) >= 2 and 0 < sum(shares) < len(shares):
+            out.add(cid)
+    return out
+
+
+@pytest.mark.browser
+def test_report_fixes_in_chromium(browser, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    rows = _fix_rows()
+    page = tmp_path / "report.html"
+    page.write_text(_html(rows), encoding="utf-8")
+    browser.set_window_size(1400, 1800)
+    _wait_ready(browser, page)
+    drill = browser.find_element(By.ID, "drill")
+    close = "#drill .close"
+
+    # 1. an absent `$optional` (or `$absent`) argument on a passing row is not "(missing)"
+    browser.find_element(
+        By.CSS_SELECTOR, 'td.cell[data-case="weather.beijing.tomorrow"][data-provider="crafted-anthropic"]'
+    ).click()
+    actual = drill.find_element(By.CSS_SELECTOR, ".col.actual")
+    assert actual.find_elements(By.CSS_SELECTOR, "tr.d-missing, tr.d-bad, tr.d-diff") == []
+    allowed = actual.find_elements(By.CSS_SELECTOR, "tr.d-absent-ok")
+    assert sorted(r.find_element(By.CSS_SELECTOR, "td.key").text for r in allowed) == ["hour", "unit"]
+    color = browser.execute_script("return getComputedStyle(arguments[0]).backgroundColor", allowed[0])
+    assert color in ("rgba(0, 0, 0, 0)", "transparent")  # not the red of .d-missing
+    assert "(missing)" not in browser.execute_script(
+        "return getComputedStyle(arguments[0].querySelector('td.val'), '::after').content", allowed[0]
+    )
+    browser.find_element(By.CSS_SELECTOR, close).click()
+
+    # 2. a missing cassette is described as missing, not as "no longer matches"
+    cell = browser.find_element(
+        By.CSS_SELECTOR, 'td.cell[data-case="multi_turn.weather_train"][data-provider="crafted-anthropic"]'
+    )
+    assert cell.text == "no cassette"
+    cell.click()
+    assert "no cassette was recorded" in drill.text and "no longer matches" not in drill.text
+    browser.find_element(By.CSS_SELECTOR, close).click()
+
+    # 3. turns are numbered from 0, as in results.jsonl, the terminal, report.md and junit.xml
+    browser.find_element(
+        By.CSS_SELECTOR, 'td.cell[data-case="multi_turn.weather_train"][data-provider="crafted-openai-chat"]'
+    ).click()
+    heads = [
+        h.text.lower()
+        for h in drill.find_elements(By.CSS_SELECTOR, "h4")
+        if h.text.lower().startswith("turn")
+    ]
+    assert heads == ["turn 0", "turn 1"]
+    assert "turn 1, call 0" in drill.find_element(By.CSS_SELECTOR, "ul.fails").text
+    browser.find_element(By.CSS_SELECTOR, close).click()
+    from harness.reports.junit import render_junit
+    from harness.reports.markdown import render_markdown
+    from harness.reports.metrics import summarize as _summarize
+
+    (row,) = [
+        r for r in rows if r.case_id == "multi_turn.weather_train" and r.provider_id == "crafted-openai-chat"
+    ]
+    assert "turn 1, call 0" in row.verdict.explain()  # the terminal's text
+    assert "turn 1, call 0" in render_markdown(rows, _summarize(rows), run_id="r")
+    assert "turn 1, call 0" in render_junit(rows)
+
+    # 4. the outcome filter: "any failure" and "providers disagree", over the visible providers
+    kind = Select(browser.find_element(By.ID, "f-kind"))
+    every = set(OUTCOMES)
+    for rule, label in (("any", "any failure"), ("disagree", "providers disagree")):
+        kind.select_by_visible_text(label)
+        assert _visible_cases(browser) == _expected(every, rule)
+    browser.find_element(By.CSS_SELECTOR, '#f-providers .chip[data-p="emulator-gemini"]').click()
+    two = every - {"emulator-gemini"}
+    assert (
+        _visible_cases(browser)
+        == _expected(two, "disagree")
+        == {
+            "weather.beijing.tomorrow",
+            "weather.shanghai.fahrenheit",
+            "irrelevance.joke",
+            "parallel.two_cities",
+        }
+    )
+    kind.select_by_visible_text("any failure")
+    browser.find_element(By.CSS_SELECTOR, '#f-providers .chip[data-p="crafted-anthropic"]').click()
+    assert _visible_cases(browser) == {
+        "weather.beijing.tomorrow",
+        "irrelevance.joke",
+        "multi_turn.weather_train",
+    }
+    shown = browser.find_elements(By.CSS_SELECTOR, "#failures tbody tr.clickable")
+    assert len(shown) == 3  # the failures list follows the filter too
+    kind.select_by_visible_text("any outcome")
+
+    # 5. the heatmap's case column stays in view when the table scrolls sideways
+    _wait_ready(browser, page)
+    browser.set_window_size(640, 1200)
+    box = browser.find_element(By.ID, "heat-scroll")
+    assert browser.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth + 100", box)
+    browser.execute_script("arguments[0].scrollLeft = arguments[0].scrollWidth", box)
+    assert browser.execute_script("return arguments[0].scrollLeft", box) > 100
+    th = browser.find_elements(By.CSS_SELECTOR, "#heatmap tbody th.case")[0]
+    left = browser.execute_script(
+        "window.scrollTo(0, arguments[1].getBoundingClientRect().top + window.scrollY - 200);"
+        "var b = arguments[0].getBoundingClientRect(), t = arguments[1].getBoundingClientRect();"
+        "var top = document.elementFromPoint(t.left + 5, t.top + 5);"
+        "return [t.left - b.left, arguments[1].contains(top)];",
+        box,
+        th,
+    )
+    assert abs(left[0]) <= 2 and left[1] is True  # at the box's left edge, on top of the cells
+    browser.set_window_size(1400, 1800)
+
+    # 6. no nested vertical scroll box: the failures list and the metrics table are never cut
+    def cut_boxes() -> list[str]:
+        return browser.execute_script(
+            "return Array.prototype.filter.call(document.querySelectorAll('.scroll'), function (e) {"
+            "  return e.scrollHeight > e.clientHeight + 1;"
+            "}).map(function (e) { return e.firstElementChild.id; });"
+        )
+
+    assert not {"failures", "metrics", "kinds", "disagree"} & set(cut_boxes())  # on screen
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert cut_boxes() == []  # in print, none at all (the heatmap neither)
+        styles = browser.execute_script(
+            "return Array.prototype.map.call(document.querySelectorAll('.scroll'), function (e) {"
+            "  var s = getComputedStyle(e); return s.overflowY + ' ' + s.maxHeight; });"
+        )
+        assert set(styles) == {"visible none"}
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    severe = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
+    assert severe == []
