@@ -37,13 +37,19 @@ def _run(
             f'[providers.{pid}]\nkind = "{kind}"\nmodel = "emulator-model"\napi_key_env = "FCH_BACKEND_KEY"\n'
         )
     (root / "fcharness.toml").write_text("\n".join(lines), encoding="utf-8")
-    options = dict(print_table=False, progress=False, write_reports=False, concurrency=1, profile=profile)
+    options: dict[str, Any] = {
+        "print_table": False,
+        "progress": False,
+        "write_reports": False,
+        "concurrency": 1,
+        "profile": profile,
+    }
     try:
         if scripts is None:
-            return run(load_config(), RunOptions(record_mode=mode, **options), cases)  # type: ignore[arg-type]
+            return run(load_config(), RunOptions(record_mode=mode, **options), cases)
         with start_emulator(scripts, cases) as emu:
             urls = {"emulator-openai-chat": emu.base_url + "/v1", "emulator-anthropic": emu.base_url}
-            return run(load_config(), RunOptions(record_mode=mode, base_urls=urls, **options), cases)  # type: ignore[arg-type]
+            return run(load_config(), RunOptions(record_mode=mode, base_urls=urls, **options), cases)
     finally:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
@@ -82,7 +88,8 @@ def test_example_backend_case_records_replays_and_goes_stale(workdir: Path) -> N
                 turns:
                   - calls: [{name: get_weather, arguments: {location: 北京, date: "2025-06-22"}}]
                   - text: 北京明天有雨。
-                  - calls: [{name: book_train, arguments: {from_city: 上海, to_city: 北京, date: "2025-06-22"}}]
+                  - calls:
+                      - {name: book_train, arguments: {from_city: 上海, to_city: 北京, date: "2025-06-22"}}
                   - text: 已为您预订 G 字头高铁二等座。
             """
         ),
