@@ -244,7 +244,8 @@ def _sanitized(out: Output) -> Output:
 
 @pytest.fixture(scope="module")
 def imported() -> list[Case]:
-    return [c for _, cases in bfcl.import_cases() for c in cases]
+    # the multi-turn categories have their own differential test (test_multi_turn_differential.py)
+    return [c for f, cases in bfcl.import_cases() if not f.category.startswith("multi_turn") for c in cases]
 
 
 def test_every_comparison_agrees(bfcl_ast: types.ModuleType, imported: list[Case]) -> None:
