@@ -1,4 +1,4 @@
-"""`fcharness grade`: grade outputs produced elsewhere (JSONL) against cases (DESIGN.md §7).
+"""`fcharness grade`: grade outputs produced elsewhere (JSONL) against cases (README, "Commands").
 
 Each line of `--outputs` is one case × provider:
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ __all__ = [
     "render_table",
     "run",
     "summarize",
+    "warn_missing",
 ]
 
 
@@ -78,6 +80,61 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="sanitized: `a_b` counts as the offered `a.b` (default: exact)",
     )
     parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+    parser.add_argument(
+        "--report",
+        metavar="DIR",
+        default=None,
+        help="also write DIR/<run-id>/ (results.jsonl, report.html, report.md, summary.json, junit.xml) "
+        "and DIR/latest/",
+    )
+
+
+def warn_missing(loaded: Sequence[Case], outputs: Sequence[Output], cases: Mapping[str, Case]) -> list[str]:
+    """One warning per provider that has no output line for some of the loaded cases."""
+    got: dict[str, set[str]] = {}
+    for cid, pid, _, _ in outputs:
+        got.setdefault(pid, set()).add(cases[cid].id)
+    warnings = []
+    for pid, ids in sorted(got.items()):
+        missing = [c.id for c in loaded if c.id not in ids]
+        if missing:
+            shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+            warnings.append(
+                f"warning: {pid} has no output for {len(missing)} of {len(loaded)} case(s), "
+                f"not graded: {shown}"
+            )
+    return warnings
+
+
+def _write_report(
+    root: Path, outputs: Sequence[Output], verdicts: Sequence[Verdict], cases: Mapping[str, Case]
+) -> Path:
+    from harness.run.output import write_run_dir
+    from harness.run.results import ResultRow, case_summary
+    from harness.run.runner import new_run_id
+
+    run_id = new_run_id(root)
+    rows = []
+    for (cid, pid, turns, _), verdict in zip(outputs, verdicts, strict=True):
+        case = cases[cid]
+        rows.append(
+            ResultRow(
+                run_id=run_id,
+                case_id=case.id,
+                provider_id=pid,
+                kind="outputs",
+                model=pid,
+                category=case.category,
+                verdict=verdict,
+                tags=tuple(case.tags),
+                source=case.source,
+                trial=1,
+                turns=tuple(t for s in turns.turns for t in s) if isinstance(turns, Steps) else tuple(turns),
+                case=case_summary(case),
+            )
+        )
+    rows.sort(key=lambda r: (r.case_id, r.provider_id))
+    return write_run_dir(root, run_id, rows, None, {"graded": "outputs file"})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,12 +149,17 @@ def run(args: argparse.Namespace) -> int:
     verdicts = [
         grade_output(cases[cid], pid, turns, args.profile, args.tool_names) for cid, pid, turns, _ in outputs
     ]
+    for warning in warn_missing(loaded, outputs, cases):
+        print(f"fcharness: {warning}", file=sys.stderr)
     bfcl = None
     if args.profile == "bfcl":
         from harness.reports.bfcl import bfcl_scores
 
         bfcl = bfcl_scores(loaded, verdicts)
     print(render_json(verdicts, bfcl) if args.format == "json" else render_table(verdicts, bfcl))
+    if args.report:
+        where = _write_report(Path(args.report), outputs, verdicts, cases)
+        print(f"reports: {where}", file=sys.stderr)
     return 0 if all(v.passed for v in verdicts) else 1
 
 

@@ -30,12 +30,13 @@ def _previous_meta(folder: Path) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Rebuild summary.json, report.md, report.html and junit.xml; print the table."""
+    """Rebuild every report (summary, CSVs, report.md, report.html, junit.xml); print the table."""
     config = load_config(getattr(args, "config", None))
     rows, file = load_run(args.source)
     out = Path(args.out) if args.out else file.parent
     meta = _previous_meta(file.parent)
     write_reports(out, rows, config=config, meta=meta)
     print(render_table(rows, config.prices))
-    print(f"\nreports written to {out}/ (summary.json, report.md, report.html, junit.xml)")
+    names = "summary.json, summary.csv, results.csv, report.md, report.html, junit.xml"
+    print(f"\nreports written to {out}/ ({names})")
     return 0

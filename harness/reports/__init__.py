@@ -1,4 +1,5 @@
-"""Reports of a run: summary.json, report.md, report.html, junit.xml and the terminal table.
+"""Reports of a run: summary.json, summary.csv, results.csv, report.md, report.html, junit.xml
+and the terminal table.
 
 Everything here reads `ResultRow`s only (from the runner or a results.jsonl), so a report can be
 rebuilt later with `fcharness report RUN_DIR`.
@@ -13,10 +14,12 @@ from typing import Any
 
 from harness._io import atomic_write_text
 from harness.errors import UserError
+from harness.reports.csv_export import write_results_csv, write_summary_csv
 from harness.reports.html import render_html
 from harness.reports.junit import render_junit
 from harness.reports.markdown import render_markdown
 from harness.reports.metrics import summarize
+from harness.reports.parity import stream_parity
 from harness.reports.table import render_table
 from harness.run.config import Config
 from harness.run.results import ResultRow, read_results
@@ -40,6 +43,7 @@ def build_summary(
         "run_id": run_id,
         "meta": {k: v for k, v in (meta or {}).items() if k != "run_id"},
         **summarize(rows, config.prices if config else None),
+        "parity": stream_parity(rows),
     }
 
 
@@ -50,7 +54,8 @@ def write_reports(
     config: Config | None = None,
     meta: Mapping[str, Any] | None = None,
 ) -> None:
-    """Write summary.json, report.md, report.html and junit.xml into `run_dir`, each atomically."""
+    """Write summary.json, summary.csv, results.csv, report.md, report.html and junit.xml into
+    `run_dir`, each atomically."""
     out = Path(run_dir)
     summary = build_summary(rows, config=config, meta=meta)
     run_id = summary["run_id"]
@@ -58,6 +63,8 @@ def write_reports(
         out / "summary.json",
         json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False) + "\n",
     )
+    write_summary_csv(out / "summary.csv", summary)
+    write_results_csv(out / "results.csv", rows)
     atomic_write_text(out / "report.md", render_markdown(rows, summary, run_id=run_id))
     atomic_write_text(out / "report.html", render_html(rows, summary, run_id=run_id, meta=summary["meta"]))
     prices = config.prices if config else None

@@ -1,7 +1,12 @@
 """`fcharness compare`: a per-case side-by-side of two runs (a model upgrade, a vendor switch).
 
 Providers are paired by id; when the runs share no id and each has one provider (a vendor
-switch), those two are paired; `pairs` ("A_ID=B_ID") pairs them explicitly.
+switch), those two are paired; `pairs` ("A_ID=B_ID") pairs them explicitly — e.g. a provider
+and its `-stream` twin.
+
+Beyond pass/fail, each case's calls and arguments are compared trial by trial
+(`harness.reports.parity.call_differences`): a case whose status is unchanged but whose calls
+differ is `calls differ`, and every difference is listed.
 """
 
 from __future__ import annotations
@@ -14,12 +19,13 @@ from tabulate import tabulate
 
 from harness.errors import UserError
 from harness.reports.metrics import bucket_metrics, case_status, group_cases, row_kind
+from harness.reports.parity import call_differences
 from harness.run.results import ResultRow
 
 __all__ = ["CHANGE_ORDER", "compare_runs", "render_compare"]
 
 #: Changes in the order a reader wants them.
-CHANGE_ORDER = ("broken", "fixed", "changed", "removed", "added", "same")
+CHANGE_ORDER = ("broken", "fixed", "changed", "calls differ", "removed", "added", "same")
 
 
 def _pairs(
@@ -63,14 +69,30 @@ def _label(trials: Sequence[ResultRow] | None) -> str:
     return status
 
 
-def _change(a: Sequence[ResultRow] | None, b: Sequence[ResultRow] | None) -> str:
+def _calls(a: Sequence[ResultRow] | None, b: Sequence[ResultRow] | None) -> list[str]:
+    """Call-level differences of one case, trial by trial (trials named when there are several)."""
+    if not a or not b:
+        return []
+    tb = {r.trial: r for r in b}
+    several = len(a) > 1 or len(b) > 1
+    out: list[str] = []
+    for ra in sorted(a, key=lambda r: r.trial):
+        rb = tb.get(ra.trial)
+        if rb is None or "unsupported" in (ra.status, rb.status) or not (ra.turns or rb.turns):
+            continue
+        prefix = f"trial {ra.trial}: " if several else ""
+        out.extend(prefix + d for d in call_differences(ra.turns, rb.turns))
+    return out
+
+
+def _change(a: Sequence[ResultRow] | None, b: Sequence[ResultRow] | None, calls: Sequence[str] = ()) -> str:
     if not a:
         return "added"
     if not b:
         return "removed"
     sa, sb = case_status(a), case_status(b)
     if sa == sb and _label(a) == _label(b):
-        return "same"
+        return "calls differ" if calls else "same"
     if sa == "pass":
         return "broken"
     if sb == "pass":
@@ -89,6 +111,7 @@ def compare_runs(
         cases = sorted({c for p, c in ga if p == pa} | {c for p, c in gb if p == pb})
         for cid in cases:
             ta, tb = ga.get((pa, cid)), gb.get((pb, cid))
+            calls = _calls(ta, tb)
             entries.append(
                 {
                     "case_id": cid,
@@ -96,7 +119,8 @@ def compare_runs(
                     "provider_b": pb,
                     "status_a": _label(ta),
                     "status_b": _label(tb),
-                    "change": _change(ta, tb),
+                    "change": _change(ta, tb, calls),
+                    "calls": calls,
                 }
             )
         ma = bucket_metrics([r for r in rows_a if r.provider_id == pa])
@@ -109,6 +133,23 @@ def compare_runs(
 
 def _pct(v: float | None) -> str:
     return "–" if v is None else f"{100 * v:.1f}%"
+
+
+def _calls_section(entries: Sequence[Mapping[str, Any]], md: bool) -> str:
+    lines = [("### " if md else "") + f"Call-level differences ({len(entries)} case(s))"]
+    for e in entries:
+        pair = (
+            e["provider_a"]
+            if e["provider_a"] == e["provider_b"]
+            else f"{e['provider_a']} → {e['provider_b']}"
+        )
+        if md:
+            lines.append(f"\n- `{e['case_id']}` [{pair}]")
+            lines.extend("  - `" + d.replace("`", "'") + "`" for d in e["calls"])
+        else:
+            lines.append(f"\n{e['case_id']} [{pair}]")
+            lines.extend(f"  - {d}" for d in e["calls"])
+    return "\n".join(lines)
 
 
 def render_compare(
@@ -168,4 +209,7 @@ def render_compare(
     hidden = len(result["entries"]) - len(shown)
     if hidden:
         out.append(f"{hidden} unchanged case(s) not shown (use --all to list them).")
+    differing = [e for e in result["entries"] if e.get("calls")]
+    if differing:
+        out.append(_calls_section(differing, md))
     return "\n\n".join(out) + "\n"

@@ -20,6 +20,7 @@ __all__ = ["LIMIT", "render_markdown"]
 LIMIT = 65_000
 #: Disagreement rows shown before the rest are counted in a note.
 MAX_DISAGREEMENTS = 25
+MAX_PARITY = 25  # cases listed per provider pair in the streaming-parity section
 _RESERVE = 600  # room kept for the closing truncation note
 
 
@@ -147,6 +148,48 @@ def _disagreement_section(summary: Mapping[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _code(text: str) -> str:
+    return text.replace("`", "'").replace("\n", " ")
+
+
+def _parity_section(parity: Sequence[Mapping[str, Any]]) -> str:
+    out = [
+        "## Streaming parity",
+        "",
+        "Each provider against its `-stream` twin, call by call (arguments compared; text only "
+        "for presence).",
+        "",
+        _table(
+            ["providers", "compared", "identical", "differing", "status differs"],
+            [
+                [
+                    f"`{p['provider']}` vs `{p['stream']}`",
+                    p["compared"],
+                    p["identical"],
+                    p["differing"],
+                    p["status_differs"],
+                ]
+                for p in parity
+            ],
+        ),
+    ]
+    for p in parity:
+        diffs = p["differences"][:MAX_PARITY]
+        if not diffs:
+            continue
+        out.append(f"\n**`{p['provider']}` vs `{p['stream']}`**\n")
+        for d in diffs:
+            trial = f" (trial {d['trial']})" if d["trial"] > 1 else ""
+            status = "" if d["status"][0] == d["status"][1] else f" — {d['status'][0]} vs {d['status'][1]}"
+            out.append(f"- `{d['case_id']}`{trial}{status}")
+            out.extend(f"  - `{_code(x)}`" for x in d["differences"][:5])
+            if len(d["differences"]) > 5:
+                out.append(f"  - … and {len(d['differences']) - 5} more")
+        if p["differing"] > len(diffs):
+            out.append(f"- … and {p['differing'] - len(diffs)} more cases (see summary.json)")
+    return "\n".join(out)
+
+
 def _failure_entry(r: ResultRow, show_trial: bool) -> str:
     where = r.source or r.category
     trial = f" · trial {r.trial}" if show_trial else ""
@@ -179,6 +222,8 @@ def render_markdown(
     if summary["trials"] > 1:
         sections.append(_trials_section(summary))
     sections.append(_disagreement_section(summary))
+    if summary.get("parity"):
+        sections.append(_parity_section(summary["parity"]))
     text = "\n\n".join(sections) + "\n\n## Failures\n"
     failing = sorted(
         (r for r in rows if r.status in ("fail", "error", "stale")),

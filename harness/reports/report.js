@@ -282,6 +282,27 @@
     table($('#disagree'), ['case', 'category', 'split', 'passing', 'failing'], rows, { empty: 'No disagreement: every graded case has the same outcome everywhere.' });
   }
 
+  function renderParity() {
+    var parity = S.parity || [];
+    if (!parity.length) return;
+    $('#parity-panel').hidden = false;
+    table($('#parity'), ['providers', 'compared', 'identical', 'differing', 'status differs'], parity.map(function (p) {
+      return { cells: [T(p.provider + ' ' + p.stream, label(p.provider) + ' vs ' + label(p.stream)), N(p.compared, p.compared), N(p.identical, p.identical),
+        N(p.differing, p.differing), N(p.status_differs, p.status_differs)] };
+    }));
+    var rows = [];
+    parity.forEach(function (p) {
+      p.differences.filter(function (d) { return caseMatches(d.case_id); }).forEach(function (d) {
+        var status = d.status[0] === d.status[1] ? esc(d.status[0]) : esc(d.status[0]) + ' → ' + esc(d.status[1]);
+        rows.push({ attrs: ' class="clickable" data-case="' + esc(d.case_id) + '" data-provider="' + esc(p.stream) + '" data-trial="' + d.trial + '"',
+          cells: [T(d.case_id, '<code>' + esc(d.case_id) + '</code>' + (d.trial > 1 ? ' <span class="badge">trial ' + d.trial + '</span>' : '')),
+            T(p.provider, esc(p.provider) + ' vs ' + esc(p.stream)), T(status, status),
+            T(d.differences.join(' '), d.differences.map(function (x) { return '<code>' + esc(x) + '</code>'; }).join('<br>') || 'same calls; the verdicts differ')] });
+      });
+    });
+    table($('#parity-diffs'), ['case', 'providers', 'status', 'differences'], rows, { empty: 'Every compared case makes the same calls with the same arguments.' });
+  }
+
   function renderFailures() {
     var ps = visibleProviders();
     var rows = D.results.filter(function (r) {
@@ -464,13 +485,13 @@
   function closeDrill() { $('#drill').hidden = true; }
 
   // ---- wiring
-  function renderAll() { renderCards(); renderChart(); renderHeatmap(); renderMetrics(); renderDisagree(); renderFailures(); }
+  function renderAll() { renderCards(); renderChart(); renderHeatmap(); renderMetrics(); renderDisagree(); renderParity(); renderFailures(); }
 
   renderHeader();
   initFilters();
   $('#legend').innerHTML = LEGEND.map(function (l) { return '<span><i class="k-' + l[0] + '"></i>' + l[1] + '</span>'; }).join('');
   renderAll();
-  ['#metrics', '#kinds', '#trials', '#disagree', '#failures'].forEach(function (s) { makeSortable($(s)); });
+  ['#metrics', '#kinds', '#trials', '#disagree', '#parity', '#parity-diffs', '#failures'].forEach(function (s) { makeSortable($(s)); });
   $('#chart-metric').addEventListener('click', function (e) {
     var b = e.target.closest('button'); if (!b) return;
     chartMetric = b.getAttribute('data-m');
@@ -481,7 +502,7 @@
     var td = e.target.closest('td.cell'); if (!td) return;
     openDrill(td.getAttribute('data-case'), td.getAttribute('data-provider'), null);
   });
-  ['#failures', '#disagree'].forEach(function (s) {
+  ['#failures', '#disagree', '#parity-diffs'].forEach(function (s) {
     $(s).addEventListener('click', function (e) {
       var tr = e.target.closest('tr.clickable'); if (!tr) return;
       var cid = tr.getAttribute('data-case'), pid = tr.getAttribute('data-provider');

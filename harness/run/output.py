@@ -1,8 +1,9 @@
 """What a run leaves behind: `reports/<run-id>/` and a refreshed `reports/latest/`.
 
-The reports themselves (summary.json, report.md, report.html, junit.xml) and the terminal
-table come from `harness.reports`; this module writes `results.jsonl`, calls it, and swaps
-`latest/` in as a complete copy (a reader never sees a half-written folder).
+The reports themselves (summary.json, summary.csv, results.csv, report.md, report.html,
+junit.xml) and the terminal table come from `harness.reports`; this module writes
+`results.jsonl`, calls it, and swaps `latest/` in as a complete copy (a reader never sees a
+half-written folder).
 """
 
 from __future__ import annotations

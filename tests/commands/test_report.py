@@ -1,4 +1,4 @@
-"""`fcharness report` rebuilds summary.json, report.md, report.html and junit.xml from results.jsonl."""
+"""`fcharness report` rebuilds every report (summary.json, CSVs, report.md, report.html, junit.xml)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from harness.run.results import write_results
 from tests.helpers.rows import demo_rows
 
 
-def test_write_reports_writes_four_files(tmp_path: Path) -> None:
+def test_write_reports_writes_every_report(tmp_path: Path) -> None:
     write_reports(tmp_path, demo_rows(), meta={"started_at": "2026-11-27T00:00:00Z"})
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "junit.xml",
         "report.html",
         "report.md",
+        "results.csv",
+        "summary.csv",
         "summary.json",
     ]
     s = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))

@@ -168,7 +168,7 @@ def test_record_then_replay_fast_and_via_sdk_agree(project: Path, emulator: Any)
     assert exit_code(fast.rows) == 1
     # And each run folder holds results and reports; latest/ is a copy of the last run
     assert fast.run_dir != sdk.run_dir
-    for name in ("results.jsonl", "summary.json", "junit.xml"):
+    for name in ("results.jsonl", "results.csv", "summary.json", "summary.csv", "junit.xml"):
         assert (fast.run_dir / name).is_file()
         assert (project / "reports" / "latest" / name).read_bytes() == (sdk.run_dir / name).read_bytes()
     rows = [json.loads(x) for x in (fast.run_dir / "results.jsonl").read_text().splitlines()]
@@ -348,9 +348,11 @@ def test_concurrent_recording_keeps_every_request_in_its_own_cassette(project: P
 def test_an_unreachable_provider_fails_fast_after_its_first_retries(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given no emulator listening where the profiles point
+    # Given no emulator listening where the profiles point (and the pre-flight check of local
+    # addresses out of the way, as for a remote host)
     slept: list[float] = []
     monkeypatch.setattr(_exchanges.time, "sleep", slept.append)
+    monkeypatch.setattr("harness.run.reach._refused", lambda *args: False)
     result = _run(None, RecordMode.ALL, providers=("emulator-openai-chat",), concurrency=1, max_retries=2)
     # Then every row is a provider error naming the address, and only the first job retried
     assert {r.status for r in result.rows} == {"error"}
