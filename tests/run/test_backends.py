@@ -132,3 +132,14 @@ def test_replay_states_executes_steps_on_fresh_backends() -> None:
     assert states[1]["desk"]["bookings"] == []  # the undecodable step ends the turn
     states = replay_states(case, [[weather], [book]])
     assert states[1]["desk"]["balance"] == 447.0
+
+
+def test_steps_outputs_write_a_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["grade", "--cases", str(EXAMPLE), "--outputs", str(EXAMPLE / "outputs.jsonl")]
+    assert main([*args, "--report", str(tmp_path)]) == 1
+    capsys.readouterr()
+    rows = [
+        json.loads(x)
+        for x in (tmp_path / "latest" / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert sorted(r["provider_id"] for r in rows) == ["example-flawed", "example-good"]
