@@ -11,7 +11,8 @@ Public face (import the module you need; this package imports nothing so that
   APIs as backends); `multi_turn_checker`: BFCL's multi-turn checker without `eval`
   (`grade_steps`, `check`).
 
-Inside: `ast_checker` (BFCL's checker rules), `fast` (its compiled fast path), `values`
+Inside: `ast_checker` (BFCL's checker rules), `languages` (its Java / JavaScript value
+conversions), `fast` (its compiled fast path), `values`
 (BFCL's string standardisation and type rules), `convert` (BFCL answers and schemas →
 matchers and JSON Schema), `schema` (compiled parameter checks).
 """
