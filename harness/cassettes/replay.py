@@ -121,8 +121,8 @@ def _parse(path: Path, data: bytes) -> list[Interaction]:
 
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise CassetteError(f"{path}: unreadable cassette: {path}: not UTF-8 text") from None
+    except UnicodeDecodeError as exc:
+        raise _unreadable(path, exc, yaml) from None
     if not text.strip():
         raise FileNotFoundError(str(path))
     try:
@@ -134,23 +134,29 @@ def _parse(path: Path, data: bytes) -> list[Interaction]:
             req = it["request"]
             if not isinstance(req, dict):
                 raise TypeError(f"interaction {i}: request is {json_type(req)}, not a mapping")
-            out.append(
-                Interaction(
-                    req["method"], req["uri"], _request_text(req.get("body")), _to_wire(it["response"], i)
-                )
-            )
+            body = _request_text(req.get("body"))
+            out.append(Interaction(req["method"], req["uri"], body, _to_wire(it["response"], i)))
         return out
-    except yaml.MarkedYAMLError as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError) as exc:
+        raise _unreadable(path, exc, yaml) from None
+
+
+def _unreadable(path: Path, exc: Exception, yaml: Any) -> CassetteError:
+    """A CassetteError naming the file, and the line where the parser has one."""
+    if isinstance(exc, UnicodeDecodeError):
+        return CassetteError(
+            f"{path}: unreadable cassette: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        )
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
         why = " ".join(str(exc.problem or exc).split())
-        raise CassetteError(f"{path}{line}: unreadable cassette: YAML syntax error: {why}") from None
-    except InputLimitError as exc:
+        return CassetteError(f"{path}{line}: unreadable cassette: YAML syntax error: {why}")
+    if isinstance(exc, InputLimitError):
         line = f":{exc.line}" if exc.line else ""
-        raise CassetteError(f"{path}{line}: unreadable cassette: {exc}") from None
-    except (ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError) as exc:
-        why = f"missing key {exc}" if isinstance(exc, KeyError) else " ".join(str(exc).split())
-        raise CassetteError(f"{path}: unreadable cassette: {why}") from None
+        return CassetteError(f"{path}{line}: unreadable cassette: {exc}")
+    why = f"missing key {exc}" if isinstance(exc, KeyError) else " ".join(str(exc).split())
+    return CassetteError(f"{path}: unreadable cassette: {why}")
 
 
 def load_interactions(path: Path, cache: InteractionCache | None = None) -> list[Interaction]:

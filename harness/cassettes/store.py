@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import vcr
+import yaml
 from vcr.cassette import Cassette
 from vcr.patch import CassettePatcherBuilder
 from vcr.persisters.filesystem import CassetteDecodeError, CassetteNotFoundError, FilesystemPersister
@@ -87,12 +88,17 @@ class AtomicPersister(FilesystemPersister):  # type: ignore[misc]  # vcrpy ships
         try:
             data = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as err:
-            raise CassetteDecodeError(f"{path}: not UTF-8 text") from err
+            raise CassetteDecodeError("not UTF-8 text") from err
         if not data.strip():
             raise CassetteNotFoundError()
-        if not data.endswith("\n"):  # fcharness writes whole files (atomically), newline-terminated
-            raise ValueError("the file does not end with a newline: truncated? re-record it")
-        return _vcr_deserialize(data, serializer)
+        # Any other problem is a CassetteDecodeError caused by the parser's error: recording
+        # (vcrpy) then treats the file as empty and overwrites it; replay reports the cause.
+        try:
+            if not data.endswith("\n"):  # fcharness writes whole files (atomically), newline-terminated
+                raise ValueError("the file does not end with a newline: truncated? re-record it")
+            return _vcr_deserialize(data, serializer)
+        except (ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError) as err:
+            raise CassetteDecodeError(str(err)) from err
 
     @staticmethod
     def save_cassette(cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:
