@@ -345,11 +345,8 @@ def run_job(session: Session, run_id: str, job: Job) -> ResultRow:
 def _execute_jobs(
     session: Session, run_id: str, jobs: Sequence[Job], sink: Callable[[ResultRow], None] | None = None
 ) -> list[ResultRow]:
-    """Run the jobs: a thread pool when recording, in order otherwise; rows in job order.
-
-    `sink` gets each row in job order as soon as it and every row before it are done
-    (`results.jsonl` is written while the run goes on).
-    """
+    """Run the jobs (a thread pool when recording); rows in job order, each handed to `sink` as
+    soon as it and every row before it are done (results.jsonl is written as the run goes)."""
     options, config = session.options, session.config
     show = options.progress if options.progress is not None else (session.recording and sys.stderr.isatty())
     progress = Progress(len(jobs), enabled=show)
