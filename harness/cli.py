@@ -25,8 +25,15 @@ EXIT_USAGE = 2
 
 #: command name → (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "init": (
+        "harness.commands.init",
+        "scaffold a project (cases, fcharness.toml, CI workflow) that runs green",
+    ),
     "run": ("harness.commands.run", "replay (or record) cases × providers, grade, report"),
-    "record": ("harness.commands.record", "record cassettes from real providers (needs keys)"),
+    "record": (
+        "harness.commands.record",
+        "record cassettes: the emulator-* profiles by default, real providers with -p ID (keys needed)",
+    ),
     "validate": ("harness.commands.validate", "check case files (and schema portability)"),
     "grade": ("harness.commands.grade", "grade outputs produced elsewhere (JSONL)"),
     "report": ("harness.commands.report", "rebuild reports from a results.jsonl"),
@@ -34,7 +41,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compare": ("harness.commands.compare", "side-by-side of two runs"),
     "cassettes": ("harness.commands.cassettes", "list cassettes by age, provider and model (provenance)"),
     "import": ("harness.commands.import_", "import external suites (bfcl)"),
-    "providers": ("harness.commands.providers", "list provider kinds and their capabilities"),
+    "providers": (
+        "harness.commands.providers",
+        "list the configured provider ids (kind, key set?) and each kind's capabilities",
+    ),
     "emulator": ("harness.commands.emulator", "serve the local vendor emulator on 127.0.0.1"),
 }
 

@@ -50,7 +50,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--fc-record-mode", choices=RECORD_MODES, default=None, help="vcrpy record mode (default: none)"
     )
-    group.addoption("--fc-profile", default=None, help="grading profile: default, strict or bfcl")
+    group.addoption(
+        "--fc-profile", choices=("default", "strict", "bfcl"), default=None, help="grading profile"
+    )
     group.addoption("--fc-config", default=None, metavar="FILE", help="fcharness.toml to use")
     group.addoption("--fc-report", default=None, metavar="DIR", help="write reports to DIR at the end")
     group.addoption(
@@ -143,9 +145,14 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     from harness.errors import UserError
 
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    if missing:
+        raise pytest.UsageError(f"fc-harness: case path not found: {', '.join(missing)} (--fc-cases PATH)")
     try:
         state = _FcState(config, paths)
         state.profiles()  # unknown provider ids or no cassettes: a usage error, before collection
+        if state.options.record_mode is not RecordMode.NONE:
+            state.runner_session()  # a missing key or SDK: a usage error too
     except UserError as exc:
         raise pytest.UsageError(f"fc-harness: {exc}") from None
     config.stash[_STATE] = state
@@ -157,6 +164,28 @@ def pytest_configure(config: pytest.Config) -> None:
     for p in state.paths:
         if not any(a == p or a in p.parents or p in a.parents for a in args):
             config.args.append(str(p))
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """One line: how many cases, which providers, which record mode and grading profile."""
+    state = config.stash.get(_STATE, None)
+    if state is None:
+        return None
+    from harness.cases.loader import load_cases
+    from harness.errors import UserError
+
+    try:
+        cases = f"{len(load_cases(state.paths))} case(s)"
+    except UserError:
+        cases = "cases (some files do not load: see the collection errors)"
+    ids = [p.id for p in state.profiles()]
+    here = config.invocation_params.dir
+    where = ", ".join(str(p.relative_to(here)) if here in p.parents else str(p) for p in state.paths)
+    profile = state.options.profile or state.config.profile
+    return (
+        f"fc-harness: {cases} from {where} × {len(ids)} provider(s) ({', '.join(ids)}); "
+        f"record mode {state.options.record_mode.value}, grading profile {profile}"
+    )
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -216,10 +245,14 @@ class FcCaseItem(pytest.Item):
 
     def runtest(self) -> None:
         """Replay (or record) the case, grade it, and fail with the verdict's explanation."""
+        from harness.errors import UserError
         from harness.run.runner import Job, run_job, unsupported_reason_for
 
         state: _FcState = self.config.stash[_STATE]
-        session = state.runner_session()
+        try:
+            session = state.runner_session()
+        except UserError as exc:  # a missing key or SDK: the same for every item, stop cleanly
+            pytest.exit(f"fc-harness: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
         job = Job(self.case, self.profile, self.trial, unsupported_reason_for(self.case, self.profile))
         row = run_job(session, state.run_id, job)
         state.rows.append(row)
@@ -238,6 +271,10 @@ class FcCaseItem(pytest.Item):
                     f"  case file: {self.case.source}" + (f":{self.case.line}" if self.case.line else "")
                 )
             return "\n".join(lines)
+        from harness.errors import UserError
+
+        if isinstance(excinfo.value, UserError):  # bad input met while running: its message only
+            return f"fc-harness: {excinfo.value}"
         return str(super().repr_failure(excinfo, style=style))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:

@@ -238,3 +238,31 @@ def test_fc_cases_alone_runs_only_the_cases(pytester: pytest.Pytester, recorded:
     both.stdout.fnmatch_lines(["*9 tests collected*"])
     pytester.makeini("[pytest]\nfc_cases = cases\n")
     _run(pytester, "--collect-only", "-q").stdout.fnmatch_lines(["*9 tests collected*"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--fc-profile", "nope"], "*argument --fc-profile: invalid choice: 'nope'*"),
+        (["--fc-provider", "emulator-openai-caht"], "*did you mean 'emulator-openai-chat'?*"),
+        (["--fc-config", "missing.toml"], "*fc-harness: missing.toml: config file not found*"),
+        (["--fc-record-mode", "all"], "*needs an API key to record: set the environment variable*"),
+        (["--fc-cases", "nowhere"], "*fc-harness: case path not found: nowhere*"),
+    ],
+)
+def test_usage_errors_are_one_clean_line(
+    pytester: pytest.Pytester, recorded: Path, args: list[str], message: str
+) -> None:
+    result = _run(pytester, "--fc-cases", "cases", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+    output = result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in output and "pluggy" not in output
+    assert len(result.stderr.lines) < 10
+
+
+def test_report_header_says_cases_providers_and_mode(pytester: pytest.Pytester, recorded: Path) -> None:
+    result = _run(pytester, "--fc-cases", "cases", "--collect-only")
+    result.stdout.fnmatch_lines(
+        ["fc-harness: * case(s) from cases × * provider(s) (emulator-openai-chat*); record mode none*"]
+    )

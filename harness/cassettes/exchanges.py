@@ -186,11 +186,26 @@ def _record(session: Any, job: Any, cassette: Any) -> Exchange:
                 _stamp(cassette, before, started)
                 if exc.status is None and len(cassette.data) == before:
                     session.unreachable[pid] = _unreachable(job.profile, exc)
+                _drop_unanswered(cassette, before, exc.status)
                 raise
             latency = _stamp(cassette, before, started)
+            _drop_unanswered(cassette, before, wire.status)
             return replace(wire, latency_ms=latency)
 
     return exchange
+
+
+def _drop_unanswered(cassette: Any, before: int, status: int | None) -> None:
+    """Record nothing for this job when the emulator answered 404 for a case it cannot answer."""
+    from harness.emulator.common import UNANSWERED_MARK
+
+    if status != 404 or len(cassette.data) <= before:
+        return
+    body = (cassette.data[-1][1].get("body") or {}).get("string") or b""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+    if UNANSWERED_MARK in text:
+        cassette.data.clear()
+        cassette.dirty = False
 
 
 def _unreachable(profile: Any, exc: ProviderError) -> str:

@@ -10,6 +10,7 @@ from harness.errors import UserError
 from harness.reports import load_run
 from harness.reports.gate import (
     BASELINE_FORMAT,
+    GatePolicy,
     baseline_from_rows,
     load_baseline,
     render_gate,
@@ -17,6 +18,7 @@ from harness.reports.gate import (
     write_baseline,
 )
 from harness.run.config import load_config
+from harness.run.config_tables import FLAKY_RULES
 
 __all__ = ["add_arguments", "run"]
 
@@ -36,9 +38,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-drop",
         metavar="PCT",
         type=float,
-        default=0.0,
-        help="allowed drop of a provider's pass rate, in percentage points (default: 0)",
+        default=None,
+        help="allowed drop of a provider's pass rate over the cases in both, in percentage points "
+        "(default: [gate] max_drop, else 0)",
     )
+    parser.add_argument(
+        "--min-pass-rate",
+        metavar="PCT",
+        type=float,
+        default=None,
+        help="fail when a provider's pass rate is below PCT percent "
+        "(absolute; default: [gate] min_pass_rate)",
+    )
+    parser.add_argument(
+        "--flaky",
+        choices=FLAKY_RULES,
+        default=None,
+        help="pass → flaky: tolerate (count its passing trials; the default) or fail (a regression)",
+    )
+    parser.add_argument("-k", dest="keyword", metavar="EXPR", help="only cases matching EXPR (as for run)")
     parser.add_argument(
         "-p",
         "--provider",
@@ -55,9 +73,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Gate the results against the baseline (0 pass, 1 regressions, 2 bad input)."""
-    if args.max_drop < 0:
-        raise UserError(f"--max-drop {args.max_drop:g}: expected a number of percentage points >= 0")
+    for flag, value in (("--max-drop", args.max_drop), ("--min-pass-rate", args.min_pass_rate)):
+        if value is not None and not 0 <= value <= 100:
+            raise UserError(f"{flag} {value:g}: expected a number of percent between 0 and 100")
     config = load_config(getattr(args, "config", None))
+    settings = config.gate
+    policy = GatePolicy(
+        max_drop=args.max_drop if args.max_drop is not None else (settings.default.max_drop or 0.0),
+        min_pass_rate=(
+            args.min_pass_rate if args.min_pass_rate is not None else settings.default.min_pass_rate
+        ),
+        flaky=args.flaky or settings.flaky,
+        providers=settings.providers,
+        categories=settings.categories,
+    )
     reports = config.resolve(config.reports)
     baseline_path = Path(args.baseline) if args.baseline else reports / "baseline.json"
     rows, results_file = load_run(args.results or reports / "latest" / "results.jsonl")
@@ -82,6 +111,6 @@ def run(args: argparse.Namespace) -> int:
         )
         return 0
     baseline = load_baseline(baseline_path)
-    result = run_gate(baseline, rows, max_drop=args.max_drop, providers=args.providers)
+    result = run_gate(baseline, rows, providers=args.providers, policy=policy, keyword=args.keyword)
     print(render_gate(result, baseline_path=str(baseline_path), results_path=str(results_file)))
     return 0 if result.ok else 1

@@ -1,4 +1,4 @@
-"""`fcharness grade`: grade outputs produced elsewhere (JSONL) against cases (DESIGN.md §7).
+"""`fcharness grade`: grade outputs produced elsewhere (JSONL) against cases (README, "Commands").
 
 Each line of `--outputs` is one case × provider:
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,15 @@ from harness._io import loads_json
 from harness.errors import Problem, UserError
 from harness.model import Case, ModelTurn, ToolCall, Verdict
 
-__all__ = ["add_arguments", "parse_outputs", "render_json", "render_table", "run", "summarize"]
+__all__ = [
+    "add_arguments",
+    "parse_outputs",
+    "render_json",
+    "render_table",
+    "run",
+    "summarize",
+    "warn_missing",
+]
 
 Output = tuple[str, str, list[ModelTurn], int]
 """(case id, provider id, model turns, line number) of one outputs line."""
@@ -55,6 +64,61 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="sanitized: `a_b` counts as the offered `a.b` (default: exact)",
     )
     parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+    parser.add_argument(
+        "--report",
+        metavar="DIR",
+        default=None,
+        help="also write DIR/<run-id>/ (results.jsonl, report.html, report.md, summary.json, junit.xml) "
+        "and DIR/latest/",
+    )
+
+
+def warn_missing(loaded: Sequence[Case], outputs: Sequence[Output], cases: Mapping[str, Case]) -> list[str]:
+    """One warning per provider that has no output line for some of the loaded cases."""
+    got: dict[str, set[str]] = {}
+    for cid, pid, _, _ in outputs:
+        got.setdefault(pid, set()).add(cases[cid].id)
+    warnings = []
+    for pid, ids in sorted(got.items()):
+        missing = [c.id for c in loaded if c.id not in ids]
+        if missing:
+            shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+            warnings.append(
+                f"warning: {pid} has no output for {len(missing)} of {len(loaded)} case(s), "
+                f"not graded: {shown}"
+            )
+    return warnings
+
+
+def _write_report(
+    root: Path, outputs: Sequence[Output], verdicts: Sequence[Verdict], cases: Mapping[str, Case]
+) -> Path:
+    from harness.run.output import write_run_dir
+    from harness.run.results import ResultRow, case_summary
+    from harness.run.runner import new_run_id
+
+    run_id = new_run_id(root)
+    rows = []
+    for (cid, pid, turns, _), verdict in zip(outputs, verdicts, strict=True):
+        case = cases[cid]
+        rows.append(
+            ResultRow(
+                run_id=run_id,
+                case_id=case.id,
+                provider_id=pid,
+                kind="outputs",
+                model=pid,
+                category=case.category,
+                verdict=verdict,
+                tags=tuple(case.tags),
+                source=case.source,
+                trial=1,
+                turns=tuple(turns),
+                case=case_summary(case),
+            )
+        )
+    rows.sort(key=lambda r: (r.case_id, r.provider_id))
+    return write_run_dir(root, run_id, rows, None, {"graded": "outputs file"})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,12 +135,17 @@ def run(args: argparse.Namespace) -> int:
         grade(cases[cid], turns, provider_id=pid, profile=args.profile, tool_names=args.tool_names)
         for cid, pid, turns, _ in outputs
     ]
+    for warning in warn_missing(loaded, outputs, cases):
+        print(f"fcharness: {warning}", file=sys.stderr)
     bfcl = None
     if args.profile == "bfcl":
         from harness.reports.bfcl import bfcl_scores
 
         bfcl = bfcl_scores(loaded, verdicts)
     print(render_json(verdicts, bfcl) if args.format == "json" else render_table(verdicts, bfcl))
+    if args.report:
+        where = _write_report(Path(args.report), outputs, verdicts, cases)
+        print(f"reports: {where}", file=sys.stderr)
     return 0 if all(v.passed for v in verdicts) else 1
 
 

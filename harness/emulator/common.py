@@ -40,6 +40,11 @@ T = TypeVar("T")
 ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 HEX = "0123456789abcdef"
 EMULATOR_HEADER = "x-fc-harness-emulator"
+#: Response header of a 404 for a case the emulator does not know or cannot answer: the
+#: recorder never saves such an answer as a cassette.
+UNANSWERED_HEADER = "x-fc-harness-emulator-unanswered"
+#: How the message of such a 404 starts (the body survives into the cassette; headers do not).
+UNANSWERED_MARK = "fc-harness emulator [unanswered]:"
 
 #: (HTTP status, response headers, body bytes or an iterator of body chunks when streamed)
 WireReply = tuple[int, dict[str, str], bytes | Iterator[bytes]]

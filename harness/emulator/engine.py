@@ -38,13 +38,35 @@ from harness.emulator import (
     openai_wire,
     responses_wire,
 )
-from harness.emulator.common import EMULATOR_HEADER, Prompt, RenderContext, WireReply, json_reply
+from harness.emulator.answers import answers_for
+from harness.emulator.casewatch import CaseWatch
+from harness.emulator.common import (
+    EMULATOR_HEADER,
+    UNANSWERED_HEADER,
+    UNANSWERED_MARK,
+    Prompt,
+    RenderContext,
+    WireReply,
+    json_reply,
+)
 from harness.emulator.scripts import Answer, Fault, ScriptSet
 from harness.model import Case, sanitize_name
 
-__all__ = ["ENDPOINTS", "REQUEST_LOG_SIZE", "Engine", "RequestRecord", "Route", "route"]
+__all__ = [
+    "ANSWER_HEADER",
+    "ENDPOINTS",
+    "REQUEST_LOG_SIZE",
+    "UNANSWERED_HEADER",
+    "Engine",
+    "RequestRecord",
+    "Route",
+    "route",
+]
 
 REQUEST_LOG_SIZE = 5000
+#: Response header of an answer made from the case (`expected`, `mistake: wrong_value`, …);
+#: scripted answers carry none (the demo cassettes stay as they are).
+ANSWER_HEADER = "x-fc-harness-emulator-answer"
 
 _GEMINI = re.compile(
     r"^/(?:v1|v1alpha|v1beta|v1beta1)/(?:projects/[^/]+/locations/[^/]+/)?(?:publishers/[^/]+/)?"
@@ -167,19 +189,46 @@ def _offered_names(answer: Answer, offered: tuple[str, ...]) -> Answer:
 
 
 class Engine:
-    """Answers decoded requests from scripts; thread-safe."""
+    """Answers decoded requests from scripts (else from the cases, per `answer`); thread-safe.
 
-    def __init__(self, scripts: ScriptSet, cases: Iterable[Case]) -> None:
+    `answer` is what an unscripted case gets: `none` (a 404 naming the case), `expected` or
+    `mistakes` (`harness.emulator.answers`). With a `watch`, the cases reload when their
+    files change.
+    """
+
+    def __init__(
+        self,
+        scripts: ScriptSet,
+        cases: Iterable[Case],
+        *,
+        answer: str = "none",
+        watch: CaseWatch | None = None,
+    ) -> None:
         self.scripts = scripts
-        self.cases = tuple(cases)
-        self._by_text: dict[str, list[Case]] = {}
-        for case in self.cases:
-            self._by_text.setdefault(_norm(_first_user_text(case)), []).append(case)
+        self.answer = answer
+        self.watch = watch
+        self._reload_lock = threading.Lock()
+        self._set_cases(tuple(cases))
         self._lock = threading.Lock()
         self._local = threading.local()
         self._fault_counts: dict[tuple[str, str, str, str, int], int] = {}
         self.requests: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_SIZE)
         """The most recent requests (a long-running emulator keeps the last few thousand)."""
+
+    def _set_cases(self, cases: tuple[Case, ...]) -> None:
+        by_text: dict[str, list[Case]] = {}
+        for case in cases:
+            by_text.setdefault(_norm(_first_user_text(case)), []).append(case)
+        self.cases, self._by_text = cases, by_text
+
+    def refresh(self) -> None:
+        """Reload the cases if their files changed (with a watch)."""
+        if self.watch is None:
+            return
+        with self._reload_lock:  # concurrent requests wait until the new cases are in place
+            fresh = self.watch.poll()
+            if fresh is not None:
+                self._set_cases(tuple(fresh))
 
     def last_record(self) -> RequestRecord | None:
         """Return the record of the request this thread handled last."""
@@ -198,16 +247,17 @@ class Engine:
 
     def _find_case(self, prompt: Prompt) -> Case | str:
         text = _norm(prompt.user_text)
-        candidates = self._by_text.get(text, [])
+        by_text = self._by_text
+        candidates = by_text.get(text, [])
         if not candidates and text:
             # an adapter may fold the system prompt into the first user message: accept the
             # longest case prompt the request's text contains
-            inside = [key for key in self._by_text if key and key in text]
-            candidates = self._by_text[max(inside, key=len)] if inside else []
+            inside = [key for key in by_text if key and key in text]
+            candidates = by_text[max(inside, key=len)] if inside else []
         if not candidates:
             shown = (prompt.user_text or "")[:120]
             return (
-                f"fc-harness emulator: no loaded case has the first user message {shown!r} "
+                f"{UNANSWERED_MARK} no loaded case has the first user message {shown!r} "
                 f"({len(self.cases)} cases loaded); start the emulator with the case files"
             )
         if len(candidates) > 1:
@@ -230,6 +280,10 @@ class Engine:
         reply, extra = self._answer(method, path, body, headers, decode_error)
         status, out_headers, payload = reply
         out_headers = {**out_headers, EMULATOR_HEADER: "1"}
+        if extra.get("answer"):
+            out_headers[ANSWER_HEADER] = extra["answer"]
+        if extra.get("unanswered"):
+            out_headers[UNANSWERED_HEADER] = "1"
         record = RequestRecord(
             method=method,
             path=path,
@@ -263,18 +317,30 @@ class Engine:
             err = decode_error or "fc-harness emulator: the request body must be a JSON object"
             return wire.render_error(400, err, kind=found.kind), extra
         prompt = wire.extract_prompt(body)
+        self.refresh()
         case = self._find_case(prompt)
         if isinstance(case, str):
+            extra["unanswered"] = True
             return wire.render_error(404, case, kind=found.kind), extra
         extra["case_id"] = case.id
         prefix = sum(1 for m in case.messages if m.role == "assistant")
         turn = max(0, prompt.assistant_turns - prefix)
         extra["turn"] = turn
         script = self.scripts.get(case.id)
-        if script is None:
-            err = f"fc-harness emulator: case {case.id!r} has no emulator script"
+        if script is not None:
+            turns, variant = script.turns_for(found.kind, found.model, found.provider)
+        elif self.answer in ("expected", "mistakes"):
+            key = f"{found.kind}\x00{found.model}\x00{found.provider or ''}"
+            turns, label = answers_for(case, self.answer, key, one_call=found.kind == "openai-functions")
+            variant = f"--answer {self.answer}"
+            extra["answer"] = label
+        else:
+            extra["unanswered"] = True
+            err = (
+                f"{UNANSWERED_MARK} case {case.id!r} has no emulator script (start the emulator "
+                "with `--answer expected` or `--answer mistakes` to answer unscripted cases)"
+            )
             return wire.render_error(404, err, kind=found.kind), extra
-        turns, variant = script.turns_for(found.kind, found.model, found.provider)
         if turn >= len(turns):
             err = (
                 f"fc-harness emulator: the script of case {case.id!r} ({variant}) has {len(turns)} "

@@ -115,6 +115,14 @@ class ScriptSet:
     def __len__(self) -> int:
         return len(self.scripts)
 
+    def restricted(self, case_ids: set[str]) -> ScriptSet:
+        """Return only the scripts of these cases (the demo's, for the cases actually loaded)."""
+        return ScriptSet({c: s for c, s in self.scripts.items() if c in case_ids})
+
+    def overridden_by(self, other: ScriptSet) -> ScriptSet:
+        """Return both sets; `other`'s script wins for a case both script (yours over the demo's)."""
+        return ScriptSet({**self.scripts, **other.scripts})
+
     def merged(self, other: ScriptSet) -> ScriptSet:
         """Return both sets together; a case scripted twice is an error."""
         dupes = sorted(set(self.scripts) & set(other.scripts))

@@ -22,6 +22,8 @@ from types import TracebackType
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+from harness.emulator.answers import ANSWER_MODES
+from harness.emulator.casewatch import CaseWatch
 from harness.emulator.common import json_bytes
 from harness.emulator.engine import Engine, RequestRecord
 from harness.emulator.scripts import ScriptSet, check_scripts, load_scripts, parse_scripts
@@ -173,15 +175,24 @@ def start_emulator(
     port: int = 0,
     *,
     verbose: bool = False,
+    answer: str = "none",
+    watch: CaseWatch | None = None,
 ) -> EmulatorHandle:
-    """Start the emulator in a daemon thread; `port=0` picks a free port."""
+    """Start the emulator in a daemon thread; `port=0` picks a free port.
+
+    `answer` is what a case without a script gets (`none`: a 404; `expected`; `mistakes`);
+    with a `watch`, cases reload when their files change.
+    """
+    if answer not in ANSWER_MODES:
+        raise UserError(f"unknown answer mode {answer!r}; expected one of {', '.join(ANSWER_MODES)}")
     script_set = _coerce_scripts(scripts)
     case_list = list(cases)
     problems = check_scripts(script_set, case_list)
     if problems:
         raise UserError("emulator scripts name cases that are not loaded", tuple(problems))
+    engine = Engine(script_set, case_list, answer=answer, watch=watch)
     try:
-        server = _Server((host, port), Engine(script_set, case_list), verbose)
+        server = _Server((host, port), engine, verbose)
     except OSError as exc:
         raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     thread = threading.Thread(target=server.serve_forever, name=f"fc-emulator-{port}", daemon=True)

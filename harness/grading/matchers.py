@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.grading.compound import Date, SchemaValue, Unordered, schema_validator
-from harness.grading.matcher_names import MATCHER_NAMES
+from harness.grading.matcher_names import MATCHER_KEYS, MATCHER_NAMES
 from harness.grading.matcher_types import (
     Absent,
     AnyValue,
@@ -85,7 +85,10 @@ def _compile_op(spec: Mapping[str, Any], strict: bool) -> Matcher:
     keys = set(spec)
     unknown = sorted(keys - MATCHER_NAMES)
     if unknown:
-        raise MatcherError(f"unknown matcher {unknown[0]!r}; known: {', '.join(sorted(MATCHER_NAMES))}")
+        raise MatcherError(
+            f"unknown matcher {unknown[0]!r}; known: {', '.join(sorted(MATCHER_KEYS))} "
+            "($tol is a modifier beside $approx)"
+        )
     if "$tol" in keys and "$approx" not in keys:
         raise MatcherError("$tol is only valid next to $approx")
     ops = keys - {"$tol"}

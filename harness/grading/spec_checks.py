@@ -46,7 +46,8 @@ def check_spec(spec: Any, path: Path = ()) -> Iterator[Finding]:
         if key not in MATCHERS and key not in MODIFIER_KEYS:
             yield (
                 (*path, key),
-                f"unknown matcher {key!r}{suggest(key, _KNOWN)}; known matchers: {', '.join(_KNOWN)}",
+                f"unknown matcher {key!r}{suggest(key, _KNOWN)}; known matchers: "
+                f"{', '.join(sorted(MATCHERS))} ($tol is a modifier beside $approx)",
             )
     plain = [k for k in spec if k not in dollar]
     if plain:

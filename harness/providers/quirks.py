@@ -52,7 +52,7 @@ QUIRKS: dict[str, Quirks] = {
         "qwen",
         base_url="https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
         strict=False,
-        deviations=("support for parallel_tool_calls and forced choices is unverified (WIRE-FORMATS §8)",),
+        deviations=("support for parallel_tool_calls and forced choices is unverified (no recording yet)",),
     ),
     # §8 Zhipu GLM [D java.agentscope.io]: only tool_choice auto, no strict, no parallel flag.
     "glm": Quirks(

@@ -29,17 +29,22 @@ max_age_days = 180                       # `run` marks older recordings stale (-
 input = 0.15
 output = 0.60
 ```
+
+`[gate]` (thresholds of `fcharness gate`) and `[emulator]` (how `fcharness emulator` answers)
+are described in `harness.run.config_tables`.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.errors import ConfigError
+from harness.errors import ConfigError, suggest
+from harness.run.config_tables import EmulatorSettings, GateSettings, parse_emulator, parse_gate
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -109,6 +114,8 @@ class Config:
     concurrency: int = 4
     providers: Mapping[str, ProviderProfile] = field(default_factory=dict)
     prices: Mapping[str, Price] = field(default_factory=dict)
+    gate: GateSettings = field(default_factory=GateSettings)
+    emulator: EmulatorSettings = field(default_factory=EmulatorSettings)
     max_age_days: float | None = None
     """`[cassettes] max_age_days`: replay marks older recordings `stale` (None: no limit)."""
 
@@ -117,14 +124,34 @@ class Config:
         try:
             return self.providers[provider_id]
         except KeyError:
-            known = ", ".join(sorted(self.providers)) or "(none)"
-            where = self.path or DEFAULT_CONFIG_FILE
-            raise ConfigError(f"{where}: unknown provider id {provider_id!r}; known ids: {known}") from None
+            raise ConfigError(self.unknown_provider(provider_id)) from None
+
+    def unknown_provider(self, provider_id: str) -> str:
+        """The message for an unknown id: commented out in the file, a near id, the known ids."""
+        where = self.path or DEFAULT_CONFIG_FILE
+        known = ", ".join(sorted(self.providers)) or "(none)"
+        if self.path is not None and _commented_out(self.path, provider_id):
+            return (
+                f"{where}: provider {provider_id!r} is commented out; uncomment its "
+                f"[providers.{provider_id}] table (and set its key) to use it"
+            )
+        near = suggest(provider_id, list(self.providers))
+        return f"{where}: unknown provider id {provider_id!r}{near}; known ids: {known}"
 
     def resolve(self, relative: str) -> Path:
         """Return `relative` resolved against the config root."""
         p = Path(relative)
         return p if p.is_absolute() else self.root / p
+
+
+def _commented_out(path: Path, provider_id: str) -> bool:
+    """Whether the file holds `# [providers.<id>]` (a profile shipped commented out)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    table = re.compile(r"^[ \t]*#+[ \t]*\[providers\.\"?" + re.escape(provider_id) + r"\"?\]", re.MULTILINE)
+    return table.search(text) is not None
 
 
 def _err(path: Path, message: str) -> ConfigError:
@@ -168,7 +195,7 @@ def _parse_profile(path: Path, pid: str, raw: Any) -> ProviderProfile:
 
 def parse_config(data: Mapping[str, Any], path: Path) -> Config:
     """Coerce the decoded TOML `data` (read from `path`) into a Config."""
-    unknown = sorted(set(data) - {"harness", "providers", "prices", "cassettes"})
+    unknown = sorted(set(data) - {"harness", "providers", "prices", "cassettes", "gate", "emulator"})
     if unknown:
         raise _err(path, f"unknown top-level table(s) {', '.join(unknown)}")
     h = data.get("harness", {})
@@ -210,6 +237,8 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         concurrency=concurrency,
         providers=providers,
         prices=prices,
+        gate=parse_gate(data.get("gate", {}), path),
+        emulator=parse_emulator(data.get("emulator", {}), path),
     )
 
 

@@ -1,6 +1,6 @@
 """The case × provider matrix: select, record or replay, grade, write `reports/<run-id>/`.
 
-Flow of a run (DESIGN.md §7):
+Flow of a run:
 
 1. load the cases (`harness.cases.loader.load_cases`) and the provider profiles (`fcharness.toml`,
    `--base-url ID=URL` / `FCHARNESS_BASE_URL_<ID>` overrides);
@@ -419,6 +419,12 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     session = Session(config, options, root)
     try:
         session.prepare(profiles)
+        if recording:  # nobody listening on 127.0.0.1: say so at once, not after retries
+            from harness.run.reach import check_local_servers
+
+            check_local_servers(
+                [p for p in profiles if any(j.profile.id == p.id and not j.unsupported for j in jobs)]
+            )
         rows = _execute_jobs(session, run_id, jobs)
     finally:
         session.close()

@@ -124,11 +124,12 @@ def test_re_recording_an_unchanged_exchange_leaves_the_file_byte_identical(
     _run(emulator, RecordMode.ALL, providers=("emulator-openai-chat", "emulator-bedrock-converse"))
     # Then every file is byte for byte what it was (recorded_at included)
     assert _cassettes(project) == first
-    # But a changed exchange is rewritten, with a fresh header
+    # But a changed exchange is rewritten, with a fresh header (a prompt the running emulator
+    # still finds: the request's text contains the case's)
     (project / "cases" / "suite.yaml").write_text(
         (project / "cases" / "suite.yaml")
         .read_text(encoding="utf-8")
-        .replace("查询北京明天的天气", "北京明天天气如何"),
+        .replace("查询北京明天的天气", "查询北京明天的天气，谢谢"),
         encoding="utf-8",
     )
     _run(emulator, RecordMode.ALL, providers=("emulator-openai-chat",), keyword="wx.beijing")

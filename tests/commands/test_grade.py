@@ -320,3 +320,27 @@ def test_any_outputs_file_grades_or_is_a_user_error(
         return
     for cid, pid, turns, _ in outputs:
         assert grade(cases[cid], turns, provider_id=pid).status in ("pass", "fail")
+
+
+def test_missing_outputs_are_warned_and_a_report_is_written(
+    cases_file: Path, tmp_path: Path, capsys: Any
+) -> None:
+    # Given outputs for only one of the three cases
+    out = write_lines(
+        tmp_path, {"case_id": "weather.beijing.tomorrow", "provider_id": "m1", "calls": [GOOD_WEATHER]}
+    )
+    reports = tmp_path / "reports"
+    # When graded with --report (and JSON on stdout)
+    assert main(grade_cli(cases_file, out, "--format", "json", "--report", str(reports))) == 0
+    captured = capsys.readouterr()
+    # Then stdout stays pure JSON, and stderr warns about the cases left ungraded
+    assert json.loads(captured.out)["summary"]["m1"]["total"] == 1
+    assert "warning: m1 has no output for 2 of 3 case(s), not graded: chat.hello, weather.then.train" in (
+        captured.err
+    )
+    # and the reports of a run were written
+    latest = reports / "latest"
+    for name in ("results.jsonl", "report.html", "report.md", "summary.json", "junit.xml"):
+        assert (latest / name).is_file(), name
+    row = json.loads((latest / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert (row["case_id"], row["provider_id"], row["status"]) == ("weather.beijing.tomorrow", "m1", "pass")

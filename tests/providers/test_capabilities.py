@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -70,9 +71,39 @@ def test_providers_command_table_and_json(capsys: pytest.CaptureFixture[str]) ->
     for kind in ADAPTER_MODULES:
         assert kind in out
     assert "openai-chat/glm" in out
-    assert main(["providers", "--format", "json"]) == 0
+    assert main(["providers", "--kinds", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     bedrock = next(r for r in rows if r["kind"] == "bedrock-converse")
     assert "none" not in bedrock["tool_choice"]
     glm = next(r for r in rows if r["quirks"] == "glm")
     assert glm["tool_choice"] == ["auto"]
+
+
+def test_providers_command_lists_configured_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given two profiles, one key set and one missing, and cassettes for one
+    cfg = tmp_path / "fcharness.toml"
+    cfg.write_text(
+        '[providers.mine]\nkind = "anthropic"\nmodel = "claude"\napi_key_env = "MY_TEST_KEY"\n'
+        '[providers.other]\nkind = "openai-chat"\nquirks = "deepseek"\nmodel = "ds"\n'
+        'api_key_env = "OTHER_TEST_KEY"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "cassettes" / "mine").mkdir(parents=True)
+    (tmp_path / "cassettes" / "mine" / "a.yaml").write_text("x", encoding="utf-8")
+    monkeypatch.setenv("MY_TEST_KEY", "sk-secret-value-123")
+    monkeypatch.delenv("OTHER_TEST_KEY", raising=False)
+    assert main(["--config", str(cfg), "providers", "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    data = json.loads(out)
+    mine, other = data["providers"]
+    assert (mine["id"], mine["kind"], mine["key"], mine["cassettes"]) == ("mine", "anthropic", "set", 1)
+    assert (other["kind"], other["key"]) == ("openai-chat (deepseek)", "missing (OTHER_TEST_KEY)")
+    assert "sk-secret" not in out
+    assert main(["--config", str(cfg), "providers"]) == 0
+    table = capsys.readouterr().out
+    assert (
+        "Configured providers" in table and "missing (OTHER_TEST_KEY)" in table and "sk-secret" not in table
+    )
+    assert "openai-chat/glm" in table  # the capabilities table follows

@@ -57,16 +57,93 @@ def test_a_case_that_passed_and_fails_now_is_a_regression(files, capsys) -> None
     assert f"{A}: weather.beijing.tomorrow: pass → fail (wrong_value: root['date']" in out
 
 
-def test_pass_rate_drop_beyond_max_drop(files, capsys) -> None:
-    base = baseline_from_rows(_rows())
-    base["providers"][A]["pass_rate"] = 100.0
-    now_rows = [*_rows(), make_row("weather.shanghai.fahrenheit", A, "missing_argument")]  # new failing case
-    b, r = files([], now_rows, baseline=base)
-    assert gate(b, r, "--max-drop", "10") == 1
+def test_new_failing_cases_never_fail_the_gate(files, capsys) -> None:
+    # Given a baseline and three new cases: one failing, two never recorded (stale) for B
+    now_rows = [
+        *_rows(),
+        make_row("weather.shanghai.fahrenheit", A, "missing_argument"),
+        make_row("weather.shanghai.fahrenheit", B, "stale"),
+        make_row("parallel.two_cities", B, "stale"),
+    ]
+    b, r = files(_rows(), now_rows)
+    # When gated with no allowed drop, Then it passes: rates compare only the cases in both
+    assert gate(b, r) == 0
     out = capsys.readouterr().out
-    assert "pass rate 100.00% → 75.00% (−25.00 points; allowed 10)" in out
-    assert "weather.shanghai.fahrenheit (fail)" in out  # listed as new
-    assert gate(b, r, "--max-drop", "30") == 0
+    assert "weather.shanghai.fahrenheit (fail)" in out and f"{B}: case parallel.two_cities (stale)" in out
+
+
+def test_pass_rate_drop_is_over_the_cases_in_both(files, capsys) -> None:
+    # Given four cases and a provider that now fails one of them flakily (1 of 2 trials)
+    four = ("weather.beijing.tomorrow", "irrelevance.joke", "multiple.stock", "parallel.two_cities")
+    base = [make_row(c, A, "pass") for c in four]
+    flaky = "parallel.two_cities"
+    now = [*base[:3], make_row(flaky, A, "pass", trial=1), make_row(flaky, A, "wrong_value", trial=2)]
+    now.append(make_row("weather.shanghai.fahrenheit", A, "missing_argument"))  # new: not in the rate
+    b, r = files(base, now)
+    # Then the drop is 12.5 points (a half case of four), judged against --max-drop
+    assert gate(b, r) == 1
+    assert "pass rate 100.00% → 87.50% over the 4 case(s) in both (−12.50 points; allowed 0)" in (
+        capsys.readouterr().out
+    )
+    assert gate(b, r, "--max-drop", "12.5") == 0
+    assert gate(b, r, "--max-drop", "50", "--flaky", "fail") == 1
+    assert "parallel.two_cities: pass → flaky" in capsys.readouterr().out
+
+
+def test_min_pass_rate_is_absolute_per_provider(files, capsys) -> None:
+    now = _rows({("irrelevance.joke", A): "unexpected_call"})
+    base = now  # no regression: the baseline already had the failure
+    b, r = files(base, now)
+    assert gate(b, r, "--min-pass-rate", "60") == 0
+    assert gate(b, r, "--min-pass-rate", "70") == 1
+    out = capsys.readouterr().out
+    assert f"{A}: pass rate 66.67% over 3 case(s) is below the minimum 70% (--min-pass-rate)" in out
+    assert f"{B}: pass rate" not in out.split("Below")[1]
+    assert gate(b, r, "--min-pass-rate", "101") == 2
+
+
+def test_gate_table_in_fcharness_toml(tmp_path: Path, files, capsys) -> None:
+    # Given per-provider and per-category thresholds in fcharness.toml
+    now = _rows({("irrelevance.joke", A): "unexpected_call"})
+    assert {r.category for r in now if r.case_id == "irrelevance.joke"} == {"irrelevance"}
+    b, r = files(now, now)
+    cfg = tmp_path / "fcharness.toml"
+    cfg.write_text(
+        "[gate]\nmin_pass_rate = 50\n"
+        f"[gate.providers.{B}]\nmin_pass_rate = 100\n"
+        "[gate.categories.irrelevance]\nmin_pass_rate = 100\n",
+        encoding="utf-8",
+    )
+    code = main(["--config", str(cfg), "gate", "--baseline", str(b), "--results", str(r)])
+    out = capsys.readouterr().out
+    # Then A fails the irrelevance floor (0%), B passes its own 100% floor
+    assert code == 1
+    assert f"{A} [irrelevance]: pass rate 0.00% over 1 case(s) is below the minimum 100% " in out
+    assert "[gate.categories.irrelevance]" in out
+    assert f"{B}: pass rate" not in out
+    cfg.write_text("[gate]\nmin_pass_rate = 500\n", encoding="utf-8")
+    assert main(["--config", str(cfg), "gate", "--baseline", str(b), "--results", str(r)]) == 2
+    assert "fcharness.toml: [gate] min_pass_rate must be a number of percent" in capsys.readouterr().err
+
+
+def test_k_limits_both_sides(files, capsys) -> None:
+    # Given a filtered run (only weather cases) gated against the full baseline
+    now = [x for x in _rows({("weather.beijing.tomorrow", B): "wrong_value"}) if "weather" in x.case_id]
+    b, r = files(_rows(), now)
+    assert gate(b, r) == 1  # without -k the other cases have disappeared
+    assert gate(b, r, "-k", "weather") == 1  # the weather regression is still found
+    assert "has no result now" not in capsys.readouterr().out.split("gate: FAIL")[-1]
+    now_ok = [x for x in _rows() if "weather" in x.case_id]
+    b, r = files(_rows(), now_ok)
+    assert gate(b, r, "-k", "weather") == 0
+    assert gate(b, r, "-k", "not weather") == 1  # the others disappeared
+
+
+def test_new_provider_never_fails(files, capsys) -> None:
+    now = [*_rows(), make_row("weather.beijing.tomorrow", "crafted-new", "wrong_value")]
+    b, r = files(_rows(), now)
+    assert gate(b, r) == 0
+    assert "provider crafted-new (1 cases; not in the baseline)" in capsys.readouterr().out
 
 
 def test_disappeared_case_fails(files, capsys) -> None:
@@ -176,8 +253,16 @@ def test_trials_make_a_flaky_status(tmp_path: Path, capsys) -> None:
     write_baseline(b, baseline_from_rows(base))
     r = tmp_path / "r.jsonl"
     write_results(r, now)
-    assert gate(b, r, "--max-drop", "100") == 1
+    # Then pass → flaky is tolerated by default and counts its passing trials (2/3)
+    assert gate(b, r, "--max-drop", "50") == 0
+    assert "weather.beijing.tomorrow: pass → flaky (67% of trials pass)" in capsys.readouterr().out
+    assert gate(b, r) == 1  # a 33.33-point drop with no drop allowed
+    assert gate(b, r, "--max-drop", "50", "--flaky", "fail") == 1
     assert "weather.beijing.tomorrow: pass → flaky" in capsys.readouterr().out
+    # and a flaky baseline remembers its trials
+    write_baseline(b, baseline_from_rows(now))
+    assert json.loads(b.read_text())["providers"][A]["trials"] == {"weather.beijing.tomorrow": "2/3"}
+    assert gate(b, r) == 0
 
 
 def test_default_paths_come_from_the_reports_folder(tmp_path: Path, capsys) -> None:
