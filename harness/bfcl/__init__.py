@@ -8,7 +8,8 @@ Public face (import the module you need; this package imports nothing so that
   `harness.grading` by name), reproducing BFCL's AST checker verdicts.
 - `agreement`: `compare`, `explain` — why the default profile and BFCL differ on an entry.
 
-Inside: `ast_checker` (BFCL's checker rules), `fast` (its compiled fast path), `values`
+Inside: `ast_checker` (BFCL's checker rules), `languages` (its Java / JavaScript value
+conversions), `fast` (its compiled fast path), `values`
 (BFCL's string standardisation and type rules), `convert` (BFCL answers and schemas →
 matchers and JSON Schema), `schema` (compiled parameter checks).
 """

@@ -11,7 +11,9 @@ same order of checks, the same error types and messages, the same quirks. Two da
   key); ``multiple`` and ``parallel`` entries all go through the order-free checker; and a
   dict argument must have exactly as many keys as the answer (nested dicts recurse).
 
-The era is detected from the answer's form (`era_of`). Outputs are lists of
+Java and JavaScript categories (`simple_java`, `simple_javascript`) take values as source
+text, converted by `harness.bfcl.languages` before the same comparisons. The era is detected
+from the answer's form (`era_of`). Outputs are lists of
 ``(name, arguments)`` pairs, as BFCL's decoder gives them.
 """
 
@@ -21,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.bfcl import languages as _languages
 from harness.bfcl.values import answer_type, cached, standardize_string, std_list, std_lists, std_strings
 
 __all__ = ["Check", "check_ast", "era_of", "find_description", "standardize_string"]
@@ -205,14 +208,37 @@ def _fail(error_type: str, message: str, **kw: Any) -> Check:
     return Check(False, error_type, [message], **kw)
 
 
-def _check_param(param: str, value: Any, details: Mapping[str, Any], acceptable: Any, era: str) -> Check:
+def _check_param(
+    param: str, value: Any, details: Mapping[str, Any], acceptable: Any, era: str, language: str = "python"
+) -> Check:
     desc = details["type"]
-    expected = PYTHON_TYPES[desc]
-    nested = PYTHON_TYPES[details["items"]["type"]] if desc in NESTED_TYPES else None
-    if desc == "tuple" and type(value) is tuple:
-        value = list(value)
-    if desc == "float" and type(value) is int:
-        value = float(value)  # int is accepted for float, at the top level only
+    if language != "python":
+        # Java / JavaScript: the value is source text, converted as BFCL converts it.
+        types = _languages.TYPES[language]
+        expected = types[desc]
+        if type(value) is not str:
+            return _fail(
+                f"type_error:{'java' if language == 'java' else 'js'}",
+                f"Incorrect type for parameter {param!r}. Expected type String, got {type(value).__name__}. "
+                f"Parameter value: {value!r}.",
+                param=param,
+                expected=desc,
+                actual=value,
+            )
+        nested: type | None = None
+        if desc in _languages.COLLECTIONS:
+            item_type = details["items"]["type"]
+            nested = types[item_type]
+            value = _languages.convert(language, value, desc, item_type)
+        else:
+            value = _languages.convert(language, value, desc)
+    else:
+        expected = PYTHON_TYPES[desc]
+        nested = PYTHON_TYPES[details["items"]["type"]] if desc in NESTED_TYPES else None
+        if desc == "tuple" and type(value) is tuple:
+            value = list(value)
+        if desc == "float" and type(value) is int:
+            value = float(value)  # int is accepted for float, at the top level only
     tc = _type_check(param, value, acceptable, desc, expected, nested)
     if not tc.valid:
         tc.param, tc.expected, tc.actual = param, desc, value
@@ -244,7 +270,12 @@ def _check_param(param: str, value: Any, details: Mapping[str, Any], acceptable:
 
 
 def simple_check(
-    description: Mapping[str, Any], call: Call, answer: Mapping[str, Any], offered: str, era: str
+    description: Mapping[str, Any],
+    call: Call,
+    answer: Mapping[str, Any],
+    offered: str,
+    era: str,
+    language: str = "python",
 ) -> Check:
     """BFCL's simple_function_checker: one output call against one answer dict."""
     expected = next(iter(answer.values()))
@@ -272,7 +303,7 @@ def simple_check(
                 param=param,
                 actual=value,
             )
-        res = _check_param(param, value, props[param], expected[param], era)
+        res = _check_param(param, value, props[param], expected[param], era, language)
         if not res.valid:
             return res
     for param, acceptable in expected.items():
@@ -298,7 +329,12 @@ def _with_call(res: Check, index: int) -> Check:
 
 
 def _no_order(
-    functions: Any, output: Sequence[Call], answers: Sequence[Mapping[str, Any]], sanitize: bool, era: str
+    functions: Any,
+    output: Sequence[Call],
+    answers: Sequence[Mapping[str, Any]],
+    sanitize: bool,
+    era: str,
+    language: str = "python",
 ) -> Check:
     if len(output) != len(answers):
         return _fail(
@@ -321,7 +357,7 @@ def _no_order(
         for index, call in enumerate(output):
             if index in matched:
                 continue
-            res = simple_check(description, call, answer, offered, era)
+            res = simple_check(description, call, answer, offered, era, language)
             if res.valid:
                 matched.append(index)
                 break
@@ -366,19 +402,18 @@ def check_ast(
         return _with_call(
             simple_check(description, output[0], answer, _offered_name(description, sanitize), era), 0
         )
+    language = _languages.language_of(category)
     if "parallel" in category:
-        return _no_order(functions, output, answer, sanitize, era)
+        return _no_order(functions, output, answer, sanitize, era, language)
     if "multiple" in category:
         if len(output) != len(answer):
             return _fail(
                 "multiple_function_checker:wrong_count", "Wrong number of functions.", expected=len(answer)
             )
         description = find_description(functions, next(iter(answer[0])), era)
-        return _with_call(
-            simple_check(description, output[0], answer[0], _offered_name(description, sanitize), era), 0
-        )
+        offered = _offered_name(description, sanitize)
+        return _with_call(simple_check(description, output[0], answer[0], offered, era, language), 0)
     if len(output) != 1:
         return _fail("simple_function_checker:wrong_count", "Wrong number of functions.", expected=1)
-    return _with_call(
-        simple_check(functions[0], output[0], answer[0], _offered_name(functions[0], sanitize), era), 0
-    )
+    offered = _offered_name(functions[0], sanitize)
+    return _with_call(simple_check(functions[0], output[0], answer[0], offered, era, language), 0)

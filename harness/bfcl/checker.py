@@ -5,7 +5,8 @@ raw function docs and the raw possible answer) and applies BFCL's rules
 (`harness.bfcl.ast_checker`): string standardisation, int accepted for float at the top level
 only, `""` meaning the parameter may be omitted, exact call counts, greedy order-free
 matching of parallel calls, and the no-call rule for `irrelevance` / `live_irrelevance` /
-v1 `relevance` (pass iff no call is decoded). A call whose arguments BFCL does not read as
+v1 `relevance` (pass iff no call is decoded), and its relevance rule for `live_relevance`
+(pass iff some call is decoded, whatever function or arguments). A call whose arguments BFCL does not read as
 a JSON object (text that is not JSON, `""`, or another JSON value: its decoder fails or its
 `is_function_calling_format_output` rejects it) leaves the whole output without a valid
 call: a pass for the no-call rule, a failure elsewhere.
@@ -29,7 +30,7 @@ from harness.errors import UserError
 from harness.grading.grader import TurnGrade
 from harness.model import Case, Failure, ModelTurn, Verdict
 
-__all__ = ["NO_CALL_CATEGORIES", "grade", "grade_turn", "is_no_call_category"]
+__all__ = ["NO_CALL_CATEGORIES", "grade", "grade_turn", "is_no_call_category", "is_relevance_category"]
 
 #: BFCL categories where a correct answer makes no call (v1 called it `relevance`).
 NO_CALL_CATEGORIES = ("irrelevance", "live_irrelevance", "relevance")
@@ -47,6 +48,11 @@ _KINDS = {
 def is_no_call_category(category: str) -> bool:
     """Whether BFCL grades `category` by the no-call rule."""
     return category in NO_CALL_CATEGORIES or category.endswith("irrelevance")
+
+
+def is_relevance_category(category: str) -> bool:
+    """Whether BFCL grades `category` by the relevance rule (some call; `live_relevance`)."""
+    return category.endswith("_relevance") and not is_no_call_category(category)
 
 
 def _kind(error_type: str) -> str:
@@ -105,6 +111,7 @@ class _Plan:
     functions: Any
     answer: Any
     no_call: bool
+    """No possible answer: graded by whether a call is made (irrelevance, or `live_relevance`)."""
     expected: list[str]
     """The expected function names, sorted (tool selection compares multisets)."""
     expected_names: list[str]
@@ -122,7 +129,7 @@ _PLANS: tuple[dict[int, tuple[Case, _Plan]], dict[int, tuple[Case, _Plan]]] = ({
 
 def _plan(case: Case, sanitize: bool) -> _Plan:
     category, functions, answer = _meta(case)
-    no_call = is_no_call_category(category)
+    no_call = is_no_call_category(category) or is_relevance_category(category)
     if not no_call and answer is None:
         raise UserError(
             f"case {case.id!r}: BFCL category {category!r} needs a possible answer (meta bfcl_answer)"
@@ -192,6 +199,8 @@ def grade(
     # Calls whose arguments BFCL does not read as a JSON object (not JSON, `""`, or another
     # JSON value): its decoder fails or its format check rejects the whole output.
     unusable = [i for i, c in enumerate(turn.calls) if c.arguments is None or c.raw_arguments == ""]
+    if plan.no_call and is_relevance_category(plan.category):
+        return _relevance(case, plan, provider_id, calls, unusable, turn)
     if plan.no_call:
         if not calls or unusable:
             return _pass(case, plan, provider_id, not unusable)
@@ -224,6 +233,29 @@ def grade(
         return _pass(case, plan, provider_id, schema)
     failure = _failure(check, calls, plan.expected_names, plan.functions, sanitize)
     return _verdict(case, provider_id, False, selection, [failure], schema)
+
+
+def _relevance(
+    case: Case,
+    plan: _Plan,
+    provider_id: str,
+    calls: list[tuple[str, Any]],
+    unusable: list[int],
+    turn: ModelTurn,
+) -> Verdict:
+    """BFCL's relevance rule: some call is decoded (every call's arguments a JSON object)."""
+    if calls and not unusable:
+        return _pass(case, plan, provider_id, _schema_ok(plan, calls))
+    head = "BFCL relevance_error:decoder_failed: Invalid syntax. Failed to decode AST when it should have."
+    if not calls:
+        failure = Failure(
+            "no_call", f"{head} (no call where one is expected)", expected=">= 1 call", actual=0
+        )
+    else:
+        raw = turn.calls[unusable[0]].raw_arguments
+        msg = f"{head} (arguments of call {unusable[0]} are not a JSON object: {raw!r})"
+        failure = Failure("invalid_arguments_json", msg, call=unusable[0], actual=raw)
+    return _verdict(case, provider_id, False, False, [failure], not unusable and _schema_ok(plan, calls))
 
 
 def _failure(

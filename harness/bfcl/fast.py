@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from harness.bfcl.ast_checker import NESTED_TYPES, PYTHON_TYPES, _check_param, era_of, find_description
+from harness.bfcl.languages import language_of
 from harness.bfcl.values import answer_type, standardize_string, std_list, std_lists, std_strings
 
 __all__ = ["compile_entry"]
@@ -186,6 +187,8 @@ def compile_entry(
 
     None when the entry cannot be compiled (the full checker then grades it).
     """
+    if language_of(category) != "python":
+        return None  # Java / JavaScript values are source text: the full checker converts them
     try:
         era = era_of(answer)
         funcs = functions if isinstance(functions, list) else [functions]

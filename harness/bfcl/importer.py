@@ -10,6 +10,9 @@ Reads BFCL's question files and possible answers from the installed `bfcl-eval` 
   `multiple_function`, `parallel_function`, `parallel_multiple_function`, and the no-call
   category is `relevance`.
 
+`simple_java` and `simple_javascript` entries are offered as BFCL offers them (every
+parameter a string holding Java / JavaScript source, `harness.bfcl.languages`).
+
 Each entry becomes a `Case` whose id is BFCL's id (lower-cased only if needed), with
 BFCL's types translated to JSON Schema, its possible answers as matchers, and in `meta`
 what the `bfcl` grading profile needs: `bfcl_id`, `bfcl_category`, `bfcl_functions` (the
@@ -23,15 +26,17 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from harness.bfcl import ast_checker as _bfcl_ast
 from harness.bfcl.convert import answer_to_expect, to_json_schema
+from harness.bfcl.languages import language_of, language_tool_doc, source_matcher
 from harness.errors import Problem, UserError
 from harness.model import Case, ExpectedCall, Message, Tool, Turn
 
 __all__ = [
     "CATEGORIES",
+    "REFUSED",
     "SCHEMA_NOTE",
     "BfclFile",
     "case_id_for",
@@ -40,11 +45,14 @@ __all__ = [
     "find_files",
     "import_cases",
     "load_file",
+    "skipped_files",
 ]
 
 #: Categories in BFCL's column order: (short name, current file stem, v1 file stem or None).
 CATEGORIES: tuple[tuple[str, str, str | None], ...] = (
     ("simple", "simple_python", "simple"),
+    ("simple_java", "simple_java", None),
+    ("simple_javascript", "simple_javascript", None),
     ("multiple", "multiple", "multiple_function"),
     ("parallel", "parallel", "parallel_function"),
     ("parallel_multiple", "parallel_multiple", "parallel_multiple_function"),
@@ -54,7 +62,40 @@ CATEGORIES: tuple[tuple[str, str, str | None], ...] = (
     ("live_parallel", "live_parallel", None),
     ("live_parallel_multiple", "live_parallel_multiple", None),
     ("live_irrelevance", "live_irrelevance", None),
+    ("live_relevance", "live_relevance", None),
 )
+#: Categories graded by whether a call is made at all: no possible answers.
+_ANSWERLESS = ("irrelevance", "live_irrelevance", "live_relevance")
+#: BFCL v4 categories (file stems) that are not imported, and why; a default import names them.
+REFUSED: dict[str, str] = {
+    "multi_turn_base": "multi-turn: needs executable tool backends (the multi-turn mechanism), "
+    "which this version does not have",
+    "multi_turn_miss_func": "multi-turn: needs executable tool backends (the multi-turn mechanism), "
+    "which this version does not have",
+    "multi_turn_miss_param": "multi-turn: needs executable tool backends (the multi-turn mechanism), "
+    "which this version does not have",
+    "multi_turn_long_context": "multi-turn: needs executable tool backends (the multi-turn mechanism), "
+    "which this version does not have",
+    "memory": "needs the multi-turn backend mechanism: BFCL's memory entries first replay a "
+    "prerequisite conversation per scenario against an executable memory backend (MemoryAPI "
+    "kv / vector / rec_sum; vector also needs a sentence-transformers model and faiss), then "
+    "grade the final answer text; fc-harness has no executable backends yet",
+    "web_search": "needs the internet: BFCL's WebSearchAPI answers the model's calls with live "
+    "Google results through SerpAPI (SERPAPI_API_KEY) and fetches the pages it names, so the "
+    "tool results change over time and cannot run offline or replay to BFCL's answers",
+    "format_sensitivity": "BFCL runs it only for prompting (non-function-calling) models: it "
+    "varies the system-prompt format of the function docs (26 configurations) and decodes "
+    "the model's text answer; fc-harness offers tools through the vendors' function-calling "
+    "APIs, so there is no prompt format to vary (BFCL also skips it for FC models and does "
+    "not score it)",
+}
+_REFUSED_ALIASES = {
+    "web_search_base": "web_search",
+    "web_search_no_snippet": "web_search",
+    "memory_kv": "memory",
+    "memory_vector": "memory",
+    "memory_rec_sum": "memory",
+}
 _ALIASES = {stem: short for short, stem, _ in CATEGORIES} | {v1: short for short, _, v1 in CATEGORIES if v1}
 #: The prefix of import warnings about possible answers that violate their own function's schema.
 SCHEMA_NOTE = "possible answer vs. its own schema"
@@ -102,6 +143,9 @@ def find_files(source: Path, categories: Iterable[str] = ()) -> list[BfclFile]:
     wanted: list[str] = []
     for name in categories:
         short = name if name in {c[0] for c in CATEGORIES} else _ALIASES.get(name)
+        refused = _REFUSED_ALIASES.get(name, name)
+        if short is None and refused in REFUSED:
+            raise UserError(f"BFCL category {name!r} cannot be imported: {REFUSED[refused]}")
         if short is None:
             known = ", ".join(c[0] for c in CATEGORIES)
             raise UserError(f"unknown BFCL category {name!r}; known: {known} (or BFCL's file names)")
@@ -120,13 +164,30 @@ def find_files(source: Path, categories: Iterable[str] = ()) -> list[BfclFile]:
                 raise UserError(f"no BFCL file for category {short!r} in {source}")
             continue
         answers = source / "possible_answer" / path.name
-        no_call = short.endswith("irrelevance")
-        if not no_call and not answers.is_file():
+        answerless = short in _ANSWERLESS
+        if not answerless and not answers.is_file():
             raise UserError(f"{path}: possible answers not found at {answers}")
-        found.append(BfclFile(category, short, path, None if no_call else answers))
+        found.append(BfclFile(category, short, path, None if answerless else answers))
     if not found:
         raise UserError(f"no BFCL question files found in {source}")
     return found
+
+
+def skipped_files(source: Path) -> list[tuple[str, Path, str]]:
+    """The BFCL question files in `source` a default import leaves out: (category, file, why).
+
+    Refused categories (`REFUSED`) and files of categories this version does not know.
+    """
+    known = {stem for _, stem, _ in CATEGORIES} | {"simple"}
+    out: list[tuple[str, Path, str]] = []
+    for path in sorted(source.glob("BFCL_v*_*.json")):
+        m = re.fullmatch(r"BFCL_v(\d+)_(.+)\.json", path.name)
+        if not m or m.group(2) in known or _versioned(source, m.group(2)) != path:
+            continue
+        stem = m.group(2)
+        why = REFUSED.get(stem, "not a BFCL category this version of fc-harness knows")
+        out.append((stem, path, why))
+    return out
 
 
 def case_id_for(bfcl_id: str) -> str:
@@ -182,7 +243,7 @@ def _messages(question: Any) -> tuple[Message, ...]:
     return tuple(out)
 
 
-def _tools(functions: Any) -> tuple[Tool, ...]:
+def _tools(functions: Any, language: str = "python") -> tuple[Tool, ...]:
     funcs = functions if isinstance(functions, list) else [functions]
     tools = []
     for i, fn in enumerate(funcs):
@@ -193,6 +254,14 @@ def _tools(functions: Any) -> tuple[Tool, ...]:
             raise ValueError(f"function[{i}].parameters: expected an object schema with `properties`")
         if not isinstance(params.get("required", []), list):
             raise ValueError(f"function[{i}].parameters.required: expected a list")
+        if language != "python":
+            for name, p in params.get("properties", {}).items():
+                if not isinstance(p, Mapping) or not isinstance(p.get("type"), str):
+                    raise ValueError(f"function[{i}].parameters.properties.{name}.type: expected a string")
+                if p["type"] in ("Array", "ArrayList", "array") and not isinstance(p.get("items"), Mapping):
+                    raise ValueError(f"function[{i}].parameters.properties.{name}.items: expected an object")
+            fn = language_tool_doc(fn, language)
+            params = fn["parameters"]
         schema = to_json_schema(params, f"function[{i}].parameters")
         tools.append(Tool(fn["name"], str(fn.get("description", "")), schema))
     return tuple(tools)
@@ -226,6 +295,29 @@ def _expected(
     return tuple(ExpectedCall(e["call"], e["arguments"]) for e in expect)
 
 
+def _language_expected(
+    functions: Any, answer: Any, language: str, warnings: list[str]
+) -> tuple[ExpectedCall, ...]:
+    """Java/JavaScript answers → calls expecting canonical source text (`source_matcher`)."""
+    funcs = functions if isinstance(functions, list) else [functions]
+    calls = []
+    for item in answer:
+        key, params = next(iter(item.items()))
+        fn = _bfcl_ast.find_description(funcs, key, "current")
+        if fn is None or not isinstance(params, Mapping):
+            warnings.append(f"ground_truth[{key!r}] names no offered function; left out of `expect`")
+            continue
+        props = fn["parameters"].get("properties", {})
+        args = {}
+        for p, acceptable in params.items():
+            if p not in props:
+                warnings.append(f"{key}({p}): not a parameter of the function; left out of `expect`")
+                continue
+            args[p] = source_matcher(language, props[p]["type"], acceptable)
+        calls.append(ExpectedCall(fn["name"], args))
+    return tuple(calls)
+
+
 def entry_to_case(
     entry: Mapping[str, Any], answer: Any, file: BfclFile, line: int, warnings: list[str] | None = None
 ) -> Case:
@@ -241,10 +333,20 @@ def entry_to_case(
         raise ValueError(f"id: {bfcl_id!r} cannot be a case id ([a-z0-9][a-z0-9._-]*)")
     if "function" not in entry or "question" not in entry:
         raise ValueError("missing `question` or `function`")
-    tools = _tools(entry["function"])
+    language = language_of(file.category)
+    tools = _tools(entry["function"], language)
     short = file.short
+    extra: Literal["forbid", "allow"] = "forbid"
     if short.endswith("irrelevance"):
         expect: tuple[ExpectedCall, ...] = ()
+    elif short == "live_relevance":
+        # BFCL: any call of any function, any arguments. The default profile can only name
+        # one function: the first offered, any arguments (`--profile bfcl` applies BFCL's rule).
+        props = tools[0].parameters.get("properties", {}) if tools else {}
+        if not tools:
+            raise ValueError("function: live_relevance needs at least one function")
+        expect = (ExpectedCall(tools[0].name, {p: {"$optional": {"$any": True}} for p in props}),)
+        extra = "allow"
     else:
         ok_form = isinstance(answer, Mapping) or (
             isinstance(answer, list)
@@ -253,14 +355,20 @@ def entry_to_case(
         )
         if not ok_form or not answer:
             raise ValueError("ground_truth: expected a dict (v1) or a list of one-key dicts")
-        expect = _expected(entry["function"], answer, tools, warnings)
-    category = short.removeprefix("live_")
+        if language != "python" and isinstance(answer, list):
+            expect = _language_expected(entry["function"], answer, language, warnings)
+        else:
+            expect = _expected(entry["function"], answer, tools, warnings)
+    category = "simple" if language != "python" else short.removeprefix("live_")
+    if short == "live_relevance":
+        category = "simple" if len(tools) == 1 else "multiple"
     tags = ("bfcl", short) + (("live",) if short.startswith("live_") else ())
+    tags += (language,) if language != "python" else ()
     meta = {
         "bfcl_id": bfcl_id,
         "bfcl_category": file.category,
         "bfcl_functions": entry["function"],
-        "bfcl_answer": None if short.endswith("irrelevance") else answer,
+        "bfcl_answer": None if short in _ANSWERLESS else answer,
     }
     return Case(
         id=case_id,
@@ -268,6 +376,7 @@ def entry_to_case(
         messages=_messages(entry["question"]),
         tools=tools,
         turns=(Turn(expect),),
+        extra_arguments=extra,
         tags=tags,
         source=str(file.questions),
         line=line,

@@ -57,9 +57,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="a BFCL category (simple, multiple, parallel, parallel_multiple, irrelevance, live_simple, "
-        "live_multiple, live_parallel, live_parallel_multiple, live_irrelevance, or BFCL's file names "
-        "such as simple_python or v1's parallel_function); repeatable; default: every one found",
+        help="a BFCL category (simple, simple_java, simple_javascript, multiple, parallel, "
+        "parallel_multiple, "
+        "irrelevance, live_simple, live_multiple, live_parallel, live_parallel_multiple, live_irrelevance, "
+        "or BFCL's file names such as simple_python or v1's parallel_function); repeatable; "
+        "default: every one found",
     )
     p.add_argument("--out", type=Path, required=True, help="folder for the case files")
     p.add_argument(
@@ -83,6 +85,8 @@ def case_to_dict(case: Case) -> dict[str, Any]:
     out["tools"] = [_tool(t) for t in case.tools]
     out["messages"] = [_message(m) for m in case.messages]
     out["expect"] = [{"call": e.name, "arguments": dict(e.arguments)} for e in case.turns[0].expect]
+    if case.extra_arguments != "forbid":
+        out["extra_arguments"] = case.extra_arguments
     if case.meta:
         out["meta"] = dict(case.meta)
     return out
@@ -163,6 +167,7 @@ def _run_bfcl(args: argparse.Namespace) -> int:
     out: Path = args.out
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} exists and is not a folder")
+    left_out = [] if args.category else bfcl.skipped_files(source)
     total = 0
     for file, cases in imported:
         header = (
@@ -175,7 +180,14 @@ def _run_bfcl(args: argparse.Namespace) -> int:
         atomic_write_text(target, dump_cases(cases, header))
         total += len(cases)
         print(f"{target}: {len(cases)} cases ({file.category})")
-    print(f"imported {total} BFCL cases into {out}" + (f"; skipped {len(skipped)}" if skipped else ""))
+    for category, path, why in left_out:
+        print(f"{category}: not imported ({path.name}): {why}")
+    tail = f"; skipped {len(skipped)} entr{'y' if len(skipped) == 1 else 'ies'}" if skipped else ""
+    if left_out:
+        tail += f"; left out {len(left_out)} categor{'y' if len(left_out) == 1 else 'ies'}: " + ", ".join(
+            c for c, _, _ in left_out
+        )
+    print(f"imported {total} BFCL cases ({len(imported)} categories) into {out}{tail}")
     return 0
 
 

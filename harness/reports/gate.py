@@ -40,7 +40,7 @@ from typing import Any
 
 from harness._io import atomic_write_text, loads_json
 from harness.cases.selection import keyword_matcher
-from harness.errors import UserError
+from harness.errors import UserError, suggest
 from harness.reports.metrics import bucket_metrics, case_status, group_cases, row_kind
 from harness.run.config_tables import Thresholds
 from harness.run.results import ResultRow
@@ -251,7 +251,12 @@ def run_gate(
     scope = list(providers) or sorted(set(base) | everywhere)
     unknown = [p for p in scope if p not in base and p not in everywhere]
     if unknown:
-        raise UserError(f"provider id(s) {', '.join(unknown)} are in neither the baseline nor the results")
+        known = sorted(set(base) | everywhere)
+        near = suggest(unknown[0], known)
+        raise UserError(
+            f"provider id(s) {', '.join(unknown)} are in neither the baseline nor the results{near}; "
+            f"known: {', '.join(known)}"
+        )
     res = GateResult()
     for pid in scope:
         now = {cid: groups[(pid, cid)] for cid in sorted(now_ids.get(pid, ()))}

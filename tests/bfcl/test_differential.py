@@ -1,6 +1,6 @@
 """Differential test: the `bfcl` profile against BFCL's own AST checker (bfcl-eval).
 
-For every entry of the installed bfcl-eval data (the ten single-turn categories) both
+For every entry of the installed bfcl-eval data (the ten Python single-turn categories) both
 checkers grade (a) the ground truth (the first acceptable value of each parameter) and
 (b) systematic mutations of it: drop each argument, int ↔ float ↔ string, change case,
 spaces or punctuation of strings, reorder a list, add an unexpected argument, rename the
@@ -244,7 +244,17 @@ def _sanitized(out: Output) -> Output:
 
 @pytest.fixture(scope="module")
 def imported() -> list[Case]:
-    return [c for _, cases in bfcl.import_cases() for c in cases]
+    """The Python AST and irrelevance entries (Java and JavaScript:
+    tests/bfcl/test_differential_languages.py; live_relevance: test_differential_relevance.py)."""
+    from harness.bfcl.languages import language_of
+
+    every = [c for _, cases in bfcl.import_cases() for c in cases]
+    return [
+        c
+        for c in every
+        if language_of(c.meta["bfcl_category"]) == "python"
+        and not bfcl_checker.is_relevance_category(c.meta["bfcl_category"])
+    ]
 
 
 def test_every_comparison_agrees(bfcl_ast: types.ModuleType, imported: list[Case]) -> None:

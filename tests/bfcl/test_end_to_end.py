@@ -143,14 +143,14 @@ def test_default_profile_differs_from_bfcl_only_deliberately(
 @pytest.mark.slow
 @pytest.mark.bfcl
 def test_current_bfcl_eval_data_loads_back(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Every entry of the installed bfcl-eval's ten categories imports and loads with no error."""
+    """Every entry of the installed bfcl-eval's single-turn categories imports and loads with no error."""
     pytest.importorskip("bfcl_eval", reason="bfcl-eval is not installed (bash scripts/install_bfcl.sh)")
     out = tmp_path / "cases"
     assert main(["import", "bfcl", "--out", str(out)]) == 0
     capsys.readouterr()
     report = validate_paths([out])
     assert report.errors == ()
-    assert len(report.cases) == 3475
+    assert len(report.cases) == 3641  # 3,475 Python + 100 Java + 50 JavaScript + 16 live_relevance
     kinds = _warning_kinds(report.problems)
     assert kinds["same first user message"] == 242  # bfcl-eval 2026.3.23 (docs/bfcl.md)
 

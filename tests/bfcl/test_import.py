@@ -199,7 +199,7 @@ def test_grade_accepts_bfcl_ids(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main([*argv, "--tool-names", "sanitized"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert [v["case_id"] for v in doc["verdicts"]] == ["irrelevance_0", "simple_python_0"]
-    assert doc["bfcl"][0]["columns"]["Simple"] == {"correct": 1, "total": 1, "accuracy": 1.0}
+    assert doc["bfcl"][0]["columns"]["Python Simple AST"] == {"correct": 1, "total": 1, "accuracy": 1.0}
 
 
 def test_inexpressible_entries_are_reported_and_skipped(
@@ -226,3 +226,79 @@ def test_inexpressible_entries_are_reported_and_skipped(
     assert "BFCL_v4_simple_python.json:2: warning: case 'simple_python_1': skipped" in captured.err
     assert "imported 2 BFCL cases" in captured.out and "skipped 1" in captured.out
     assert sorted(c.id for c in load_cases([out])) == ["irrelevance_0", "simple_python_0"]
+
+
+def test_default_import_names_every_category_it_leaves_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _source(tmp_path / "src")
+    web = {"id": "web_search_0", "question": [[{"role": "user", "content": "q"}]], "involved_classes": ["W"]}
+    _write(source, "BFCL_v4_web_search.json", [web])
+    _write(source, "possible_answer/BFCL_v4_web_search.json", [{"id": "web_search_0", "ground_truth": ["x"]}])
+    _write(source, "BFCL_v4_memory.json", [{"id": "memory_0-a-0", "question": [[]]}])
+    _write(source, "BFCL_v4_format_sensitivity.json", ["{}"])
+    _write(source, "BFCL_v9_brand_new.json", [{"id": "brand_new_0"}])
+    rel = {
+        "id": "live_relevance_0-0-0",
+        "question": [[{"role": "user", "content": "draw"}]],
+        "function": [FN],
+    }
+    _write(source, "BFCL_v4_live_relevance.json", [rel])
+    out = tmp_path / "cases"
+    assert main(["import", "bfcl", "--source", str(source), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "web_search: not imported (BFCL_v4_web_search.json): needs the internet" in text
+    assert "memory: not imported (BFCL_v4_memory.json): needs the multi-turn backend mechanism" in text
+    assert "format_sensitivity: not imported" in text and "non-function-calling" in text
+    assert "brand_new: not imported (BFCL_v9_brand_new.json): not a BFCL category" in text
+    assert "imported 3 BFCL cases (3 categories)" in text
+    assert "left out 4 categories: format_sensitivity, memory, web_search, brand_new" in text
+    assert sorted(p.name for p in out.iterdir()) == [
+        "bfcl_irrelevance.yaml",
+        "bfcl_live_relevance.yaml",
+        "bfcl_simple.yaml",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("category", "reason"),
+    [
+        ("web_search", "needs the internet"),
+        ("web_search_no_snippet", "needs the internet"),
+        ("memory_kv", "needs the multi-turn backend mechanism"),
+        ("format_sensitivity", "prompting (non-function-calling) models"),
+    ],
+)
+def test_asking_for_a_refused_category_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], category: str, reason: str
+) -> None:
+    argv = [
+        "import",
+        "bfcl",
+        "--source",
+        str(_source(tmp_path)),
+        "--category",
+        category,
+        "--out",
+        str(tmp_path),
+    ]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"BFCL category {category!r} cannot be imported: " in err and reason in err
+
+
+def test_live_relevance_expects_some_call(tmp_path: Path) -> None:
+    """No possible answer; the default expectation names the first function, any arguments."""
+    rel = {
+        "id": "live_relevance_1-1-0",
+        "question": [[{"role": "user", "content": "d"}]],
+        "function": [FN, FN],
+    }
+    source = _source(tmp_path)
+    _write(source, "BFCL_v4_live_relevance.json", [rel])
+    ((file, (case,)),) = bfcl.import_cases(source, ["live_relevance"])
+    assert file.answers is None and case.meta["bfcl_answer"] is None
+    assert case.category == "multiple" and case.extra_arguments == "allow"
+    (expected,) = case.turns[0].expect
+    assert expected.name == "math.hypot"
+    assert expected.arguments["x"] == {"$optional": {"$any": True}}

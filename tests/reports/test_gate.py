@@ -176,6 +176,8 @@ def test_provider_filter_limits_the_scope(files, capsys) -> None:
     assert gate(b, r, "-p", B) == 1
     assert gate(b, r, "-p", "nobody") == 2
     assert "nobody" in capsys.readouterr().err
+    assert gate(b, r, "-p", "crafted-openai-caht") == 2
+    assert f"(did you mean '{A}'?)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

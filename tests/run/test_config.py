@@ -71,6 +71,15 @@ def test_missing_default_file_gives_defaults(tmp_path: Path, monkeypatch: pytest
         ('[prices."m"]\ninput="cheap"\noutput=1\n', "needs numbers input and output"),
         # unknown top-level table
         ("[harnes]\n", "unknown top-level table(s) harnes"),
+        # [gate]: percentages, the flaky rule, known keys, per-provider tables
+        ("[gate]\nmax_drop = -1\n", "[gate] max_drop must be a number of percent between 0 and 100"),
+        ('[gate]\nflaky = "ignore"\n', "[gate] flaky must be one of tolerate, fail"),
+        ("[gate]\nmax_dorp = 1\n", "[gate]: unknown key(s) max_dorp"),
+        ("[gate.providers.x]\nmin_pass_rate = true\n", "[gate.providers.x] min_pass_rate must be a number"),
+        # [emulator]: the answer mode, script paths, the demo switch
+        ('[emulator]\nanswer = "perfect"\n', "[emulator] answer must be one of expected, mistakes, none"),
+        ("[emulator]\nscripts = 3\n", "[emulator] scripts must be a list of script file paths"),
+        ('[emulator]\ndemo_scripts = "no"\n', "[emulator] demo_scripts must be true or false"),
     ],
 )
 def test_bad_config_is_a_clear_error(tmp_path: Path, text: str, needle: str) -> None:
@@ -85,6 +94,25 @@ def test_unknown_provider_lists_known_ids(tmp_path: Path) -> None:
     cfg = load_config(write(tmp_path, GOOD))
     with pytest.raises(ConfigError, match="known ids: deepseek-chat, emulator-openai-chat"):
         cfg.provider("nope")
+
+
+def test_gate_and_emulator_tables_are_coerced(tmp_path: Path) -> None:
+    cfg = load_config(
+        write(
+            tmp_path,
+            '[gate]\nmax_drop = 2\nflaky = "fail"\n[gate.providers.p]\nmin_pass_rate = 90\n'
+            "[gate.categories.irrelevance]\nmax_drop = 0\n"
+            '[emulator]\nanswer = "mistakes"\nscripts = "mine.yaml"\ndemo_scripts = false\n',
+        )
+    )
+    assert cfg.gate.default.max_drop == 2.0 and cfg.gate.default.min_pass_rate is None
+    assert cfg.gate.flaky == "fail" and cfg.gate.providers["p"].min_pass_rate == 90.0
+    assert cfg.gate.categories["irrelevance"].max_drop == 0.0
+    assert (cfg.emulator.answer, cfg.emulator.scripts, cfg.emulator.demo_scripts) == (
+        "mistakes",
+        ("mine.yaml",),
+        False,
+    )
 
 
 def test_explicit_missing_file_is_an_error(tmp_path: Path) -> None:
