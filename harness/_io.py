@@ -5,14 +5,18 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 __all__ = [
     "MAX_DEPTH",
     "MAX_INT_DIGITS",
     "MAX_YAML_CHARS",
+    "REDACTED",
     "InputLimitError",
+    "RedactingStream",
     "atomic_write_bytes",
     "atomic_write_text",
     "check_depth",
@@ -20,12 +24,19 @@ __all__ = [
     "check_yaml_text",
     "checked_int",
     "loads_json",
+    "redact",
+    "redact_bytes",
+    "register_secrets",
     "too_deep",
 ]
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write `data` to `path` via a temporary file in the same folder and an atomic rename."""
+    """Write `data` to `path` via a temporary file in the same folder and an atomic rename.
+
+    Registered secrets (`register_secrets`) are replaced by `<redacted>` first.
+    """
+    data = redact_bytes(data)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -48,6 +59,61 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 def atomic_write_text(path: str | Path, text: str) -> None:
     """Write `text` as UTF-8 to `path` atomically."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+# --- secrets: the values of configured API keys never reach a file or the terminal ----------
+
+REDACTED = "<redacted>"
+_SECRETS: list[str] = []
+_LOCK = threading.Lock()
+
+
+def register_secrets(values: Iterable[str]) -> None:
+    """Add secret values (API keys) to redact from every file written and every line printed.
+
+    Values shorter than 8 characters are ignored (they would redact ordinary words).
+    """
+    with _LOCK:
+        fresh = {v for v in values if isinstance(v, str) and len(v) >= 8} - set(_SECRETS)
+        if fresh:
+            _SECRETS[:] = sorted({*_SECRETS, *fresh}, key=len, reverse=True)
+
+
+def redact(text: str) -> str:
+    """`text` with every registered secret replaced by `<redacted>`."""
+    for secret in _SECRETS:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def redact_bytes(data: bytes) -> bytes:
+    """`redact` for UTF-8 bytes."""
+    for secret in _SECRETS:
+        raw = secret.encode("utf-8")
+        if raw in data:
+            data = data.replace(raw, REDACTED.encode("utf-8"))
+    return data
+
+
+class RedactingStream:
+    """A text stream (stdout, stderr) that redacts registered secrets from what is written."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        """Write `text`, secrets redacted."""
+        self._stream.write(redact(text) if _SECRETS else text)
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        """Write each line, secrets redacted."""
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 # --- bounded reading of untrusted input ----------------------------------------------------

@@ -12,9 +12,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import traceback
 from collections.abc import Sequence
+from types import TracebackType
 
 from harness import __version__
+from harness._io import RedactingStream, redact
 from harness.errors import UserError
 
 __all__ = ["COMMANDS", "main"]
@@ -82,6 +85,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    # API key values never reach the terminal: everything printed goes through the redactor
+    # (keys are registered when fcharness.toml is loaded), tracebacks of harness bugs included.
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(out), RedactingStream(err)
+    if sys.excepthook is sys.__excepthook__:
+        sys.excepthook = _redacting_excepthook
     try:
         return int(args._run(args))
     except UserError as exc:
@@ -92,6 +101,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _redacting_excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    text = "".join(traceback.format_exception(kind, exc, tb))
+    sys.stderr.write(redact(text))
 
 
 if __name__ == "__main__":  # pragma: no cover

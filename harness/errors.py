@@ -50,7 +50,8 @@ class Problem:
             where += f":{self.line}"
         parts = [where, self.severity]
         if self.case_id:
-            parts.append(f"case {self.case_id!r}")
+            shown = self.case_id if len(self.case_id) <= 80 else self.case_id[:77] + "..."
+            parts.append(f"case {shown!r}")
         if self.field:
             parts.append(f"field {self.field}")
         return ": ".join(parts) + f": {self.message}"

@@ -296,8 +296,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         workeroutput["fc_rows"] = json.dumps([r.to_dict() for r in state.rows], ensure_ascii=False)
         return
     if state.report_dir and state.rows:
-        from harness.run.output import write_run_dir
-        from harness.run.runner import new_run_id
+        from harness.run.output import new_run_id, write_run_dir
 
         rows = sorted(state.rows, key=lambda r: (r.case_id, r.provider_id, r.trial))
         reports_root = Path(state.report_dir)

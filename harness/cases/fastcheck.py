@@ -14,7 +14,7 @@ from typing import Any
 __all__ = ["case_ok", "file_ok", "tools_file_ok"]
 
 _NAME = re.compile(r"[a-zA-Z0-9_.-]{1,64}")
-_ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
+_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}")
 _CASE_KEYS = frozenset(
     {
         "id", "description", "category", "tags", "tools", "use", "messages", "tool_choice", "expect",

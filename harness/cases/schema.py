@@ -109,6 +109,10 @@ def _translate(error: jsonschema.ValidationError) -> Iterator[tuple[tuple[str | 
     elif kind == "pattern":
         desc = schema.get("description", "")
         yield path, f"{inst!r} does not match {error.validator_value}" + (f": {desc}" if desc else "")
+    elif kind == "maxLength" and isinstance(inst, str):
+        limit = error.validator_value
+        what = " (it names cassette files)" if path[-1:] == ("id",) else ""
+        yield path, f"is {len(inst)} characters long, at most {limit} allowed{what}"
     elif kind == "minItems":
         yield path, "must not be empty"
     elif kind == "uniqueItems":

@@ -30,7 +30,7 @@ from harness.cassettes.provenance import age_days, build_header, read_provenance
 from harness.cassettes.store import CassetteRouter, Interaction, load_interactions, make_vcr
 from harness.errors import CassetteError, CassetteFileError, ProviderError
 from harness.providers.base import WireResponse
-from harness.run.execute import Exchange, StaleCassette
+from harness.run.execute import Exchange, StaleCassette, error_from_wire
 
 __all__ = ["backoff_delay", "open_exchange", "patched"]
 
@@ -162,9 +162,29 @@ def _sdk_replay(session: Any, job: Any, recorded: _Recorded) -> Exchange:
 
 
 def _record(session: Any, job: Any, cassette: Any) -> Exchange:
+    """Send through the SDK (vcrpy records); keep only real answers in the cassette.
+
+    Transient failures — 429, 5xx, no answer (connection refused or reset) and an error event
+    in the middle of a stream (any stream kind) — are retried with the same bounded
+    exponential back-off. Unless `--record-errors` is given, a final error answer (4xx/5xx or
+    a stream's error event) is not kept: the row is `provider_error`, and nothing of the case
+    is saved (an existing cassette stays as it was).
+    """
     adapter = session.adapters[job.profile.id]
     client = session.clients[job.profile.id]
     opts = session.options
+    keep_errors = getattr(opts, "record_errors", False)
+
+    def send(request: dict[str, Any]) -> WireResponse:
+        wire: WireResponse = adapter.send(client, request, stream=job.profile.stream)
+        if wire.status >= 400:
+            raise error_from_wire(wire)
+        if wire.streaming:
+            try:
+                adapter.parse_stream(wire.events)
+            except ProviderError as exc:  # an error event after HTTP 200
+                raise _StreamError(exc) from None
+        return wire
 
     def exchange(turn: int, request: dict[str, Any]) -> WireResponse:
         pid = job.profile.id
@@ -176,23 +196,37 @@ def _record(session: Any, job: Any, cassette: Any) -> Exchange:
             started = time.perf_counter()
             try:
                 with _SENDS.exclusive() if job.profile.kind in HTTPLIB_KINDS else _SENDS.shared():
-                    wire: WireResponse = adapter.send(client, request, stream=job.profile.stream)
-            except ProviderError as exc:
+                    wire = send(request)
+            except (ProviderError, _StreamError) as raised:
+                in_stream = isinstance(raised, _StreamError)
+                exc = raised.error if isinstance(raised, _StreamError) else raised
                 if exc.retryable and attempt < opts.max_retries:
                     del cassette.data[before:]  # keep only the final answer in the cassette
                     time.sleep(backoff_delay(exc, attempt, opts.backoff_base, opts.max_backoff))
                     attempt += 1
                     continue
-                _stamp(cassette, before, started)
-                if exc.status is None and len(cassette.data) == before:
+                if not in_stream and exc.status is None and len(cassette.data) == before:
                     session.unreachable[pid] = _unreachable(job.profile, exc)
-                _drop_unanswered(cassette, before, exc.status)
-                raise
+                if keep_errors:
+                    _stamp(cassette, before, started)
+                    _drop_unanswered(cassette, before, exc.status)
+                else:  # a fault is not the vendor's answer: save nothing of this case
+                    del cassette.data[:]
+                    cassette.dirty = False
+                raise exc from None
             latency = _stamp(cassette, before, started)
             _drop_unanswered(cassette, before, wire.status)
             return replace(wire, latency_ms=latency)
 
     return exchange
+
+
+class _StreamError(Exception):
+    """A stream that carried an error event after HTTP 200 (the parser's ProviderError)."""
+
+    def __init__(self, error: ProviderError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def _drop_unanswered(cassette: Any, before: int, status: int | None) -> None:

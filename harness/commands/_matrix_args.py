@@ -45,6 +45,14 @@ def add_matrix_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="replay through the vendor SDK and vcrpy instead of the fast path",
     )
+    g.add_argument(
+        "--retries",
+        type=int,
+        default=4,
+        metavar="N",
+        help="when recording, retries of a transient failure (429, 5xx, no answer, a stream's error "
+        "event) with exponential back-off (default: 4)",
+    )
     g.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
@@ -64,6 +72,8 @@ def run_with(args: argparse.Namespace, default_mode: RecordMode, trials: int = 1
     """Build RunOptions from parsed arguments, run, and return the exit code."""
     if args.concurrency is not None and args.concurrency < 1:
         raise UserError("--concurrency must be at least 1")
+    if args.retries < 0:
+        raise UserError("--retries must be at least 0")
     config = load_config(getattr(args, "config", None))
     mode = coerce_record_mode(args.record_mode) if args.record_mode else default_mode
     max_age = getattr(args, "max_age", None)
@@ -86,6 +96,8 @@ def run_with(args: argparse.Namespace, default_mode: RecordMode, trials: int = 1
         base_urls=_base_urls(args.base_url),
         progress=False if args.no_progress else None,
         max_age_days=max_age,
+        max_retries=args.retries,
+        record_errors=getattr(args, "record_errors", False),
     )
     result = run_matrix(config, options)
     if result.run_dir is not None:

@@ -93,9 +93,8 @@ def warn_missing(loaded: Sequence[Case], outputs: Sequence[Output], cases: Mappi
 def _write_report(
     root: Path, outputs: Sequence[Output], verdicts: Sequence[Verdict], cases: Mapping[str, Case]
 ) -> Path:
-    from harness.run.output import write_run_dir
+    from harness.run.output import new_run_id, write_run_dir
     from harness.run.results import ResultRow, case_summary
-    from harness.run.runner import new_run_id
 
     run_id = new_run_id(root)
     rows = []

@@ -22,6 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register `record`'s options."""
     add_matrix_arguments(parser)
     parser.add_argument("--trials", type=int, default=1, metavar="K", help="samples per case and provider")
+    parser.add_argument(
+        "--record-errors",
+        action="store_true",
+        help="keep an error answer (4xx/5xx, a stream's error event) as the cassette, to pin a vendor's "
+        "error; by default such a case is reported as provider_error and nothing is saved",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -91,6 +91,21 @@ QUIRKS: dict[str, Quirks] = {
         strict=False,
         deviations=("`reasoning` message field (not answer text)", "tool_choice may be ignored [U]"),
     ),
+    # llama.cpp's llama-server [C cassettes/llamacpp-*]: tool_choice is read as a string only
+    # (an object, i.e. a named function, is silently taken as "auto": tools/server/server-common.cpp),
+    # `function.strict` is not enforced; replies add `timings` and a build `system_fingerprint`,
+    # non-streamed calls may come with `content: ""`, ids are random 32-character strings.
+    "llamacpp": Quirks(
+        "llamacpp",
+        base_url="http://127.0.0.1:8080/v1",
+        tool_choices=frozenset({"auto", "none", "required"}),
+        strict=False,
+        deviations=(
+            "a named tool_choice is read as auto (not expressible)",
+            "`timings` object in every reply (and the last streamed chunk)",
+            "tool calls parsed only when the --chat-template-file matches what the model writes",
+        ),
+    ),
     # §8 vLLM [D docs.vllm.ai]: named, auto (server flags), required (>= 0.8.3), none.
     "vllm": Quirks(
         "vllm",

@@ -25,8 +25,9 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, cast
 
+from harness._io import RedactingStream
 from harness.reports.metrics import row_kind
 from harness.run.results import ResultRow
 
@@ -169,7 +170,7 @@ def _atomic_text(path: Path) -> Iterator[IO[str]]:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            yield fh
+            yield cast("IO[str]", RedactingStream(fh))  # API key values never reach the file
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

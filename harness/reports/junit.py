@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 
-from harness.reports.metrics import bucket_metrics, cost, is_emulator, row_kind
+from harness.reports.metrics import bucket_metrics, cost, is_emulator, is_local_model, row_kind
 from harness.run.config import Price
 from harness.run.results import ResultRow
 
@@ -80,6 +80,10 @@ def render_junit(
         ET.SubElement(props, "property", name="kind", value=prs[0].kind)
         if is_emulator(pid):
             ET.SubElement(props, "property", name="traffic", value="emulator (not a real vendor)")
+        elif is_local_model(pid):
+            ET.SubElement(
+                props, "property", name="traffic", value="local model (real model on a local server)"
+            )
         m = bucket_metrics(prs)
         figures = {
             "pass_rate": m["pass_rate"],

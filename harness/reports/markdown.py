@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.reports.metrics import COUNTING_RULES, is_emulator, multi_trial
+from harness.reports.metrics import COUNTING_RULES, is_emulator, is_local_model, multi_trial
 from harness.reports.table import fmt_ms, fmt_pct, fmt_usd, provider_label
 from harness.run.results import ResultRow
 
@@ -215,6 +215,11 @@ def render_markdown(
         head.append(
             "\n> Providers marked *(emulator)* replay traffic of fc-harness's local emulator,"
             " not a real vendor."
+        )
+    if any(is_local_model(p) for p in summary["providers"]):
+        head.append(
+            "\n> Providers marked *(local model)* replay a real open-weight model served locally"
+            " (llama.cpp's llama-server): real model output, not the emulator and not a hosted vendor."
         )
     sections = ["\n".join(head), _summary_section(summary), _category_section(summary)]
     if summary["failure_kinds"]:

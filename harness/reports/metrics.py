@@ -40,6 +40,7 @@ __all__ = [
     "failure_kinds",
     "group_cases",
     "is_emulator",
+    "is_local_model",
     "multi_trial",
     "pass_hat_k",
     "percentile",
@@ -61,6 +62,16 @@ _STATUS_KIND = {"error": "provider_error", "stale": "stale_cassette"}
 def is_emulator(provider_id: str) -> bool:
     """Whether `provider_id` names recordings of the local emulator (not a real vendor)."""
     return provider_id.startswith("emulator-")
+
+
+#: Provider-id prefixes naming real open-weight models on a server of one's own (llama.cpp's
+#: llama-server, Ollama, vLLM): real model output, but neither the emulator nor a hosted vendor.
+LOCAL_MODEL_PREFIXES = ("llamacpp-", "ollama-", "vllm-", "local-")
+
+
+def is_local_model(provider_id: str) -> bool:
+    """Whether `provider_id` names recordings of a real model served locally (see LOCAL_MODEL_PREFIXES)."""
+    return provider_id.startswith(LOCAL_MODEL_PREFIXES)
 
 
 def rate(num: int, den: int) -> float | None:
@@ -254,6 +265,7 @@ def summarize(rows: Sequence[ResultRow], prices: Mapping[str, Price] | None = No
             "model": prow[0].model,
             "kind": prow[0].kind,
             "emulator": is_emulator(pid),
+            "local_model": is_local_model(pid),
             **bucket_metrics(prow),
             "categories": {c: bucket_metrics(cats[c]) for c in sorted(cats)},
             "failure_kinds": failure_kinds(prow),

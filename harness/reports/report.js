@@ -41,7 +41,12 @@
   };
   function isEmu(p) { return p.indexOf('emulator-') === 0; }
   function color(p) { return PALETTE[D.providers.indexOf(p) % PALETTE.length]; }
-  function label(p) { return esc(p) + (isEmu(p) ? ' <span class="badge emu" title="recorded from the local emulator, not a real vendor">emulator</span>' : ''); }
+  function isLocal(p) { return !!(S.providers[p] && S.providers[p].local_model); }
+  function label(p) {
+    if (isEmu(p)) return esc(p) + ' <span class="badge emu" title="recorded from the local emulator, not a real vendor">emulator</span>';
+    if (isLocal(p)) return esc(p) + ' <span class="badge local" title="a real open-weight model on a local server (llama.cpp), not the emulator and not a hosted vendor">local model</span>';
+    return esc(p);
+  }
   function kindBadge(kind) { return '<span class="kind k-' + fam(kind) + '">' + esc(kind) + '</span>'; }
 
   // ---- index results: case -> provider -> trials
@@ -153,6 +158,9 @@
     $('#subtitle').textContent = bits.join(' · ');
     if (D.providers.some(isEmu)) {
       $('#banner').innerHTML = '<div class="note">Providers marked <b>emulator</b> replay traffic of fc-harness\'s local emulator — not a real vendor\'s answers.</div>';
+    }
+    if (D.providers.some(isLocal)) {
+      $('#banner').innerHTML += '<div class="note">Providers marked <b>local model</b> replay a real open-weight model served locally by llama.cpp — real model output, neither the emulator nor a hosted vendor.</div>';
     }
     $('#counting').textContent = 'Counting: ' + S.counting + '. Cost uses the [prices] table of fcharness.toml (USD per million tokens).';
   }

@@ -7,7 +7,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from harness.reports.metrics import is_emulator, multi_trial, summarize
+from harness.reports.metrics import is_emulator, is_local_model, multi_trial, summarize
 from harness.run.config import Price
 from harness.run.results import ResultRow
 
@@ -35,8 +35,10 @@ def fmt_usd(value: float | None) -> str:
 
 
 def provider_label(provider_id: str) -> str:
-    """Return the provider id, marked when it names emulator traffic."""
-    return f"{provider_id} (emulator)" if is_emulator(provider_id) else provider_id
+    """Return the provider id, marked when it names emulator traffic or a local real model."""
+    if is_emulator(provider_id):
+        return f"{provider_id} (emulator)"
+    return f"{provider_id} (local model)" if is_local_model(provider_id) else provider_id
 
 
 def _provider_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
@@ -89,6 +91,11 @@ def render_table(rows: Sequence[ResultRow], prices: Mapping[str, Price] | None =
     out.append("\n".join(extra))
     if any(is_emulator(pid) for pid in summary["providers"]):
         out.append("(emulator) = replayed traffic of the local emulator, not a real vendor.")
+    if any(is_local_model(pid) for pid in summary["providers"]):
+        out.append(
+            "(local model) = a real open-weight model on a local server (llama.cpp), "
+            "not the emulator and not a hosted vendor."
+        )
     failing = [r for r in rows if r.status in ("fail", "error", "stale")]
     if failing:
         failing.sort(key=lambda r: (r.provider_id, r.case_id, r.trial))

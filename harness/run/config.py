@@ -36,13 +36,16 @@ are described in `harness.run.config_tables`.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from harness._io import register_secrets
 from harness.errors import ConfigError, suggest
 from harness.run.config_tables import EmulatorSettings, GateSettings, parse_emulator, parse_gate
 
@@ -179,6 +182,13 @@ def _parse_profile(path: Path, pid: str, raw: Any) -> ProviderProfile:
     for key in ("base_url", "api_key_env", "quirks", "description"):
         if key in raw and not isinstance(raw[key], str):
             raise _err(path, f"[providers.{pid}]: '{key}' must be a string")
+    _check_kind(path, pid, raw["kind"])
+    if "api_key_env" in raw:
+        _check_key_env(path, pid, raw["api_key_env"])
+    if "base_url" in raw:
+        problem = base_url_problem(raw["base_url"])
+        if problem:
+            raise _err(path, f"[providers.{pid}]: base_url {raw['base_url']!r}: {problem}")
     return ProviderProfile(
         id=pid,
         kind=raw["kind"],
@@ -191,6 +201,66 @@ def _parse_profile(path: Path, pid: str, raw: Any) -> ProviderProfile:
         options=dict(raw.get("options", {})),
         description=raw.get("description"),
     )
+
+
+def _check_kind(path: Path, pid: str, kind: str) -> None:
+    from harness.providers import ADAPTER_MODULES
+
+    if kind not in ADAPTER_MODULES:
+        raise _err(
+            path,
+            f"[providers.{pid}]: unknown kind {kind!r}{suggest(kind, list(ADAPTER_MODULES))}; "
+            f"known kinds: {', '.join(sorted(ADAPTER_MODULES))}",
+        )
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+#: Prefixes of API keys and tokens as vendors issue them.
+_KEY_PREFIXES = ("sk-", "sk_", "pk-", "rk_", "AIza", "xai-", "gsk_", "hf_", "ghp_", "github_pat_")
+_AWS_KEY_ID = re.compile(r"A[KS]IA[0-9A-Z]{16}")
+
+
+def looks_like_key(value: str) -> bool:
+    """Whether `value` looks like an API key rather than the name of a variable holding one."""
+    if value.startswith(_KEY_PREFIXES) or _AWS_KEY_ID.fullmatch(value):
+        return True
+    classes = sum(any(f(c) for c in value) for f in (str.islower, str.isupper, str.isdigit))
+    return len(value) >= 24 and classes == 3
+
+
+def _check_key_env(path: Path, pid: str, name: str) -> None:
+    if _ENV_NAME.fullmatch(name) and not looks_like_key(name):
+        return
+    if looks_like_key(name) or len(name) >= 20:
+        register_secrets([name])  # never printed, never written
+        raise _err(
+            path,
+            f"[providers.{pid}]: api_key_env must be the NAME of an environment variable "
+            "(e.g. OPENAI_API_KEY), but its value looks like an API key itself (not shown). "
+            "Remove it from the file, rotate the key if it was committed, and export it instead.",
+        )
+    raise _err(
+        path,
+        f"[providers.{pid}]: api_key_env {name!r} is not an environment variable name "
+        "(letters, digits and _, not starting with a digit)",
+    )
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why `url` cannot be a provider's base URL, or None."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "expected an http:// or https:// URL with a host, e.g. http://127.0.0.1:8765/v1"
+    return None
+
+
+def register_key_values(config: Config) -> None:
+    """Register the values of every configured `api_key_env` that is set, to be redacted."""
+    register_secrets(os.environ.get(p.api_key_env, "") for p in config.providers.values() if p.api_key_env)
 
 
 def parse_config(data: Mapping[str, Any], path: Path) -> Config:
@@ -265,6 +335,14 @@ def load_config(path: str | Path | None = None) -> Config:
         return Config(path=None, root=Path.cwd())
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot be read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: invalid TOML: {exc}") from None
-    return parse_config(data, p)
+    except RecursionError:
+        raise ConfigError(f"{p}: invalid TOML: nested too deep") from None
+    config = parse_config(data, p)
+    register_key_values(config)
+    return config

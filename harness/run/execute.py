@@ -16,7 +16,14 @@ from harness.errors import ProviderError
 from harness.model import Case, Failure, ModelTurn, ToolCall, Usage, Verdict
 from harness.providers.base import HistoryStep, WireResponse, restore_names, strip_strict_nulls
 
-__all__ = ["CaseOutcome", "StaleCassette", "error_verdict", "provider_error_message", "run_case"]
+__all__ = [
+    "CaseOutcome",
+    "StaleCassette",
+    "error_from_wire",
+    "error_verdict",
+    "provider_error_message",
+    "run_case",
+]
 
 #: (turn_index, request body) → the wire response; raises ProviderError or StaleCassette.
 Exchange = Callable[[int, dict[str, Any]], WireResponse]
@@ -78,7 +85,8 @@ def provider_error_message(status: int | None, body: Any, fallback: str = "") ->
     return f"provider error: {head}: {detail}" if detail else f"provider error: {head}"
 
 
-def _error_from_wire(wire: WireResponse) -> ProviderError:
+def error_from_wire(wire: WireResponse) -> ProviderError:
+    """The ProviderError for an HTTP error answer (status >= 400) returned as a wire response."""
     body = wire.body if wire.body is not None else wire.events
     return ProviderError(_short(body), status=wire.status, body=body)
 
@@ -134,7 +142,7 @@ def run_case(
         try:
             wire = exchange(ti, request)
             if wire.status >= 400:
-                raise _error_from_wire(wire)
+                raise error_from_wire(wire)
             # an error sent after HTTP 200 (in a stream) makes the parser raise ProviderError
             mt = adapter.parse_stream(wire.events) if wire.streaming else adapter.parse_response(wire.body)
         except ProviderError as exc:

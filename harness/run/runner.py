@@ -41,7 +41,7 @@ from harness.errors import ConfigError, MissingAPIKeyError, UserError
 from harness.model import Case
 from harness.run import execute as _execute
 from harness.run.config import Config, ProviderProfile
-from harness.run.output import write_run_dir
+from harness.run.output import check_run_id, new_run_id, write_run_dir
 from harness.run.progress import Progress
 from harness.run.results import ResultRow, case_summary
 
@@ -78,6 +78,9 @@ class RunOptions:
     trials: int = 1
     base_urls: Mapping[str, str] = field(default_factory=dict)
     max_retries: int = 4
+    """Retries of a transient failure when recording (429, 5xx, no answer, a stream's error event)."""
+    record_errors: bool = False
+    """Keep a final error answer in the cassette (by default nothing of the case is saved)."""
     backoff_base: float = 1.0
     max_backoff: float = 60.0
     progress: bool | None = None
@@ -177,16 +180,6 @@ def build_jobs(
 
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def new_run_id(reports_root: Path) -> str:
-    """A UTC timestamp id, suffixed when a run with the same id exists."""
-    base = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    rid, n = base, 1
-    while (reports_root / rid).exists():
-        n += 1
-        rid = f"{base}-{n}"
-    return rid
 
 
 def _api_key(profile: ProviderProfile, recording: bool) -> str | None:
@@ -414,7 +407,8 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     if not recording and not (options.paths or options.keyword or options.shard):
         _warn_orphans(root, listings, {c.id for c in cases})
     reports_root = Path(options.reports_dir) if options.reports_dir else config.resolve(config.reports)
-    run_id = options.run_id or new_run_id(reports_root)
+    reserved = not options.run_id and options.write_reports
+    run_id = check_run_id(options.run_id) if options.run_id else new_run_id(reports_root, reserve=reserved)
     started_at = _now()
     session = Session(config, options, root)
     try:
@@ -426,6 +420,11 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
                 [p for p in profiles if any(j.profile.id == p.id and not j.unsupported for j in jobs)]
             )
         rows = _execute_jobs(session, run_id, jobs)
+    except BaseException:
+        if reserved:  # the run folder reserved for this run stays only if the run completes
+            with contextlib.suppress(OSError):
+                (reports_root / run_id).rmdir()
+        raise
     finally:
         session.close()
     run_dir = None

@@ -38,6 +38,10 @@ def test_every_kind_and_quirks_profile_has_a_row() -> None:
         ({"name": "get_weather"}, "cohere", None, False),
         ("required", "openai-chat", None, False),
         ("none", "anthropic", None, False),
+        # llama.cpp reads tool_choice as a string: a named function would silently become auto
+        ({"name": "get_weather"}, "openai-chat", "llamacpp", True),
+        ("required", "openai-chat", "llamacpp", False),
+        ("none", "openai-chat", "llamacpp", False),
     ],
 )
 def test_unsupported_tool_choice(choice: Any, kind: str, quirks: str | None, unsupported: bool) -> None:

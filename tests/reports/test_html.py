@@ -396,3 +396,28 @@ def test_streaming_parity_panel_in_chromium(browser, tmp_path: Path) -> None:
     page.write_text(_html(rows), encoding="utf-8")
     _wait_ready(browser, page)
     assert not browser.find_element(By.ID, "parity-panel").is_displayed()
+
+
+def test_local_models_are_flagged_in_the_data() -> None:
+    rows = [make_row("weather.beijing.tomorrow", p, "pass") for p in ("llamacpp-qwen", "emulator-gemini")]
+    data = _data(_html(rows))
+    assert data["summary"]["providers"]["llamacpp-qwen"]["local_model"] is True
+    assert data["summary"]["providers"]["emulator-gemini"]["local_model"] is False
+
+
+@pytest.mark.browser
+def test_local_models_get_their_badge_and_banner_in_chromium(browser, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    rows = [make_row("weather.beijing.tomorrow", p, "pass") for p in ("llamacpp-qwen", "emulator-gemini")]
+    page = tmp_path / "report.html"
+    page.write_text(_html(rows), encoding="utf-8")
+    browser.get(page.as_uri())
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready")
+    )
+    assert browser.find_element(By.CSS_SELECTOR, "#cards .badge.local").text == "local model"
+    assert browser.find_element(By.CSS_SELECTOR, "#cards .badge.emu").text == "emulator"
+    banner = browser.find_element(By.ID, "banner").text
+    assert "real open-weight model" in banner and "local emulator" in banner

@@ -79,3 +79,9 @@ def test_suite_properties_carry_latency_tokens_and_cost() -> None:
     assert props["cost_usd"] == "0.0002"
     anth = {p.get("name") for p in root.find("testsuite[@name='crafted-anthropic']").iter("property")}
     assert "cost_usd" not in anth  # no price for its model
+
+
+def test_local_models_are_labelled() -> None:
+    suites = _suites([make_row("weather.beijing.tomorrow", "llamacpp-qwen", "pass")])
+    props = {p.get("name"): p.get("value") for p in suites["llamacpp-qwen"].iter("property")}
+    assert props["traffic"].startswith("local model")

@@ -78,3 +78,13 @@ def test_trial_shown_only_for_repeated_cases() -> None:
     md = _md(demo_rows())
     assert "**`weather.beijing.tomorrow`** · simple · `cases/travel/weather.yaml`\n" in md
     assert "**`multiple.stock`** · multiple · `cases/finance.yaml` · trial 2" in md
+
+
+def test_local_models_are_labelled() -> None:
+    rows = [
+        make_row("weather.beijing.tomorrow", pid, "pass") for pid in ("llamacpp-qwen", "crafted-anthropic")
+    ]
+    md = _md(rows)
+    assert "`llamacpp-qwen (local model)`" in md
+    assert "real open-weight model served locally" in md and "not the emulator" in md
+    assert "*(local model)*" not in _md(rows[1:])

@@ -193,3 +193,16 @@ def test_summarize_per_provider_and_category() -> None:
     assert s["providers"]["emulator-gemini"]["trials"]["pass_hat_k"] == pytest.approx(0.4)
     assert s["categories"]["parallel"]["status_counts"]["unsupported"] == 3
     assert s["disagreements"][0]["score"] == pytest.approx(0.5)
+
+
+def test_local_models_are_flagged_in_the_summary() -> None:
+    from harness.reports.metrics import is_local_model
+
+    assert all(is_local_model(p) for p in ("llamacpp-qwen", "ollama-qwen", "vllm-qwen", "local-x"))
+    assert not any(is_local_model(p) for p in ("emulator-openai-chat", "openai-gpt-4o-mini", "qwen-llamacpp"))
+    s = summarize(
+        [make_row("weather.beijing.tomorrow", p, "pass") for p in ("llamacpp-qwen", "emulator-gemini")]
+    )
+    assert s["providers"]["llamacpp-qwen"]["local_model"] is True
+    assert s["providers"]["llamacpp-qwen"]["emulator"] is False
+    assert s["providers"]["emulator-gemini"]["local_model"] is False

@@ -60,3 +60,15 @@ def test_trial_numbers_only_where_a_case_has_several() -> None:
     assert "weather.beijing.tomorrow [crafted-openai-chat]" in out  # trial 1 of 1: no @1
     assert "@1 [crafted" not in out
     assert "multiple.stock@3 [emulator-gemini]" in out
+
+
+def test_local_models_are_labelled_apart_from_the_emulator_and_vendors() -> None:
+    rows = [
+        make_row("weather.beijing.tomorrow", pid, "pass") for pid in ("llamacpp-qwen", "crafted-openai-chat")
+    ]
+    out = render_table(rows)
+    assert "llamacpp-qwen (local model)" in out
+    assert "crafted-openai-chat (local model)" not in out and "(emulator)" not in out
+    assert "real open-weight model on a local server" in out
+    # without a local model, no legend for one
+    assert "(local model)" not in render_table(rows[1:])

@@ -239,7 +239,20 @@ def test_exhausted_retries_give_a_provider_error_verdict(
     assert row.status == "error"
     assert [f.kind for f in row.verdict.failures] == ["provider_error"]
     assert "HTTP 500" in row.error
-    # and the error replays as the same verdict, offline, by both replay paths
+    # nothing is saved: a fault is not the vendor's answer
+    assert not cassette_path(project / "cassettes", "emulator-openai-chat", "wx.beijing").exists()
+    # unless asked for (--record-errors); then the error replays as the same verdict, offline,
+    # by both replay paths
+    with start_emulator(_with_fault({"status": 500}), load_cases(["cases"])) as emu:
+        kept = _run(
+            emu,
+            RecordMode.ALL,
+            keyword="wx.beijing",
+            providers=("emulator-openai-chat",),
+            max_retries=2,
+            record_errors=True,
+        )
+    assert kept.rows[0].verdict == row.verdict
     (again,) = _run(None, keyword="wx.beijing", providers=("emulator-openai-chat",)).rows
     assert again.verdict == row.verdict
     (sdk,) = _run(None, keyword="wx.beijing", providers=("emulator-openai-chat",), replay_via_sdk=True).rows
