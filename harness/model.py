@@ -18,6 +18,7 @@ __all__ = [
     "CATEGORIES",
     "FAILURE_KINDS",
     "STATUSES",
+    "Backend",
     "Case",
     "ExpectedCall",
     "Failure",
@@ -130,6 +131,36 @@ class Turn:
     """Scripted tool results, the i-th answering the call matched to `expect[i]`."""
     expect_text: Any = None
     """A matcher on the turn's text, or None when the text is not checked."""
+    messages: tuple[Message, ...] = ()
+    """Executable-backend cases: the user messages that open this turn (turn 0: none; the
+    case's `messages` open the conversation)."""
+    tools: tuple[Tool, ...] = ()
+    """Executable-backend cases: tools offered from this turn on (BFCL's held-out functions)."""
+    expect_state: Mapping[str, Any] | None = None
+    """Executable-backend cases: backend name → {attribute: matcher} after the turn."""
+    check_calls: bool = True
+    """Executable-backend cases: whether `expect` is graded (False: the turn checks only state)."""
+
+
+@dataclass(frozen=True)
+class Backend:
+    """An executable backend for a case's tools: a Python class, fresh per case × provider × trial.
+
+    Each public method of the instance is a function the model may call by name; what it
+    returns is sent back as the tool result (DESIGN.md §9). Which modules may be named is
+    decided by `harness.cases.backends` (an allowlist, checked when cases are loaded).
+    """
+
+    python: str
+    """`package.module:Class`."""
+    name: str
+    """The name `expect_state` uses for the instance (default: the class name)."""
+    init: Mapping[str, Any] = field(default_factory=dict)
+    """Keyword arguments for the constructor."""
+    scenario: Mapping[str, Any] | None = None
+    """When given, passed to the instance's `_load_scenario(scenario, long_context=...)`
+    (the protocol of BFCL's simulated APIs), after construction."""
+    long_context: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,6 +186,9 @@ class Case:
     """The line of the case in its file, for messages."""
     meta: Mapping[str, Any] = field(default_factory=dict)
     """Free data for importers (e.g. BFCL's raw possible answer); never graded by default."""
+    backends: tuple[Backend, ...] = ()
+    """Executable backends: when non-empty, each turn is a user turn whose calls the runner
+    executes step by step (DESIGN.md §9)."""
 
     def tool(self, name: str) -> Tool | None:
         """Return the offered tool called `name`, or None."""
@@ -162,6 +196,16 @@ class Case:
             if tool.name == name:
                 return tool
         return None
+
+    @property
+    def executable(self) -> bool:
+        """Whether the case's tools execute against backends (turns are user turns)."""
+        return bool(self.backends)
+
+    def tools_at(self, turn: int) -> tuple[Tool, ...]:
+        """The tools offered in `turn`: the case's plus those added by turns up to it."""
+        added = tuple(t for tr in self.turns[: turn + 1] for t in tr.tools)
+        return self.tools + added if added else self.tools
 
     @property
     def is_multi_turn(self) -> bool:

@@ -4,8 +4,9 @@
 # every model vendor's SDK, vLLM-era pins and sentence-transformers, none of which the checker
 # or the data need, and would change the versions of packages already installed.
 # The checker module imports only the standard library once the test stubs the model
-# registry; `bfcl_eval.utils` (its `is_empty_output`) also needs filelock, installed only when
-# missing (any installed version is left alone).
+# registry; `bfcl_eval.utils` (its `is_empty_output`) also needs filelock, and BFCL's simulated
+# APIs (the multi-turn backends) need mpmath; each is installed only when missing (any installed
+# version is left alone).
 # The version is pinned so the differential test compares against a known checker;
 # raise it deliberately (and rerun tests/bfcl/test_differential.py) to follow BFCL.
 #
@@ -29,5 +30,8 @@ fi
 "$py" -m pip install -q --no-deps --no-warn-conflicts "bfcl-eval==2026.3.23"
 if ! "$py" -c 'import filelock' 2>/dev/null; then
   "$py" -m pip install -q --no-deps --no-warn-conflicts "filelock>=3.12"
+fi
+if ! "$py" -c 'import mpmath' 2>/dev/null; then
+  "$py" -m pip install -q --no-deps --no-warn-conflicts "mpmath>=1.3"
 fi
 echo "install_bfcl.sh: bfcl-eval 2026.3.23 installed into $("$py" -c 'import sys; print(sys.prefix)')"

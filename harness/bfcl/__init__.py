@@ -7,6 +7,9 @@ Public face (import the module you need; this package imports nothing so that
 - `checker`: `grade`, `grade_turn` — the `bfcl` grading profile (plugged into
   `harness.grading` by name), reproducing BFCL's AST checker verdicts.
 - `agreement`: `compare`, `explain` — why the default profile and BFCL differ on an entry.
+- `multi_turn`: the four multi-turn categories as executable-backend cases (BFCL's simulated
+  APIs as backends); `multi_turn_checker`: BFCL's multi-turn checker without `eval`
+  (`grade_steps`, `check`).
 
 Inside: `ast_checker` (BFCL's checker rules), `languages` (its Java / JavaScript value
 conversions), `fast` (its compiled fast path), `values`

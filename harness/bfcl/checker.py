@@ -30,7 +30,14 @@ from harness.errors import UserError
 from harness.grading.grader import TurnGrade
 from harness.model import Case, Failure, ModelTurn, Verdict
 
-__all__ = ["NO_CALL_CATEGORIES", "grade", "grade_turn", "is_no_call_category", "is_relevance_category"]
+__all__ = [
+    "NO_CALL_CATEGORIES",
+    "grade",
+    "grade_steps",
+    "grade_turn",
+    "is_no_call_category",
+    "is_relevance_category",
+]
 
 #: BFCL categories where a correct answer makes no call (v1 called it `relevance`).
 NO_CALL_CATEGORIES = ("irrelevance", "live_irrelevance", "relevance")
@@ -188,7 +195,13 @@ def grade(
     provider_id: str = "",
     tool_names: str = "exact",
 ) -> Verdict:
-    """Grade `turns` (one turn) on a BFCL-imported `case` exactly as BFCL's AST checker does."""
+    """Grade `turns` (one turn) on a BFCL-imported `case` exactly as BFCL's AST checker does.
+
+    A multi-turn entry is graded by BFCL's multi-turn checker, each of `turns` being one user
+    turn of a single step (`grade_steps` takes several steps per turn).
+    """
+    if str(case.meta.get("bfcl_category", "")).startswith("multi_turn"):
+        return grade_steps(case, [[t] for t in turns], provider_id=provider_id, tool_names=tool_names)
     sanitize = tool_names == "sanitized"
     if not sanitize and tool_names != "exact":
         raise UserError(f"--tool-names must be one of {', '.join(TOOL_NAME_MODES)}, not {tool_names!r}")
@@ -299,3 +312,15 @@ def grade_turn(case: Case, turn_index: int, model_turn: ModelTurn, *, tool_names
     return TurnGrade(
         verdict.failures, tuple(matches), verdict.tool_selection_ok, verdict.arguments_ok, verdict.schema_ok
     )
+
+
+def grade_steps(
+    case: Case, steps: Sequence[Sequence[ModelTurn]], *, provider_id: str = "", tool_names: str = "exact"
+) -> Verdict:
+    """A BFCL multi-turn entry: per user turn, the model's steps, graded by BFCL's multi-turn checker."""
+    from harness.bfcl import multi_turn_checker
+
+    if not str(case.meta.get("bfcl_category", "")).startswith("multi_turn"):
+        raise UserError(f"case {case.id!r}: profile 'bfcl' grades steps only for BFCL's multi-turn entries")
+    calls = [[list(step.calls) for step in turn] for turn in steps]
+    return multi_turn_checker.grade_steps(case, calls, provider_id=provider_id, tool_names=tool_names)

@@ -24,11 +24,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from harness.bfcl import ast_checker as _bfcl_ast
+from harness.bfcl import multi_turn as _multi_turn
 from harness.bfcl.convert import answer_to_expect, to_json_schema
 from harness.bfcl.languages import language_of, language_tool_doc, source_matcher
 from harness.errors import Problem, UserError
@@ -63,23 +64,20 @@ CATEGORIES: tuple[tuple[str, str, str | None], ...] = (
     ("live_parallel_multiple", "live_parallel_multiple", None),
     ("live_irrelevance", "live_irrelevance", None),
     ("live_relevance", "live_relevance", None),
+    ("multi_turn_base", "multi_turn_base", None),
+    ("multi_turn_miss_func", "multi_turn_miss_func", None),
+    ("multi_turn_miss_param", "multi_turn_miss_param", None),
+    ("multi_turn_long_context", "multi_turn_long_context", None),
 )
 #: Categories graded by whether a call is made at all: no possible answers.
 _ANSWERLESS = ("irrelevance", "live_irrelevance", "live_relevance")
 #: BFCL v4 categories (file stems) that are not imported, and why; a default import names them.
 REFUSED: dict[str, str] = {
-    "multi_turn_base": "multi-turn: needs executable tool backends (the multi-turn mechanism), "
-    "which this version does not have",
-    "multi_turn_miss_func": "multi-turn: needs executable tool backends (the multi-turn mechanism), "
-    "which this version does not have",
-    "multi_turn_miss_param": "multi-turn: needs executable tool backends (the multi-turn mechanism), "
-    "which this version does not have",
-    "multi_turn_long_context": "multi-turn: needs executable tool backends (the multi-turn mechanism), "
-    "which this version does not have",
-    "memory": "needs the multi-turn backend mechanism: BFCL's memory entries first replay a "
-    "prerequisite conversation per scenario against an executable memory backend (MemoryAPI "
-    "kv / vector / rec_sum; vector also needs a sentence-transformers model and faiss), then "
-    "grade the final answer text; fc-harness has no executable backends yet",
+    "memory": "BFCL's memory entries first replay a prerequisite conversation per scenario "
+    "against an executable memory backend (MemoryAPI kv / vector / rec_sum; vector also needs a "
+    "sentence-transformers model and faiss) that persists to files between entries, then grade "
+    "the final answer text; fc-harness's executable backends start fresh per case, so these "
+    "chained entries are not imported yet",
     "web_search": "needs the internet: BFCL's WebSearchAPI answers the model's calls with live "
     "Google results through SerpAPI (SERPAPI_API_KEY) and fetches the pages it names, so the "
     "tool results change over time and cannot run offline or replay to BFCL's answers",
@@ -101,6 +99,8 @@ _ALIASES = {stem: short for short, stem, _ in CATEGORIES} | {v1: short for short
 SCHEMA_NOTE = "possible answer vs. its own schema"
 _CASE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _V1_PREFIX = "gorilla_openfunctions_v1_test_"
+#: Multi-turn function docs read so far, by class (they are the same for every entry).
+_DOCS: dict[str, list[dict[str, Any]]] = {}
 
 
 @dataclass(frozen=True)
@@ -331,6 +331,11 @@ def entry_to_case(
     case_id = case_id_for(bfcl_id)
     if not _CASE_ID.match(case_id):
         raise ValueError(f"id: {bfcl_id!r} cannot be a case id ([a-z0-9][a-z0-9._-]*)")
+    if _multi_turn.is_multi_turn_category(file.category):
+        case = _multi_turn.entry_to_case(
+            entry, answer, file.category, case_id, file.questions.parent, _DOCS, warnings
+        )
+        return replace(case, source=str(file.questions), line=line)
     if "function" not in entry or "question" not in entry:
         raise ValueError("missing `question` or `function`")
     language = language_of(file.category)

@@ -11,7 +11,8 @@ Public face:
 
 Inside: `yaml_lines` (JSON-like YAML with the line of every key), `schema` (the case-file
 JSON Schema and its messages), `fastcheck` (a fast accept-check in front of it), `build`
-(dicts → `Case`, matcher and tool checks), `messages` (conversation prefixes).
+(dicts → `Case`, matcher and tool checks), `messages` (conversation prefixes), `backends`
+(the allowlist of executable backend modules), `user_turns` (the user turns of backend cases).
 """
 
 from __future__ import annotations

@@ -12,7 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from harness.cases.backends import parse_backends
 from harness.cases.messages import check_messages
+from harness.cases.user_turns import build_user_turn
 from harness.cases.yaml_lines import LineMap, line_of
 from harness.errors import Problem, suggest
 from harness.grading.spec_checks import alternatives, check_spec, schema_problems, validate_literal
@@ -177,6 +179,10 @@ def build_case(
         tools = inline + used
     else:
         tools = list(default_tools)
+    backends = parse_backends(raw.get("backends"), add)
+    executable = "backends" in raw
+    if executable and "turns" not in raw:
+        add(("backends",), "a case with backends needs turns: (its user turns)")
     offered = {t.name: t for t in tools}
     messages = check_messages(raw.get("messages"), offered, add)
     extra = raw.get("extra_arguments", "forbid")
@@ -187,6 +193,18 @@ def build_case(
         turn_raws = [({"expect": raw.get("expect"), "expect_text": raw.get("expect_text")}, ())]
     turns: list[Turn] = []
     for t_raw, t_path in turn_raws:
+        if executable:
+            added = parse_tools(t_raw.get("tools"), (*path, *t_path, "tools"), rep, cid)
+            turn = build_user_turn(t_raw, t_path, offered, added, add)
+            offered = {**offered, **{t.name: t for t in turn.tools}}
+            _ = _check_expect(t_raw.get("expect"), (*t_path, "expect"), offered, extra, add)
+            turns.append(turn)
+            continue
+        for key in ("messages", "tools", "expect_state"):
+            if key in t_raw:
+                add((*t_path, key), f"`{key}` in a turn needs executable backends (case `backends:`)")
+        if t_path and "expect" not in t_raw:
+            add(t_path, "a turn needs `expect` (the calls of that assistant turn)")
         expect = _check_expect(t_raw.get("expect"), (*t_path, "expect"), offered, extra, add)
         results = t_raw.get("results")
         results = results if isinstance(results, list) else None
@@ -237,6 +255,7 @@ def build_case(
         source=rep.file,
         line=line,
         meta=meta,
+        backends=backends,
     )
 
 

@@ -87,12 +87,17 @@ class AtomicPersister(FilesystemPersister):  # type: ignore[misc]  # vcrpy ships
         try:
             data = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as err:
-            raise CassetteDecodeError(f"{path}: not UTF-8 text") from err
+            raise CassetteDecodeError("not UTF-8 text") from err
         if not data.strip():
             raise CassetteNotFoundError()
-        if not data.endswith("\n"):  # fcharness writes whole files (atomically), newline-terminated
-            raise ValueError("the file does not end with a newline: truncated? re-record it")
-        return _vcr_deserialize(data, serializer)
+        # Any other problem is a CassetteDecodeError caused by the parser's error: recording
+        # (vcrpy) then treats the file as empty and overwrites it; replay reports the cause.
+        try:
+            if not data.endswith("\n"):  # fcharness writes whole files (atomically), newline-terminated
+                raise ValueError("the file does not end with a newline: truncated? re-record it")
+            return _vcr_deserialize(data, serializer)
+        except (ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError) as err:
+            raise CassetteDecodeError(str(err)) from err
 
     @staticmethod
     def save_cassette(cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:
@@ -284,6 +289,24 @@ def _to_wire(resp: dict[str, Any], index: int) -> WireResponse:
     return WireResponse(code, body, None, headers, resp.get("latency_ms"))
 
 
+def _unreadable(path: Path, exc: Exception) -> CassetteError:
+    """A CassetteError naming the file, and the line where the parser has one."""
+    if isinstance(exc, UnicodeDecodeError):
+        return CassetteError(
+            f"{path}: unreadable cassette: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        )
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        why = " ".join(str(exc.problem or exc).split())
+        return CassetteError(f"{path}{line}: unreadable cassette: YAML syntax error: {why}")
+    if isinstance(exc, InputLimitError):
+        line = f":{exc.line}" if exc.line else ""
+        return CassetteError(f"{path}{line}: unreadable cassette: {exc}")
+    why = f"missing key {exc}" if isinstance(exc, KeyError) else " ".join(str(exc).split())
+    return CassetteError(f"{path}: unreadable cassette: {why}")
+
+
 def load_interactions(path: Path) -> list[Interaction]:
     """Load a cassette with vcrpy's persister and the fcharness serializer.
 
@@ -299,15 +322,8 @@ def load_interactions(path: Path) -> list[Interaction]:
             out.append(Interaction(req.method, req.uri, text, _to_wire(resp, i)))
     except CassetteNotFoundError:
         raise FileNotFoundError(str(path)) from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark is not None else ""
-        why = " ".join(str(exc.problem or exc).split())
-        raise CassetteError(f"{path}{line}: unreadable cassette: YAML syntax error: {why}") from None
-    except InputLimitError as exc:
-        line = f":{exc.line}" if exc.line else ""
-        raise CassetteError(f"{path}{line}: unreadable cassette: {exc}") from None
-    except (ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError, CassetteDecodeError) as exc:
-        why = f"missing key {exc}" if isinstance(exc, KeyError) else " ".join(str(exc).split())
-        raise CassetteError(f"{path}: unreadable cassette: {why}") from None
+    except CassetteDecodeError as exc:
+        raise _unreadable(path, exc.__cause__ if isinstance(exc.__cause__, Exception) else exc) from None
+    except (ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError) as exc:
+        raise _unreadable(path, exc) from None
     return out

@@ -8,6 +8,10 @@ Each line of `--outputs` is one case × provider:
 `arguments` is a JSON object or JSON text; text that does not decode to an object is graded
 as `invalid_arguments_json` (never a crash); absent, null or "" means `{}`. A multi-turn
 case's line may carry `"turns": [{"calls": [...], "text": ...}, ...]` instead of `calls`.
+A case with executable backends (BFCL's multi-turn entries included) takes
+`"turns": [{"steps": [[call, ...], ...]}, ...]` (DESIGN.md §9, stable): one entry per user turn,
+one list of calls per model response; `--profile bfcl` grades it with BFCL's multi-turn checker,
+the other profiles execute the calls on fresh backends and check `expect` and `expect_state`.
 
 Exit codes: 0 every verdict passes, 1 any fails, 2 bad input (an unknown case id, a
 malformed line, a duplicate case × provider line — each named with file and line).
@@ -19,6 +23,7 @@ import argparse
 import json
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +32,9 @@ from harness.errors import Problem, UserError
 from harness.model import Case, ModelTurn, ToolCall, Verdict
 
 __all__ = [
+    "Steps",
     "add_arguments",
+    "grade_output",
     "parse_outputs",
     "render_json",
     "render_table",
@@ -36,8 +43,17 @@ __all__ = [
     "warn_missing",
 ]
 
-Output = tuple[str, str, list[ModelTurn], int]
-"""(case id, provider id, model turns, line number) of one outputs line."""
+
+@dataclass(frozen=True)
+class Steps:
+    """The model's answers of a line with `turns: [{"steps": [[call, ...], ...]}, ...]`."""
+
+    turns: tuple[tuple[ModelTurn, ...], ...]
+    """Per user turn, one `ModelTurn` per model response (step), in order."""
+
+
+Output = tuple[str, str, "list[ModelTurn] | Steps", int]
+"""(case id, provider id, model turns or steps, line number) of one outputs line."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -112,7 +128,7 @@ def _write_report(
                 tags=tuple(case.tags),
                 source=case.source,
                 trial=1,
-                turns=tuple(turns),
+                turns=tuple(t for s in turns.turns for t in s) if isinstance(turns, Steps) else tuple(turns),
                 case=case_summary(case),
             )
         )
@@ -123,7 +139,6 @@ def _write_report(
 def run(args: argparse.Namespace) -> int:
     """Grade the outputs file; print a table or JSON; return the exit code."""
     from harness.cases.loader import load_cases
-    from harness.grading.grader import grade
 
     loaded = load_cases([Path(p) for p in args.cases])
     cases = {c.id: c for c in loaded}
@@ -131,8 +146,7 @@ def run(args: argparse.Namespace) -> int:
     cases.update({c.meta["bfcl_id"]: c for c in loaded if c.meta.get("bfcl_id", c.id) not in cases})
     outputs = parse_outputs(Path(args.outputs), cases)
     verdicts = [
-        grade(cases[cid], turns, provider_id=pid, profile=args.profile, tool_names=args.tool_names)
-        for cid, pid, turns, _ in outputs
+        grade_output(cases[cid], pid, turns, args.profile, args.tool_names) for cid, pid, turns, _ in outputs
     ]
     for warning in warn_missing(loaded, outputs, cases):
         print(f"fcharness: {warning}", file=sys.stderr)
@@ -146,6 +160,52 @@ def run(args: argparse.Namespace) -> int:
         where = _write_report(Path(args.report), outputs, verdicts, cases)
         print(f"reports: {where}", file=sys.stderr)
     return 0 if all(v.passed for v in verdicts) else 1
+
+
+def grade_output(
+    case: Case, provider_id: str, turns: list[ModelTurn] | Steps, profile: str, tool_names: str
+) -> Verdict:
+    """Grade one outputs line; an executable-backend case's calls are executed for its state."""
+    from harness.grading.executed import grade_steps
+    from harness.grading.grader import grade
+
+    if not case.executable and not isinstance(turns, Steps):
+        return grade(case, turns, provider_id=provider_id, profile=profile, tool_names=tool_names)
+    steps = turns.turns if isinstance(turns, Steps) else tuple((t,) for t in turns)
+    if not case.executable:
+        merged = [
+            ModelTurn(calls=tuple(c for s in t for c in s.calls), text=t[-1].text if t else None)
+            for t in steps
+        ]
+        return grade(case, merged, provider_id=provider_id, profile=profile, tool_names=tool_names)
+    states: list[Any] = []
+    if profile != "bfcl":
+        from harness.run.backends import replay_states
+
+        states = replay_states(case, steps)
+    return grade_steps(
+        case, steps, states=states, provider_id=provider_id, profile=profile, tool_names=tool_names
+    )
+
+
+def _parse_steps(data: Any, field: str) -> tuple[tuple[ModelTurn, ...] | None, list[tuple[str, str | None]]]:
+    """The steps of one `{"steps": [[call, ...], ...]}` turn, or the errors."""
+    if not isinstance(data, Mapping) or set(data) - {"steps"}:
+        return None, [("expected an object with only `steps`", field)]
+    raw = data.get("steps")
+    if not isinstance(raw, list):
+        return None, [("expected a list of steps (each a list of calls)", f"{field}.steps")]
+    steps: list[ModelTurn] = []
+    errors: list[tuple[str, str | None]] = []
+    for k, step in enumerate(raw):
+        if not isinstance(step, list):
+            errors.append(("expected a list of calls", f"{field}.steps[{k}]"))
+            continue
+        turn, errs = _parse_turn({"calls": step}, f"{field}.steps[{k}]")
+        errors.extend(errs)
+        if turn is not None:
+            steps.append(turn)
+    return (tuple(steps) if not errors else None), errors
 
 
 def _decode_arguments(value: Any) -> tuple[dict[str, Any] | None, str | None]:
@@ -217,8 +277,22 @@ def _parse_line(obj: Any, cases: Mapping[str, Case]) -> tuple[Output | None, lis
             return None, [("give either calls/text or turns, not both", "turns")]
         raw_turns = obj["turns"]
         if not isinstance(raw_turns, list) or not raw_turns:
-            return None, [("turns: expected a non-empty list of {calls, text}", "turns")]
-        if len(raw_turns) > len(case.turns):
+            return None, [("turns: expected a non-empty list of {calls, text} or {steps}", "turns")]
+        if any(isinstance(d, Mapping) and "steps" in d for d in raw_turns):
+            stepped: list[tuple[ModelTurn, ...]] = []
+            for t, data in enumerate(raw_turns):
+                steps, errs = _parse_steps(data, f"turns[{t}]")
+                errors.extend(errs)
+                if steps is not None:
+                    stepped.append(steps)
+            if errors:
+                return None, errors
+            if not case.executable and len(stepped) > len(case.turns):
+                return None, [
+                    (f"turns: {len(stepped)} turns, but case {cid!r} has {len(case.turns)}", "turns")
+                ]
+            return (cid, pid, Steps(tuple(stepped)), 0), []
+        if len(raw_turns) > len(case.turns) and not case.executable:
             return None, [(f"turns: {len(raw_turns)} turns, but case {cid!r} has {len(case.turns)}", "turns")]
         for t, data in enumerate(raw_turns):
             turn, errs = _parse_turn(data, f"turns[{t}]")

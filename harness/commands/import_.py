@@ -60,6 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a BFCL category (simple, simple_java, simple_javascript, multiple, parallel, "
         "parallel_multiple, "
         "irrelevance, live_simple, live_multiple, live_parallel, live_parallel_multiple, live_irrelevance, "
+        "live_relevance, multi_turn_base, multi_turn_miss_func, multi_turn_miss_param, "
+        "multi_turn_long_context, "
         "or BFCL's file names such as simple_python or v1's parallel_function); repeatable; "
         "default: every one found",
     )
@@ -84,12 +86,44 @@ def case_to_dict(case: Case) -> dict[str, Any]:
         out["tags"] = list(case.tags)
     out["tools"] = [_tool(t) for t in case.tools]
     out["messages"] = [_message(m) for m in case.messages]
-    out["expect"] = [{"call": e.name, "arguments": dict(e.arguments)} for e in case.turns[0].expect]
+    if case.executable:
+        out.update(executable_fields(case))
+    else:
+        out["expect"] = [{"call": e.name, "arguments": dict(e.arguments)} for e in case.turns[0].expect]
     if case.extra_arguments != "forbid":
         out["extra_arguments"] = case.extra_arguments
     if case.meta:
         out["meta"] = dict(case.meta)
     return out
+
+
+def executable_fields(case: Case) -> dict[str, Any]:
+    """`backends:` and the user `turns:` of an executable-backend case, as a case file writes them."""
+    backends = []
+    for b in case.backends:
+        item: dict[str, Any] = {"python": b.python}
+        if b.name != b.python.rpartition(":")[2]:
+            item["name"] = b.name
+        if b.init:
+            item["init"] = dict(b.init)
+        if b.scenario is not None:
+            item["scenario"] = dict(b.scenario)
+        if b.long_context:
+            item["long_context"] = True
+        backends.append(item)
+    turns = []
+    for turn in case.turns:
+        t: dict[str, Any] = {}
+        if turn.messages:
+            t["messages"] = [_message(m) for m in turn.messages]
+        if turn.tools:
+            t["tools"] = [_tool(x) for x in turn.tools]
+        if turn.check_calls:
+            t["expect"] = [{"call": e.name, "arguments": dict(e.arguments)} for e in turn.expect]
+        if turn.expect_state is not None:
+            t["expect_state"] = dict(turn.expect_state)
+        turns.append(t)
+    return {"backends": backends, "turns": turns}
 
 
 def dump_cases(cases: list[Case], header: str) -> str:

@@ -11,6 +11,8 @@ Public face:
 - `MATCHERS`, `MATCHER_NAMES`, `is_matcher` (`matcher_names`): the case format's matcher keys.
 - `check_spec`, `validate_literal`, `schema_problems` (`spec_checks`): what `validate` asks
   of the matchers and literals a case file writes.
+- `grade_steps(case, steps, states=...)` (`executed`): executable-backend cases, per user turn
+  the model's steps and the backends' state after it (`expect_state`).
 
 Inside: `matcher_types` and `compound` (the matchers), `pairing` and `assignment` (order-free
 pairing by optimal assignment), `values` (JSON types, deepdiff paths, dates),

@@ -49,7 +49,7 @@ from harness.grading.pairing import Expected, args_text, diff_args, pair_calls, 
 from harness.grading.values import path_join, short
 from harness.model import Case, Failure, ModelTurn, Verdict, sanitize_name
 
-__all__ = ["PROFILES", "PROFILE_MODULES", "TOOL_NAMES", "TurnGrade", "grade", "grade_turn"]
+__all__ = ["PROFILES", "PROFILE_MODULES", "TOOL_NAMES", "TurnGrade", "grade", "grade_turn", "profile_module"]
 
 PROFILES: tuple[str, ...] = ("default", "strict", "bfcl")
 TOOL_NAMES: tuple[str, ...] = ("exact", "sanitized")
@@ -111,12 +111,13 @@ def _compile_plan(case: Case, profile: str) -> _Plan:
             except MatcherError as exc:
                 raise MatcherError(f"case {case.id!r}: turn {t} expect_text: {exc}") from None
         turns.append(_TurnPlan(tuple(expect), text))
-    offered = frozenset(tool.name for tool in case.tools)
+    all_tools = case.tools_at(len(case.turns) - 1) if case.turns else case.tools
+    offered = frozenset(tool.name for tool in all_tools)
     sanitized: dict[str, str] = {}
-    for tool in case.tools:
+    for tool in all_tools:
         sanitized.setdefault(sanitize_name(tool.name), tool.name)
     validators = {}
-    for tool in case.tools:
+    for tool in all_tools:
         try:
             validators[tool.name] = _schema_validator(tool.parameters)
         except MatcherError as exc:
@@ -146,6 +147,11 @@ def _check_options(profile: str, tool_names: str) -> None:
 #: name at first use, like an entry point: grading imports no other wing, and the BFCL
 #: wing, which builds on grading's `TurnGrade`, plugs in without an import circle.
 PROFILE_MODULES: dict[str, str] = {"bfcl": "harness.bfcl.checker"}
+
+
+def profile_module(profile: str) -> Any:
+    """The module implementing an outside profile (UserError when it is not installed)."""
+    return _profile_module(profile)
 
 
 def _profile_module(profile: str) -> Any:

@@ -7,6 +7,8 @@ fast and the wings free of import circles):
   pieces the pytest plugin drives one item at a time (`Session`, `Job`, `run_job`).
 - `results`: `ResultRow`, `read_results`, `write_results` — the rows of results.jsonl.
 - `output`: `write_run_dir` — `reports/<run-id>/` and `reports/latest/`.
+- `backends`: `Backends` — executable backends (fresh instances, calls executed by method
+  name, BFCL's result texts), `replay_states`; `example_backends`: `TravelDesk`.
 
 Inside: `execute` (one case on one provider, turn by turn: build → exchange → parse →
 grade, no I/O of its own), `progress` (the terminal progress line).

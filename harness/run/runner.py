@@ -40,6 +40,7 @@ from harness.cassettes.layout import RecordMode, cassette_path, trials_by_case
 from harness.errors import ConfigError, MissingAPIKeyError, UserError
 from harness.model import Case
 from harness.run import execute as _execute
+from harness.run import stepper as _stepper
 from harness.run.config import Config, ProviderProfile
 from harness.run.output import check_run_id, new_run_id, write_run_dir
 from harness.run.progress import Progress
@@ -307,7 +308,9 @@ def run_job(session: Session, run_id: str, job: Job) -> ResultRow:
         return _row(session, run_id, job, _execute.CaseOutcome(v, (), job.unsupported), None)
     try:
         with _exchanges.open_exchange(session, job, path) as exchange:
-            outcome = _execute.run_case(
+            # executable-backend cases run user turns of steps, calls executed on their backends
+            run_case = _stepper.run_steps if job.case.executable else _execute.run_case
+            outcome = run_case(
                 job.case,
                 job.profile.id,
                 session.adapters[job.profile.id],

@@ -245,14 +245,16 @@ def _sanitized(out: Output) -> Output:
 @pytest.fixture(scope="module")
 def imported() -> list[Case]:
     """The Python AST and irrelevance entries (Java and JavaScript:
-    tests/bfcl/test_differential_languages.py; live_relevance: test_differential_relevance.py)."""
+    tests/bfcl/test_differential_languages.py; live_relevance: test_differential_relevance.py;
+    multi-turn: test_multi_turn_differential.py)."""
     from harness.bfcl.languages import language_of
 
     every = [c for _, cases in bfcl.import_cases() for c in cases]
     return [
         c
         for c in every
-        if language_of(c.meta["bfcl_category"]) == "python"
+        if not c.executable  # multi-turn: tests/bfcl/test_multi_turn_differential.py
+        and language_of(c.meta["bfcl_category"]) == "python"
         and not bfcl_checker.is_relevance_category(c.meta["bfcl_category"])
     ]
 

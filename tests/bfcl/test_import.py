@@ -248,7 +248,10 @@ def test_default_import_names_every_category_it_leaves_out(
     assert main(["import", "bfcl", "--source", str(source), "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "web_search: not imported (BFCL_v4_web_search.json): needs the internet" in text
-    assert "memory: not imported (BFCL_v4_memory.json): needs the multi-turn backend mechanism" in text
+    assert (
+        "memory: not imported (BFCL_v4_memory.json): BFCL's memory entries first replay a prerequisite"
+        in text
+    )
     assert "format_sensitivity: not imported" in text and "non-function-calling" in text
     assert "brand_new: not imported (BFCL_v9_brand_new.json): not a BFCL category" in text
     assert "imported 3 BFCL cases (3 categories)" in text
@@ -265,7 +268,7 @@ def test_default_import_names_every_category_it_leaves_out(
     [
         ("web_search", "needs the internet"),
         ("web_search_no_snippet", "needs the internet"),
-        ("memory_kv", "needs the multi-turn backend mechanism"),
+        ("memory_kv", "prerequisite conversation"),
         ("format_sensitivity", "prompting (non-function-calling) models"),
     ],
 )

@@ -78,3 +78,14 @@ def test_record_errors_keeps_them(tmp_path: Path, vendor: FakeVendor) -> None:
     (it,) = load_interactions(tmp_path / "cassettes" / "fake" / "c.echo-401.yaml")
     assert it.response.status == 401
     assert KEY not in str(it.response.body)  # the scrubber still ran
+
+
+def test_re_recording_replaces_a_broken_cassette(tmp_path: Path, vendor: FakeVendor) -> None:
+    # Given a truncated cassette (the replay error says: re-record it)
+    path = tmp_path / "cassettes" / "fake" / "c.hello.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text("version: 1\ninteractions:\n- request:\n    method: PO", encoding="utf-8")
+    # When it is re-recorded, it is overwritten with a readable one
+    assert _record(tmp_path, ["hello"], "-p", "fake") == 0
+    (it,) = load_interactions(path)
+    assert it.response.status == 200
