@@ -130,6 +130,7 @@ def test_anthropic_messages_route_answers_in_anthropic_shape() -> None:
         body = resp.body
         assert body["type"] == "message" and body["role"] == "assistant", where
         assert "cache_read_input_tokens" in body["usage"], where
+        assert body["id"].startswith("chatcmpl-"), where  # llama.cpp's own id, not Anthropic's msg_…
         turn = ANTHROPIC.parse_response(body)
         uses = [b for b in body["content"] if b["type"] == "tool_use"]
         assert [c.name for c in turn.calls] == [b["name"] for b in uses], where
