@@ -11,7 +11,8 @@ item carries the marker `fc_<category>`.
 Options (precedence: command line > ini > `fcharness.toml` > defaults):
 `--fc-provider ID` (repeatable; default: every profile with a cassette folder),
 `--fc-record-mode MODE` (default `none`: replay), `--fc-profile`, `--fc-config`,
-`--fc-report DIR` (writes `DIR/<run-id>/` and `DIR/latest/` at the end of the session).
+`--fc-report DIR` (writes `DIR/<run-id>/` and `DIR/latest/` at the end of the session),
+`--fc-max-age DAYS` (older or undated cassettes fail as stale; default `[cassettes] max_age_days`).
 
 Under pytest-xdist each worker sends its result rows to the controller
 (`workeroutput`), which writes the one report.
@@ -54,6 +55,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--fc-config", default=None, metavar="FILE", help="fcharness.toml to use")
     group.addoption("--fc-report", default=None, metavar="DIR", help="write reports to DIR at the end")
+    group.addoption(
+        "--fc-max-age",
+        type=float,
+        default=None,
+        metavar="DAYS",
+        help="cassettes recorded more than DAYS ago fail as stale (default: [cassettes] max_age_days)",
+    )
     parser.addini("fc_cases", type="paths", default=[], help="case files or folders to collect")
 
 
@@ -68,12 +76,16 @@ class _FcState:
         self.paths = [p.resolve() for p in paths]
         self.config = load_config(config.getoption("fc_config"))
         mode = config.getoption("fc_record_mode")
+        max_age = config.getoption("fc_max_age")
+        if max_age is not None and not max_age > 0:
+            raise pytest.UsageError(f"--fc-max-age must be a positive number of days, got {max_age:g}")
         self.options = RunOptions(
             providers=tuple(config.getoption("fc_provider") or ()),
             record_mode=coerce_record_mode(mode) if mode else RecordMode.NONE,
             profile=config.getoption("fc_profile"),
             write_reports=False,
             print_table=False,
+            max_age_days=max_age if max_age is not None else self.config.max_age_days,
         )
         self.root = self.config.resolve(self.config.cassettes)
         self.report_dir = config.getoption("fc_report")

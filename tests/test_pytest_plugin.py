@@ -6,6 +6,7 @@ import copy
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -122,6 +123,26 @@ def test_provider_option(pytester: pytest.Pytester, recorded: Path) -> None:
     result = _run(pytester, "--fc-cases", "cases", "--fc-provider", "emulator-openai-chat", "-v")
     result.assert_outcomes(passed=3, failed=1)
     assert "chat-stream" not in result.stdout.str()
+
+
+def test_max_age_option_fails_old_cassettes(pytester: pytest.Pytester, recorded: Path) -> None:
+    args = ("--fc-cases", "cases", "--fc-provider", "emulator-openai-chat", "-k", "beijing")
+    _run(pytester, *args, "--fc-max-age", "30").assert_outcomes(passed=1)  # freshly recorded
+    cassette = recorded / "cassettes" / "emulator-openai-chat" / "wx.beijing.yaml"
+    text = cassette.read_text(encoding="utf-8")
+    stamp = re.search(r"recorded_at: '([^']+)'", text)
+    assert stamp is not None
+    cassette.write_text(text.replace(stamp.group(1), "2020-01-01T00:00:00Z"), encoding="utf-8")
+    result = _run(pytester, *args, "--fc-max-age", "30")
+    result.assert_outcomes(failed=1)
+    assert "is too old: recorded" in result.stdout.str() and "--max-age 30 day(s)" in result.stdout.str()
+    _run(pytester, *args).assert_outcomes(passed=1)  # no limit by default
+    config = recorded / "fcharness.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n[cassettes]\nmax_age_days = 365\n")
+    _run(pytester, *args).assert_outcomes(failed=1)  # the limit from fcharness.toml
+    bad = _run(pytester, *args, "--fc-max-age", "-1")
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--fc-max-age must be a positive number of days" in bad.stderr.str()
 
 
 def test_record_mode_option_records_through_the_emulator(

@@ -31,6 +31,7 @@ class CassetteInfo:
     path: str
     provider_id: str
     case_id: str
+    trial: int
     age_days: float | None
     recorded_at: str | None
     model: str | None
@@ -88,11 +89,14 @@ def list_cassettes(
             except (OSError, ValueError) as exc:
                 raise UserError(f"{path}: unreadable provenance header: {exc}") from None
             when = header.get("recorded_at")
+            case_id, at, k = path.stem.rpartition("@")
+            trial = int(k) if at and k.isdigit() else 1
             out.append(
                 CassetteInfo(
                     path=str(path),
                     provider_id=pid,
-                    case_id=path.stem,
+                    case_id=case_id if at and k.isdigit() else path.stem,
+                    trial=trial,
                     age_days=age_days(header, now),
                     recorded_at=str(when) if when is not None else None,
                     model=_model(header),
@@ -108,10 +112,10 @@ def _key(sort: str) -> Any:
         # undated first when sorting by age: they are the least vouched for
         age = -(c.age_days if c.age_days is not None else float("inf"))
         if sort == "provider":
-            return (c.provider_id, age, c.case_id)
+            return (c.provider_id, age, c.case_id, c.trial)
         if sort == "model":
-            return (c.model or "", c.provider_id, age, c.case_id)
-        return (age, c.provider_id, c.case_id)
+            return (c.model or "", c.provider_id, age, c.case_id, c.trial)
+        return (age, c.provider_id, c.case_id, c.trial)
 
     return key
 
@@ -138,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
             "undated" if c.age_days is None else f"{c.age_days:.0f}d",
             c.recorded_at or "-",
             c.provider_id,
-            c.case_id,
+            c.case_id if c.trial == 1 else f"{c.case_id} @{c.trial}",
             c.model or "-",
             c.sdk or "-",
         ]

@@ -19,7 +19,6 @@ from harness.reports.html import render_html
 from harness.reports.junit import render_junit
 from harness.reports.markdown import render_markdown
 from harness.reports.metrics import summarize
-from harness.reports.parity import stream_parity
 from harness.reports.table import render_table
 from harness.run.config import Config
 from harness.run.results import ResultRow, read_results
@@ -43,7 +42,6 @@ def build_summary(
         "run_id": run_id,
         "meta": {k: v for k, v in (meta or {}).items() if k != "run_id"},
         **summarize(rows, config.prices if config else None),
-        "parity": stream_parity(rows),
     }
 
 

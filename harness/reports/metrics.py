@@ -17,6 +17,7 @@ Counting rules (documented in every report):
   trial count among the provider's cases; a case is flaky when 0 < c < n.
 - Disagreement: for each case, each provider contributes its pass@1 (c/n); the case is listed
   when providers disagree, scored min(passing, failing) / providers (0.5 = an even split).
+- Parity (`harness.reports.parity`): each provider against its `-stream` twin, call by call.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from harness.reports.parity import stream_parity
 from harness.run.config import Price
 from harness.run.results import ResultRow
 
@@ -282,4 +284,5 @@ def summarize(rows: Sequence[ResultRow], prices: Mapping[str, Price] | None = No
         "failure_kinds": failure_kinds(rows),
         "cost": cost(rows, prices),
         "disagreements": disagreements(rows),
+        "parity": stream_parity(rows),
     }

@@ -325,5 +325,12 @@ def test_the_cassettes_command_lists_by_age_provider_and_model(
     listed = json.loads(capsys.readouterr().out)
     assert [(c["provider_id"], c["case_id"]) for c in listed] == [("emulator-openai-chat", "wx.beijing")]
     assert listed[0]["age_days"] == pytest.approx(90, abs=0.1)
+    assert listed[0]["trial"] == 1
+    from harness.commands.cassettes import list_cassettes
+
+    trial2 = root / "emulator-openai-chat" / "wx.beijing@2.yaml"
+    trial2.write_bytes((root / "emulator-openai-chat" / "wx.beijing.yaml").read_bytes())
+    found = {(c.case_id, c.trial) for c in list_cassettes(root, ["emulator-openai-chat"])}
+    assert ("wx.beijing", 2) in found and ("wx.beijing", 1) in found
     assert main(["cassettes", "-p", "nope"]) == 2
     assert "no cassettes for provider 'nope'" in capsys.readouterr().err

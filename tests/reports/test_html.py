@@ -362,6 +362,42 @@ def test_report_fixes_in_chromium(browser, tmp_path: Path) -> None:
     assert severe == []
 
 
+@pytest.mark.browser
+def test_streaming_parity_panel_in_chromium(browser, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from selenium.webdriver.common.by import By
+
+    from harness.model import ModelTurn
+
+    rows = demo_rows()
+    twin = [
+        replace(r, provider_id="crafted-openai-chat-stream")
+        for r in rows
+        if r.provider_id == "crafted-openai-chat"
+    ]
+    i = next(k for k, r in enumerate(twin) if r.case_id == "multiple.stock")
+    twin[i] = replace(twin[i], turns=(ModelTurn(calls=(ToolCall("get_stock_price", {"ticker": "nvda"}),)),))
+    page = tmp_path / "report.html"
+    page.write_text(_html(rows + twin), encoding="utf-8")
+    _wait_ready(browser, page)
+    panel = browser.find_element(By.ID, "parity-panel")
+    assert panel.is_displayed()
+    (summary,) = panel.find_elements(By.CSS_SELECTOR, "#parity tbody tr")
+    assert "crafted-openai-chat vs crafted-openai-chat-stream" in summary.text
+    (diff,) = panel.find_elements(By.CSS_SELECTOR, "#parity-diffs tbody tr.clickable")
+    assert "multiple.stock" in diff.text and "root['ticker']" in diff.text
+    diff.click()  # opens the streamed twin's drill-down
+    drill = browser.find_element(By.ID, "drill")
+    assert drill.is_displayed() and "crafted-openai-chat-stream" in drill.text
+    severe = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
+    assert severe == []
+    # without a twin the panel stays hidden
+    page.write_text(_html(rows), encoding="utf-8")
+    _wait_ready(browser, page)
+    assert not browser.find_element(By.ID, "parity-panel").is_displayed()
+
+
 def test_local_models_are_flagged_in_the_data() -> None:
     rows = [make_row("weather.beijing.tomorrow", p, "pass") for p in ("llamacpp-qwen", "emulator-gemini")]
     data = _data(_html(rows))
