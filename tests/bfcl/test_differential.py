@@ -16,11 +16,9 @@ its own `is_empty_output`.
 from __future__ import annotations
 
 import json
-import sys
 import types
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -29,6 +27,7 @@ from harness.bfcl import ast_checker as _bfcl_ast
 from harness.bfcl import checker as bfcl_checker
 from harness.bfcl import importer as bfcl
 from harness.model import Case, ModelTurn, ToolCall
+from tests.helpers.bfcl_reference import MODELS, reference_ast_checker
 
 pytestmark = pytest.mark.bfcl
 
@@ -39,33 +38,10 @@ bfcl_eval = pytest.importorskip(
 Output = list[tuple[str, Any]]
 
 
-@dataclass
-class _Config:
-    underscore_to_dot: bool
-
-
-MODELS = {"exact": "fcharness-exact", "sanitized": "fcharness-sanitized"}
-
-
 @pytest.fixture(scope="module")
 def bfcl_ast() -> types.ModuleType:
     """BFCL's ast_checker module, imported without the model handlers."""
-    stub = types.ModuleType("bfcl_eval.constants.model_config")
-    stub.MODEL_CONFIG_MAPPING = {  # type: ignore[attr-defined]
-        MODELS["exact"]: _Config(False),
-        MODELS["sanitized"]: _Config(True),
-    }
-    saved = sys.modules.get(stub.__name__)
-    sys.modules[stub.__name__] = stub
-    try:
-        from bfcl_eval.eval_checker.ast_eval import ast_checker
-    finally:
-        if saved is None:
-            sys.modules.pop(stub.__name__, None)
-        else:
-            sys.modules[stub.__name__] = saved
-    ast_checker.MODEL_CONFIG_MAPPING = stub.MODEL_CONFIG_MAPPING  # type: ignore[attr-defined]
-    return ast_checker
+    return reference_ast_checker()
 
 
 def _first(acceptable: list[Any]) -> tuple[bool, Any]:
