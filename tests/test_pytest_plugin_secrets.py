@@ -32,9 +32,7 @@ def test_failure_texts_in_the_terminal_are_redacted(
     with fake_vendor() as vendor:
         (pytester.path / "fcharness.toml").write_text(project_toml(vendor.url), encoding="utf-8")
         (pytester.path / "cases").mkdir()
-        (pytester.path / "cases" / "c.yaml").write_text(
-            cases_yaml("echo-401", "echo-text"), encoding="utf-8"
-        )
+        (pytester.path / "cases" / "c.yaml").write_text(cases_yaml("echo-401", "echo-text"), encoding="utf-8")
         result = pytester.runpytest_subprocess(
             *plugin,
             "-p",

@@ -82,7 +82,7 @@ def sdk_info(kind: str) -> dict[str, str | None]:
     return {"name": name, "version": _installed_version(name)}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _installed_version(distribution: str) -> str | None:
     """The installed version of `distribution` (looked up once per process: reading the
     package metadata costs milliseconds, and every recorded cassette names its SDK)."""
