@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import traceback
 from collections.abc import Sequence
 from types import TracebackType
 
@@ -122,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _redacting_excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    import traceback  # only for a harness bug
+
     text = "".join(traceback.format_exception(kind, exc, tb))
     sys.stderr.write(redact(text))
 
