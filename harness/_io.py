@@ -224,5 +224,10 @@ def loads_json(text: str | bytes) -> Any:
         value = json.loads(text)
     except RecursionError:
         raise too_deep() from None
-    check_depth(value)
+    # Each level of nesting opens with a bracket: fewer brackets than the limit, no walk needed.
+    opened = (
+        text.count("{") + text.count("[") if isinstance(text, str) else text.count(b"{") + text.count(b"[")
+    )
+    if opened >= MAX_DEPTH:
+        check_depth(value)
     return value

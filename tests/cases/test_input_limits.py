@@ -122,7 +122,26 @@ def test_deep_baseline_and_results_are_user_errors(
     assert "levels deep" in err and "Traceback" not in err
 
 
-_PIECES = ["&a", "*a", "&b", "*b", "a", "x", "1", " ", "  ", "\n", "\n  ", "- ", ": ", ":", "[", "]", "{", "}"]
+_PIECES = [
+    "&a",
+    "*a",
+    "&b",
+    "*b",
+    "a",
+    "x",
+    "1",
+    " ",
+    "  ",
+    "\n",
+    "\n  ",
+    "- ",
+    ": ",
+    ":",
+    "[",
+    "]",
+    "{",
+    "}",
+]
 _PIECES += [",", '"', "'", "#", "!", "!!str ", "?", "|", ">", "&", "*", "**", "R&D", "\r\n", "\t", "-", "é"]
 
 
