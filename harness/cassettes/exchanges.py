@@ -27,7 +27,6 @@ from harness.cassettes.layout import (
     record_command,
     stale_message,
 )
-from harness.cassettes.provenance import age_days, build_header, read_provenance
 from harness.cassettes.replay import Interaction, InteractionCache, load_interactions, request_digest
 from harness.errors import CassetteError, CassetteFileError, ProviderError
 from harness.providers.base import WireResponse
@@ -130,6 +129,8 @@ class _Recorded:
 
 def _check_age(path: Path, job: Any, max_age_days: float) -> None:
     """Raise StaleCassette when the cassette is older than `max_age_days` or has no date."""
+    from harness.cassettes.provenance import age_days, read_provenance  # YAML: `--max-age` only
+
     try:
         header = read_provenance(path)
     except (OSError, ValueError) as exc:
@@ -152,6 +153,8 @@ def _check_age(path: Path, job: Any, max_age_days: float) -> None:
 
 def _header(job: Any, adapter: Any) -> Callable[[list[dict[str, Any]]], dict[str, Any]]:
     """The provenance header of a cassette recorded for `job` (given its responses)."""
+    from harness.cassettes.provenance import build_header  # recording only
+
     extra: dict[str, Any] = {}
     hook = getattr(adapter, "provenance_extra", None)
     if callable(hook):

@@ -159,3 +159,21 @@ def test_the_fast_replay_imports_no_vcrpy_and_no_sdk(tmp_path: Path) -> None:
     env = {"FCHARNESS_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_warm_replay_of_the_demo_imports_no_yaml_and_no_jsonschema(tmp_path: Path) -> None:
+    """With the caches filled, replaying parses no YAML (cassettes, cases and shared tools come
+    from the cache) and the demo's answers need no jsonschema (the fast schema check accepts)."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from harness.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main(['--config', {str(REPO / 'fcharness.toml')!r}, 'run', '-p', 'emulator-openai-chat',"
+        f" '--reports', {str(tmp_path)!r}, '--no-progress'])\n"
+        "print(sorted(m for m in ('yaml', 'jsonschema') if m in sys.modules))\n"
+    )
+    env = {"FCHARNESS_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert "'yaml'" in first.stdout  # the first pass parses
+    assert again.stdout.strip() == "[]"
