@@ -31,6 +31,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -353,8 +354,6 @@ def _execute_jobs(
     rows: list[ResultRow] = []
     emit = sink or (lambda row: None)
     if session.recording or options.replay_via_sdk:
-        from concurrent.futures import ThreadPoolExecutor, as_completed
-
         from harness.cassettes.exchanges import patched
 
         with patched(session):
