@@ -416,6 +416,7 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     gc.freeze()
     try:
         session.prepare(profiles)
+        gc.freeze()  # the vendor SDKs just imported too
         if recording:  # nobody listening on 127.0.0.1: say so at once, not after retries
             from harness.run.reach import check_local_servers
 
