@@ -10,20 +10,26 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness._io import atomic_write_text
 from harness.errors import UserError
-from harness.reports.csv_export import write_results_csv, write_summary_csv
-from harness.reports.html import render_html
-from harness.reports.junit import render_junit
-from harness.reports.markdown import render_markdown
-from harness.reports.metrics import summarize
-from harness.reports.table import render_table
-from harness.run.config import Config
-from harness.run.results import ResultRow, read_results
+
+if TYPE_CHECKING:  # the renderers are imported when used: `harness.reports.bfcl` needs none of them
+    from harness.reports.table import render_table
+    from harness.run.config import Config
+    from harness.run.results import ResultRow
 
 __all__ = ["SUMMARY_FORMAT", "build_summary", "load_run", "render_table", "write_reports"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "render_table":
+        from harness.reports.table import render_table
+
+        return render_table
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Bumped when summary.json changes incompatibly.
 SUMMARY_FORMAT = 1
@@ -36,6 +42,8 @@ def build_summary(
     meta: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return summary.json's content: run id, metrics per provider and category, failures, cost."""
+    from harness.reports.metrics import summarize
+
     run_id = (meta or {}).get("run_id") or (rows[0].run_id if rows else "")
     return {
         "format": SUMMARY_FORMAT,
@@ -54,6 +62,11 @@ def write_reports(
 ) -> None:
     """Write summary.json, summary.csv, results.csv, report.md, report.html and junit.xml into
     `run_dir`, each atomically."""
+    from harness.reports.csv_export import write_results_csv, write_summary_csv
+    from harness.reports.html import render_html
+    from harness.reports.junit import render_junit
+    from harness.reports.markdown import render_markdown
+
     out = Path(run_dir)
     summary = build_summary(rows, config=config, meta=meta)
     run_id = summary["run_id"]
@@ -71,6 +84,8 @@ def write_reports(
 
 def load_run(path: str | Path) -> tuple[list[ResultRow], Path]:
     """Read the rows of a run folder (its results.jsonl) or of a results.jsonl; return rows and file."""
+    from harness.run.results import read_results
+
     p = Path(path)
     file = p / "results.jsonl" if p.is_dir() else p
     if not file.exists():
