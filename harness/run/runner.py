@@ -412,10 +412,10 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     if options.write_reports:
         reports_root.mkdir(parents=True, exist_ok=True)
         writer = ResultsWriter(reports_root / run_id / "results.jsonl", temp_dir=reports_root)
-    # what is loaded lives as long as the run: keep it out of the GC's scans during the jobs
-    gc.freeze()
     try:
         session.prepare(profiles)
+        # what is loaded (cases, vendor SDKs) lives as long as the run: out of the GC's scans
+        gc.freeze()
         if recording:  # nobody listening on 127.0.0.1: say so at once, not after retries
             from harness.run.reach import check_local_servers
 
