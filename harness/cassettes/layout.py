@@ -181,9 +181,12 @@ def stale_message(
 # --- matching ------------------------------------------------------------------------------
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical_json(value: Any) -> str:
     """Return the canonical JSON text of a decoded body (sorted keys, no whitespace)."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _CANONICAL.encode(value)  # = json.dumps(value, **those options), without a new encoder
 
 
 def decoded_body(body: Any) -> Any:
