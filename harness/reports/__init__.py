@@ -7,23 +7,26 @@ rebuilt later with `fcharness report RUN_DIR`.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness._io import atomic_write_text
 from harness.errors import UserError
-from harness.reports.csv_export import write_results_csv, write_summary_csv
-from harness.reports.html import render_html
-from harness.reports.junit import render_junit
-from harness.reports.markdown import render_markdown
+from harness.reports.builder import ReportBuilder
 from harness.reports.metrics import summarize
 from harness.reports.table import render_table
 from harness.run.config import Config
 from harness.run.results import ResultRow, read_results
 
-__all__ = ["SUMMARY_FORMAT", "build_summary", "load_run", "render_table", "write_reports"]
+__all__ = [
+    "SUMMARY_FORMAT",
+    "ReportBuilder",
+    "build_summary",
+    "load_run",
+    "render_table",
+    "results_file",
+    "write_reports",
+]
 
 #: Bumped when summary.json changes incompatibly.
 SUMMARY_FORMAT = 1
@@ -47,33 +50,34 @@ def build_summary(
 
 def write_reports(
     run_dir: str | Path,
-    rows: Sequence[ResultRow],
+    rows: Iterable[ResultRow],
     *,
     config: Config | None = None,
     meta: Mapping[str, Any] | None = None,
-) -> None:
+) -> dict[str, Any]:
     """Write summary.json, summary.csv, results.csv, report.md, report.html and junit.xml into
-    `run_dir`, each atomically."""
-    out = Path(run_dir)
-    summary = build_summary(rows, config=config, meta=meta)
-    run_id = summary["run_id"]
-    atomic_write_text(
-        out / "summary.json",
-        json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False) + "\n",
-    )
-    write_summary_csv(out / "summary.csv", summary)
-    write_results_csv(out / "results.csv", rows)
-    atomic_write_text(out / "report.md", render_markdown(rows, summary, run_id=run_id))
-    atomic_write_text(out / "report.html", render_html(rows, summary, run_id=run_id, meta=summary["meta"]))
-    prices = config.prices if config else None
-    atomic_write_text(out / "junit.xml", render_junit(rows, run_id=run_id, prices=prices))
+    `run_dir`, each atomically; return summary.json's content.
+
+    `rows` is read once, in order (a list, or a generator over results.jsonl): the reports are
+    built by a `ReportBuilder`, which keeps counts and offsets, never the rows.
+    """
+    with ReportBuilder(run_dir, prices=config.prices if config else None) as builder:
+        for row in rows:
+            builder.add(row)
+        return builder.finish(meta or {}, summary_format=SUMMARY_FORMAT)
 
 
-def load_run(path: str | Path) -> tuple[list[ResultRow], Path]:
-    """Read the rows of a run folder (its results.jsonl) or of a results.jsonl; return rows and file."""
+def results_file(path: str | Path) -> Path:
+    """The results.jsonl of a run folder, or `path` itself; a UserError when it does not exist."""
     p = Path(path)
     file = p / "results.jsonl" if p.is_dir() else p
     if not file.exists():
         what = "run folder has no results.jsonl" if p.is_dir() else "results file not found"
         raise UserError(f"{file}: {what}")
+    return file
+
+
+def load_run(path: str | Path) -> tuple[list[ResultRow], Path]:
+    """Read the rows of a run folder (its results.jsonl) or of a results.jsonl; return rows and file."""
+    file = results_file(path)
     return read_results(file), file

@@ -43,9 +43,9 @@ from harness.model import Case
 from harness.run import execute as _execute
 from harness.run import stepper as _stepper
 from harness.run.config import Config, ProviderProfile
-from harness.run.output import check_run_id, new_run_id, now_utc, write_run_dir
+from harness.run.output import RunOutputs, RunResult, check_run_id, exit_code, new_run_id, now_utc
 from harness.run.progress import Progress
-from harness.run.results import ResultRow, ResultsWriter, case_summary
+from harness.run.results import ResultRow, case_summary
 
 __all__ = [
     "Job",
@@ -100,20 +100,6 @@ class Job:
     profile: ProviderProfile
     trial: int = 1
     unsupported: str | None = None
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """The rows of a run and where they were written."""
-
-    run_id: str
-    rows: list[ResultRow]
-    run_dir: Path | None
-
-
-def exit_code(rows: Sequence[ResultRow]) -> int:
-    """0 when every row passed or is unsupported, 1 otherwise (stable, DESIGN.md §7)."""
-    return 0 if all(r.status in ("pass", "unsupported") for r in rows) else 1
 
 
 def _env_name(provider_id: str) -> str:
@@ -218,7 +204,7 @@ class Session:
         self.clients: dict[str, Any] = {}
         self.keys: dict[str, str | None] = {}
         self.recording = options.record_mode is not RecordMode.NONE
-        self.summaries: dict[str, dict[str, Any]] = {}
+        self._summary: tuple[Case | None, dict[str, Any]] = (None, {})
         self.root_resolved = config.root.resolve()
         self.unreachable: dict[str, str] = {}
         """provider id → why it gave no answer at all (later jobs fail fast while recording)."""
@@ -265,10 +251,11 @@ class Session:
         return params
 
     def summary(self, case: Case) -> dict[str, Any]:
-        """`case_summary(case)`, computed once per case."""
-        s = self.summaries.get(case.id)
-        if s is None:
-            s = self.summaries[case.id] = case_summary(case)
+        """`case_summary(case)`, shared by the consecutive rows of a case (only the last is kept)."""
+        last, s = self._summary
+        if last is not case:
+            s = case_summary(case)
+            self._summary = (case, s)
         return s
 
 
@@ -343,16 +330,14 @@ def run_job(session: Session, run_id: str, job: Job) -> ResultRow:
 
 
 def _execute_jobs(
-    session: Session, run_id: str, jobs: Sequence[Job], sink: Callable[[ResultRow], None] | None = None
-) -> list[ResultRow]:
-    """Run the jobs (a thread pool when recording); rows in job order, each handed to `sink` as
-    soon as it and every row before it are done (results.jsonl is written as the run goes)."""
+    session: Session, run_id: str, jobs: Sequence[Job], sink: Callable[[ResultRow], Any]
+) -> None:
+    """Run the jobs (a thread pool when recording); each row goes to `sink` in job order as soon as
+    it and every row before it are done (results.jsonl and the reports are written as the run goes)."""
     options, config = session.options, session.config
     show = options.progress if options.progress is not None else (session.recording and sys.stderr.isatty())
     progress = Progress(len(jobs), enabled=show)
     started = time.perf_counter()
-    rows: list[ResultRow] = []
-    emit = sink or (lambda row: None)
     if session.recording or options.replay_via_sdk:
         from harness.cassettes.exchanges import patched
 
@@ -361,21 +346,20 @@ def _execute_jobs(
             with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
                 futures = {pool.submit(run_job, session, run_id, j): i for i, j in enumerate(jobs)}
                 done: dict[int, ResultRow] = {}
+                emitted = 0
                 for fut in as_completed(futures):
                     row = fut.result()
                     done[futures[fut]] = row
                     progress.update(row.status)
-                    while len(rows) in done:
-                        rows.append(done.pop(len(rows)))
-                        emit(rows[-1])
+                    while emitted in done:
+                        sink(done.pop(emitted))
+                        emitted += 1
     else:
         for job in jobs:
             row = run_job(session, run_id, job)
-            rows.append(row)
-            emit(row)
+            sink(row)
             progress.update(row.status)
     progress.close(time.perf_counter() - started)
-    return rows
 
 
 def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None) -> RunResult:
@@ -407,11 +391,8 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     run_id = check_run_id(options.run_id) if options.run_id else new_run_id(reports_root, reserve=reserved)
     started_at = now_utc()
     session = Session(config, options, root)
-    # rows are streamed to a temporary file, renamed into reports/<run-id>/ when the run completes
-    writer = None
-    if options.write_reports:
-        reports_root.mkdir(parents=True, exist_ok=True)
-        writer = ResultsWriter(reports_root / run_id / "results.jsonl", temp_dir=reports_root)
+    # rows go to results.jsonl and the reports as they are produced; none is kept
+    outputs = RunOutputs(reports_root, run_id, config, write=options.write_reports, table=options.print_table)
     # what is loaded lives as long as the run: keep it out of the GC's scans during the jobs
     gc.freeze()
     try:
@@ -422,10 +403,9 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
             check_local_servers(
                 [p for p in profiles if any(j.profile.id == p.id and not j.unsupported for j in jobs)]
             )
-        rows = _execute_jobs(session, run_id, jobs, writer.write if writer else None)
+        _execute_jobs(session, run_id, jobs, outputs.add)
     except BaseException:
-        if writer is not None:
-            writer.abort()
+        outputs.abort()
         if reserved:  # the run folder reserved for this run stays only if the run completes
             with contextlib.suppress(OSError):
                 (reports_root / run_id).rmdir()
@@ -433,18 +413,11 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     finally:
         gc.unfreeze()
         session.close()
-    run_dir = None
-    if writer is not None:
-        meta = {
-            "started_at": started_at,
-            "finished_at": now_utc(),
-            "record_mode": options.record_mode.value,
-            "replay": "sdk" if options.replay_via_sdk else "fast",
-            "providers": [p.id for p in profiles],
-        }
-        run_dir = write_run_dir(reports_root, run_id, rows, config, meta, results=writer)
-    if options.print_table:
-        from harness.run.output import render
-
-        print(render(rows))
-    return RunResult(run_id, rows, run_dir)
+    meta = {
+        "started_at": started_at,
+        "finished_at": now_utc(),
+        "record_mode": options.record_mode.value,
+        "replay": "sdk" if options.replay_via_sdk else "fast",
+        "providers": [p.id for p in profiles],
+    }
+    return outputs.finish(meta)
