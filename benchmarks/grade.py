@@ -1,30 +1,55 @@
-"""Benchmark: verdicts per second of `harness.grading.grader.grade` on one core.
+"""Benchmark: grading, in-process (verdicts per second of `grader.grade`) and `fcharness grade`.
 
 Builds 10,000 graded outputs in a realistic mix — 2,000 distinct cases (simple, multiple,
 parallel with three calls, irrelevance, matchers and nested objects) × 5 outputs each
 (passes, wrong values, wrong types, reordered parallel calls, a missing parallel call,
-unwanted calls, invalid JSON) — and grades them several times. Prints the median rate
-with compiled matchers cached ("warm", the runner's situation: each case is graded for
-several providers) and the rate of a first pass that compiles every case ("cold"). Rates
-are per second of the process's CPU time (a shared machine skews the wall clock, which is
-printed beside).
+unwanted calls, invalid JSON).
 
-Run: `PYTHONPATH=. python benchmarks/grade.py [--repeats N]`.
+In-process, it grades them several times and prints the median rate with compiled matchers
+cached ("warm", the runner's situation: each case is graded for several providers) and the
+rate of a first pass that compiles every case ("cold"). Rates are per second of the
+process's CPU time (a shared machine skews the wall clock, which is printed beside).
+
+Whole processes (interleaved, `--repeats` times; see `_proc.py`): the same cases written as a
+case file and the outputs as a JSONL file, then `fcharness grade --format json` with an empty
+case cache (first pass) and with the cache it left (warm), against the floor of a fresh
+`python` that merely reads both files (`yaml.load` with CSafeLoader, `json.loads` per line).
+
+Run: `python benchmarks/grade.py [--repeats N] [--cases N]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import yaml
 
-from harness.grading import grader as grading
-from harness.model import Case, ExpectedCall, Message, ModelTurn, Tool, ToolCall, Turn
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from _proc import Sample, child, print_table  # noqa: E402
+
+from harness.grading import grader as grading  # noqa: E402
+from harness.model import Case, ExpectedCall, Message, ModelTurn, Tool, ToolCall, Turn  # noqa: E402
+
+FLOOR = """
+import json, sys, yaml
+with open(sys.argv[1], "rb") as f:
+    yaml.load(f, Loader=yaml.CSafeLoader)
+with open(sys.argv[2], "rb") as f:
+    for line in f:
+        json.loads(line)
+"""
 
 WEATHER = Tool(
     "get_weather",
@@ -168,8 +193,74 @@ def run_once(pairs: list[tuple[Case, list[ModelTurn]]]) -> tuple[float, float, i
     return time.process_time() - cpu, time.perf_counter() - wall, passed
 
 
+def _call(c: ToolCall) -> dict[str, Any]:
+    return {"name": c.name, "arguments": c.arguments if c.arguments is not None else c.raw_arguments}
+
+
+def write_files(pairs: list[tuple[Case, list[ModelTurn]]], folder: Path) -> tuple[Path, Path]:
+    """Write the cases as one case file and the outputs as JSONL; return both paths."""
+    cases: dict[str, Case] = {c.id: c for c, _ in pairs}
+    doc = {
+        "tools": [{"name": t.name, "description": t.description, "parameters": t.parameters} for t in TOOLS],
+        "cases": [
+            {
+                "id": c.id,
+                "category": c.category,
+                "messages": [{"role": m.role, "content": m.content} for m in c.messages],
+                "expect": [{"call": e.name, "arguments": e.arguments} for e in c.turns[0].expect],
+            }
+            for c in sorted(cases.values(), key=lambda c: int(c.id.rsplit(".", 1)[1]))
+        ],
+    }
+    case_file = folder / "cases" / "bench.yaml"
+    case_file.parent.mkdir(parents=True)
+    case_file.write_text(
+        yaml.dump(doc, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False), "utf-8"
+    )
+    outputs = folder / "outputs.jsonl"
+    seen: dict[str, int] = {}
+    with open(outputs, "w", encoding="utf-8") as f:
+        for case, turns in pairs:  # the k-th output of a case is "provider" p<k>
+            k = seen[case.id] = seen.get(case.id, -1) + 1
+            line = {"case_id": case.id, "provider_id": f"p{k}", "calls": [_call(c) for c in turns[0].calls]}
+            f.write(json.dumps({**line, "text": turns[0].text}, ensure_ascii=False) + "\n")
+    return case_file, outputs
+
+
+def whole_processes(pairs: list[tuple[Case, list[ModelTurn]]], repeats: int, passed: int) -> None:
+    """Print the floor and `fcharness grade` (first pass, warm), interleaved; check its verdicts."""
+    py = sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        case_file, outputs = write_files(pairs, Path(tmp))
+        grade = [
+            py,
+            "-m",
+            "harness",
+            "grade",
+            "--cases",
+            str(case_file),
+            "--outputs",
+            str(outputs),
+            "--format",
+            "json",
+        ]
+        env = {**os.environ, "FCHARNESS_CACHE": "off"}
+        out = subprocess.run(grade, cwd=tmp, env=env, capture_output=True, text=True, check=False)
+        theirs = sum(p["passed"] for p in json.loads(out.stdout)["summary"].values())
+        print(f"`fcharness grade` passes {theirs} of {len(pairs)} (in-process: {passed})")
+        if theirs != passed:
+            sys.exit("the whole-process verdicts differ from the in-process ones")
+        kinds: dict[str, list[Sample]] = {k: [] for k in ("floor", "first pass", "warm")}
+        for k in range(repeats):
+            env = {**os.environ, "FCHARNESS_CACHE": str(Path(tmp) / f"cache{k}")}
+            kinds["floor"].append(child([py, "-c", FLOOR, str(case_file), str(outputs)]))
+            kinds["first pass"].append(child(grade, cwd=tmp, env=env, ok=(0, 1)))
+            kinds["warm"].append(child(grade, cwd=tmp, env=env, ok=(0, 1)))
+        print_table(kinds, "floor")
+
+
 def main() -> None:
-    """Print verdicts/s (median of repeats) for 10,000 graded outputs."""
+    """Print verdicts/s (median of repeats) for 10,000 graded outputs, then whole processes."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--cases", type=int, default=2000, help="distinct cases (× 5 outputs)")
@@ -190,6 +281,7 @@ def main() -> None:
         f"cold (each case compiled on first use): {n / cold_cpu:,.0f} verdicts/s of CPU time "
         f"({n / cold_wall:,.0f}/s wall clock)"
     )
+    whole_processes(pairs, min(args.repeats, 3), passed)
 
 
 if __name__ == "__main__":

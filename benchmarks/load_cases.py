@@ -1,11 +1,19 @@
-"""Benchmark: cases per second of `harness.cases.loader.load_cases` on one core.
+"""Benchmark: loading case files, whole processes and in-process, first pass and warm cache.
 
 Copies the shipped suite N times into a temporary folder (ids made distinct, `_tools/`
-shared) and loads it several times: with the fast structural accept-check (what
-`load_cases` does) and with jsonschema validating every file (the fallback path). Rates
-are per second of the process's CPU time; wall time is printed beside.
+shared). Whole processes, interleaved, `--repeats` times (CPU time and peak RSS of each child
+from `os.wait4`, see `_proc.py`):
 
-Run: `PYTHONPATH=. python benchmarks/load_cases.py [--copies N] [--repeats R]`.
+- floor: a fresh `python` that `yaml.load(..., Loader=CSafeLoader)`s the same case files;
+- `fcharness validate` of the folder (no cache: validate reports every problem afresh);
+- `load_cases` with the case cache, first pass (empty cache folder) and warm (the cache the
+  first pass left), i.e. what `fcharness run` and `fcharness grade` do before their work.
+
+In-process, it times `load_cases` with the fast structural accept-check (its normal path), with
+jsonschema validating every file (the fallback path) and with a warm cache. Rates are per second
+of the process's CPU time; wall time is printed beside.
+
+Run: `python benchmarks/load_cases.py [--copies N] [--repeats R]`.
 """
 
 from __future__ import annotations
@@ -16,13 +24,30 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _proc import Sample, child, print_table
+
 import harness.cases.loader as loader
+from harness.cases.cache import CaseCache
 
 REPO = Path(__file__).resolve().parents[1]
+FLOOR = """
+import sys, yaml
+from pathlib import Path
+for p in sorted(Path(sys.argv[1]).rglob("*.yaml")):
+    yaml.load(p.read_bytes(), Loader=yaml.CSafeLoader)
+"""
+LOAD = """
+import sys
+from pathlib import Path
+from harness.cases.cache import CaseCache
+from harness.cases.loader import load_cases
+load_cases([Path(sys.argv[1])], CaseCache(Path(sys.argv[2])))
+"""
 
 
 def build_suite(root: Path, copies: int) -> int:
@@ -38,12 +63,27 @@ def build_suite(root: Path, copies: int) -> int:
     return len(loader.load_cases([root]))
 
 
-def measure(root: Path, repeats: int) -> tuple[float, float]:
+def whole_processes(root: Path, repeats: int) -> None:
+    """Print the floor, validate, first pass and warm, interleaved."""
+    py = sys.executable
+    kinds: dict[str, list[Sample]] = {k: [] for k in ("floor", "validate", "first pass", "warm")}
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as cache:
+            kinds["floor"].append(child([py, "-c", FLOOR, str(root)]))
+            kinds["validate"].append(child([py, "-m", "harness", "validate", str(root)], cwd=REPO))
+            kinds["first pass"].append(child([py, "-c", LOAD, str(root), cache], cwd=REPO))
+            kinds["warm"].append(child([py, "-c", LOAD, str(root), cache], cwd=REPO))
+    print_table(kinds, "floor")
+
+
+def measure(
+    root: Path, repeats: int, cache: Callable[[], CaseCache | None] = lambda: None
+) -> tuple[float, float]:
     """Median (CPU seconds, wall seconds) of loading `root`."""
     cpu, wall = [], []
     for _ in range(repeats):
         c0, w0 = time.process_time(), time.perf_counter()
-        loader.load_cases([root])
+        loader.load_cases([root], cache())
         cpu.append(time.process_time() - c0)
         wall.append(time.perf_counter() - w0)
     return statistics.median(cpu), statistics.median(wall)
@@ -61,13 +101,19 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        n = build_suite(root, args.copies)
-        cpu, wall = measure(root, args.repeats)
+        n = build_suite(root / "suite", args.copies)
+        print(f"{n} cases in {args.copies} copies of the shipped suite")
+        whole_processes(root / "suite", args.repeats)
+        print("in-process:")
+        cpu, wall = measure(root / "suite", args.repeats)
         print(_line("fast check", n, cpu, wall))
+        loader.load_cases([root / "suite"], CaseCache(root / "cache"))  # fills the cache
+        cpu, wall = measure(root / "suite", args.repeats, lambda: CaseCache(root / "cache"))
+        print(_line("warm cache", n, cpu, wall))
         saved = (loader.file_ok, loader.case_ok, loader.tools_file_ok)
         loader.file_ok = loader.case_ok = loader.tools_file_ok = lambda doc: False
         try:
-            cpu, wall = measure(root, args.repeats)
+            cpu, wall = measure(root / "suite", args.repeats)
         finally:
             loader.file_ok, loader.case_ok, loader.tools_file_ok = saved
         print(_line("jsonschema", n, cpu, wall))

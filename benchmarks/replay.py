@@ -1,6 +1,6 @@
 """Replay benchmark: whole `fcharness run` processes against the floor of parsing the cassettes.
 
-    python benchmarks/replay.py [--cases 1000] [--cases 10000] [-p ID] [--repeat 3]
+    python benchmarks/replay.py [--cases 1000] [--cases 10000] [-p ID] [--repeat 3] [--keep DIR]
 
 Builds, in a temporary folder, N cases cloned from the shipped suite (ids suffixed `.rNNN`)
 with one cassette each, copied from the shipped ones for the provider (default
@@ -10,6 +10,12 @@ bytes (a content-keyed cache gets no free hits). Then, interleaved, `--repeat` t
 - floor: a fresh `python` that `yaml.load(..., Loader=CSafeLoader)`s the same N cassette files;
 - first pass: `fcharness run` with an empty cache folder (`FCHARNESS_CACHE`);
 - warm: `fcharness run` again with the cache that first pass left.
+
+Before timing, fc-harness's modules are byte-compiled (as an installed package is: with
+PYTHONDONTWRITEBYTECODE set, every run would otherwise compile them again) and the floor runs
+once untimed (page cache). `--keep DIR` builds the corpus in DIR and leaves it there (with the
+cache and the last run's reports) for profiling:
+`FCHARNESS_CACHE=DIR/cache python -m cProfile -m harness --config DIR/fcharness.toml run ...`.
 
 Each is a whole process (interpreter start-up and imports included); wall time, CPU time
 (user + system, of that child only) and peak RSS come from `os.wait4`. Printed: medians with
@@ -103,10 +109,15 @@ def _stats(xs: list[float]) -> str:
     return f"{statistics.median(xs):7.2f} (min {min(xs):.2f}, max {max(xs):.2f})"
 
 
-def measure(n_cases: int, provider: str, repeat: int) -> dict[str, list[tuple[float, float, float, int]]]:
+def measure(
+    n_cases: int, provider: str, repeat: int, keep: Path | None = None
+) -> dict[str, list[tuple[float, float, float, int]]]:
     """Build a corpus of `n_cases` and time floor, first-pass and warm runs, interleaved."""
     with tempfile.TemporaryDirectory(prefix="fcharness-bench-") as tmp:
-        work = Path(tmp)
+        work = Path(tmp) if keep is None else keep / f"{n_cases}"
+        if keep is not None:
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir(parents=True)
         n = build(work, n_cases, provider)
         cassettes = sorted((work / "cassettes").rglob("*.yaml"))
         listing = work / "cassettes.txt"
@@ -116,6 +127,7 @@ def measure(n_cases: int, provider: str, repeat: int) -> dict[str, list[tuple[fl
         run = [sys.executable, "-m", "harness", "--config", str(work / "fcharness.toml"), "run"]
         run += ["-p", provider, "--no-progress", "--reports", str(work / "reports"), "--run-id", "bench"]
         runs: dict[str, list[tuple[float, float, float, int]]] = {"floor": [], "first pass": [], "warm": []}
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "harness")], check=True)
         _child([sys.executable, "-c", FLOOR, str(listing)], env)  # page cache and bytecode, untimed
         for _ in range(repeat):
             runs["floor"].append(_child([sys.executable, "-c", FLOOR, str(listing)], env))
@@ -175,12 +187,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, action="append", help="corpus size (repeatable; default 1000)")
     parser.add_argument("--repeat", type=int, default=3, help="interleaved repeats (medians are printed)")
     parser.add_argument("-p", "--provider", default="emulator-openai-chat")
+    parser.add_argument("--keep", type=Path, help="build the corpora in DIR/<cases> and keep them")
     args = parser.parse_args(argv)
     if not (REPO / "cassettes" / args.provider).is_dir():
         print(f"no shipped cassettes for {args.provider}: run scripts/record_demo.py first", file=sys.stderr)
         return 2
     sizes = sorted(set(args.cases or [1000]))
-    peaks = {n: measure(n, args.provider, max(1, args.repeat)) for n in sizes}
+    peaks = {n: measure(n, args.provider, max(1, args.repeat), args.keep) for n in sizes}
     if len(sizes) > 1:
         lo, hi = sizes[0], sizes[-1]
         for name in ("first pass", "warm"):

@@ -154,7 +154,9 @@ def pytest_configure(config: pytest.Config) -> None:
         if state.options.record_mode is not RecordMode.NONE:
             state.runner_session()  # a missing key or SDK: a usage error too
     except UserError as exc:
-        raise pytest.UsageError(f"fc-harness: {exc}") from None
+        from harness._io import redact
+
+        raise pytest.UsageError(redact(f"fc-harness: {exc}")) from None
     config.stash[_STATE] = state
     if given and config.args_source is not pytest.Config.ArgsSource.ARGS:
         # `pytest --fc-cases cases` with no test paths: run the cases, not the project's tests
@@ -228,7 +230,9 @@ class FcVerdictFailure(Exception):
     """A case did not pass; carries its result row."""
 
     def __init__(self, row: ResultRow) -> None:
-        super().__init__(row.verdict.explain())
+        from harness._io import redact
+
+        super().__init__(redact(row.verdict.explain()))  # a vendor may echo the API key
         self.row = row
 
 
@@ -252,17 +256,26 @@ class FcCaseItem(pytest.Item):
         try:
             session = state.runner_session()
         except UserError as exc:  # a missing key or SDK: the same for every item, stop cleanly
-            pytest.exit(f"fc-harness: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+            from harness._io import redact
+
+            pytest.exit(redact(f"fc-harness: {exc}"), returncode=pytest.ExitCode.USAGE_ERROR)
         job = Job(self.case, self.profile, self.trial, unsupported_reason_for(self.case, self.profile))
         row = run_job(session, state.run_id, job)
         state.rows.append(row)
         if row.status == "unsupported":
-            pytest.skip(row.error or "unsupported")
+            from harness._io import redact
+
+            pytest.skip(redact(row.error or "unsupported"))
         if row.status != "pass":
             raise FcVerdictFailure(row)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        """The verdict's explanation, not a traceback."""
+        """The verdict's explanation, not a traceback (API keys redacted: vendors echo them)."""
+        from harness._io import redact
+
+        return redact(self._failure_text(excinfo, style))
+
+    def _failure_text(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any) -> str:
         if isinstance(excinfo.value, FcVerdictFailure):
             row = excinfo.value.row
             lines = [row.verdict.explain()]

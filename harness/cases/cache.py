@@ -11,6 +11,10 @@ what it would without a cache.
 Entries are JSON (never code), read as untrusted input: bounded, and every field's type is
 checked while it is turned back into a `Case`; anything unexpected is a miss. A file is
 stored only when its cases come back from JSON equal to what was loaded.
+
+An entry holds each distinct tool of the file once, its parameters as JSON text, and cases
+name their tools by index: equal tools come back as one object (schema caches key on it),
+and a tool already decoded from the same text (by any entry) is not decoded again.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from harness.model import Case, ExpectedCall, Message, Tool, ToolCall, Turn
 
 __all__ = ["CaseCache"]
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 MAX_ENTRY_BYTES = 64 << 20
 
 
@@ -62,16 +66,36 @@ def _tool(t: Tool) -> list[Any]:
     return [t.name, t.description, t.parameters]
 
 
+def _params_text(t: Tool) -> str:
+    """A tool's parameters as the entry stores them (key order kept: it reaches the wire)."""
+    return json.dumps(t.parameters, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def _call(c: ToolCall) -> list[Any]:
     return [c.name, c.arguments, c.raw_arguments, c.id]
 
 
-def _enc_case(c: Case) -> list[Any]:
+class _ToolTable:
+    """The distinct tools of one file, in first-seen order, each known by its index."""
+
+    def __init__(self) -> None:
+        self.rows: list[list[Any]] = []
+        self._index: dict[int, int] = {}
+
+    def ref(self, t: Tool) -> int:
+        i = self._index.get(id(t))
+        if i is None:
+            i = self._index[id(t)] = len(self.rows)
+            self.rows.append([t.name, t.description, _params_text(t)])
+        return i
+
+
+def _enc_case(c: Case, table: _ToolTable) -> list[Any]:
     return [
         c.id,
         c.category,
         [[m.role, m.content, [_call(x) for x in m.tool_calls], m.tool_call_id, m.name] for m in c.messages],
-        [_tool(t) for t in c.tools],
+        [table.ref(t) for t in c.tools],
         [[[[e.name, e.arguments] for e in t.expect], list(t.results), t.expect_text] for t in c.turns],
         c.tool_choice,
         c.order,
@@ -105,16 +129,24 @@ _INTERNED: dict[tuple[str, str, str], Tool] = {}
 
 
 def _dec_tool(v: Any) -> Tool:
-    """A tool, the same object for equal tools (as a fresh load shares them: schema caches key on it)."""
-    name, description, parameters = _seq(v, 3)
-    tool = Tool(_t(name, str), _t(description, str), _t(parameters, dict))
-    try:
-        key = (tool.name, tool.description, json.dumps(parameters))  # key order kept: it reaches the wire
-    except (TypeError, ValueError):
-        return tool
-    if len(_INTERNED) > 100_000:
-        _INTERNED.clear()
-    return _INTERNED.setdefault(key, tool)
+    """A tool from a table row; the same object for the same row in any entry (as a fresh load
+    shares equal tools), its parameters parsed only the first time."""
+    name, description, text = _seq(v, 3)
+    key = (_t(name, str), _t(description, str), _t(text, str))
+    tool = _INTERNED.get(key)
+    if tool is None:
+        tool = Tool(name, description, _t(json.loads(text), dict))
+        if len(_INTERNED) > 100_000:
+            _INTERNED.clear()
+        _INTERNED[key] = tool
+    return tool
+
+
+def _pick(table: list[Tool], refs: Any) -> tuple[Tool, ...]:
+    n = len(table)
+    if not all(type(i) is int and 0 <= i < n for i in _seq(refs)):
+        raise _Bad
+    return tuple(table[i] for i in refs)
 
 
 def _dec_call(v: Any) -> ToolCall:
@@ -139,7 +171,7 @@ def _dec_turn(v: Any) -> Turn:
     return Turn(tuple(calls), tuple(_seq(results)), expect_text)
 
 
-def _dec_case(v: Any) -> Case:
+def _dec_case(v: Any, table: list[Tool]) -> Case:
     (cid, category, messages, tools, turns, choice, order, extra, tags, skip, only, source, line, meta) = (
         _seq(v, 14)
     )
@@ -155,7 +187,7 @@ def _dec_case(v: Any) -> Case:
         id=_t(cid, str),
         category=_t(category, str),
         messages=tuple(_dec_message(m) for m in _seq(messages)),
-        tools=tuple(_dec_tool(t) for t in _seq(tools)),
+        tools=_pick(table, tools),
         turns=tuple(_dec_turn(t) for t in _seq(turns)),
         tool_choice=choice,
         order=order,
@@ -181,14 +213,17 @@ class CaseCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder / "cases" / f"v{CACHE_FORMAT}-{_fingerprint()}"
         self.writable = True
-        self._pools: dict[int, tuple[Any, str]] = {}
+        self._pools: dict[tuple[tuple[str, int], ...], tuple[list[Tool], str]] = {}
 
     def key(self, path: Path, data: bytes, pool: Mapping[str, Tool]) -> str:
         """The entry key of the file `path` holding `data`, with the shared tools `pool`."""
-        hit = self._pools.get(id(pool))
-        if hit is None or hit[0] is not pool:
+        # folders share their ancestors' tool objects: hash each distinct set of them once
+        # (the hit holds the tools, so their ids cannot be reused by other objects meanwhile)
+        same = tuple((name, id(t)) for name, t in pool.items())
+        hit = self._pools.get(same)
+        if hit is None:
             text = json.dumps(sorted(_tool(t) for t in pool.values()), sort_keys=True, default=repr)
-            hit = self._pools[id(pool)] = (pool, hashlib.sha256(text.encode()).hexdigest())
+            hit = self._pools[same] = (list(pool.values()), hashlib.sha256(text.encode()).hexdigest())
         h = hashlib.sha256(data)
         h.update(f"\0{path}\0{hit[1]}".encode())
         return h.hexdigest()
@@ -209,14 +244,16 @@ class CaseCache:
         cases, tools, ids, warnings = loaded
         if any(w.severity != "warning" for w in warnings):
             return  # a file with errors is read again (and its errors reported) every time
-        doc = {
-            "key": key,
-            "cases": [_enc_case(c) for c in cases],
-            "tools": [_tool(t) for t in tools],
-            "ids": [list(i) for i in ids],
-            "warnings": [[w.message, w.file, w.line, w.case_id, w.field] for w in warnings],
-        }
+        table = _ToolTable()
         try:
+            doc = {
+                "key": key,
+                "cases": [_enc_case(c, table) for c in cases],
+                "offered": [table.ref(t) for t in tools],
+                "tools": table.rows,
+                "ids": [list(i) for i in ids],
+                "warnings": [[w.message, w.file, w.line, w.case_id, w.field] for w in warnings],
+            }
             text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         except (TypeError, ValueError, RecursionError):
             return
@@ -235,8 +272,9 @@ def _decode(key: str, raw: str | bytes) -> Loaded | None:
         doc = json.loads(raw)
         if type(doc) is not dict or doc.get("key") != key:
             return None
-        cases = [_dec_case(c) for c in _seq(doc.get("cases"))]
-        tools = [_dec_tool(t) for t in _seq(doc.get("tools"))]
+        table = [_dec_tool(t) for t in _seq(doc.get("tools"))]
+        cases = [_dec_case(c, table) for c in _seq(doc.get("cases"))]
+        tools = list(_pick(table, doc.get("offered")))
         ids = []
         for e in _seq(doc.get("ids")):
             cid, file, line, field_path = _seq(e, 4)

@@ -106,6 +106,7 @@ class _SharedTools:
     def __init__(self) -> None:
         self.by_dir: dict[Path, dict[str, Tool]] = {}
         self.pools: dict[Path, dict[str, Tool]] = {}
+        self.asked: dict[Path, dict[str, Tool]] = {}
         self.problems: list[Problem] = []
         self.files: list[str] = []
 
@@ -138,11 +139,16 @@ class _SharedTools:
 
     def pool_for(self, folder: Path) -> dict[str, Tool]:
         """Shared tools visible from `folder`: its own `_tools/` and every ancestor's."""
-        key = folder.resolve()
+        pool = self.asked.get(folder)  # as named: no path resolution for the folder's next file
+        if pool is None:
+            pool = self.asked[folder] = self._pool_at(folder.resolve())
+        return pool
+
+    def _pool_at(self, key: Path) -> dict[str, Tool]:
         if key in self.pools:
             return self.pools[key]
         parent = key.parent
-        pool = dict(self.pool_for(parent)) if parent != key else {}
+        pool = dict(self._pool_at(parent)) if parent != key else {}
         if (key / TOOLS_DIR).is_dir():
             pool.update(self.folder(key / TOOLS_DIR))
         self.pools[key] = pool

@@ -91,3 +91,57 @@ def test_warnings_come_back_from_the_cache(suite: Path, tmp_path: Path) -> None:
     assert validate_paths([suite], cache).problems == fresh
     assert len(_entries(cache)) == len(list(suite.rglob("*.yaml"))) - len(list((suite / "_tools").glob("*")))
     assert validate_paths([suite], cache).problems == fresh
+
+
+def _mutations() -> list[tuple[str, object]]:
+    """Entries that are well-formed JSON but not what `put` writes (tool table and references)."""
+
+    def first_case_tools(doc: dict, value: object) -> None:
+        doc["cases"][0][3] = value
+
+    return [
+        ("offered -1", lambda d: d.__setitem__("offered", [-1])),
+        ("offered out of range", lambda d: d.__setitem__("offered", [len(d["tools"])])),
+        ("offered bool", lambda d: d.__setitem__("offered", [True] if d["tools"] else ["0"])),
+        ("case tool out of range", lambda d: first_case_tools(d, [len(d["tools"]) + 5])),
+        ("case tool not an index", lambda d: first_case_tools(d, ["0"])),
+        ("case tools not a list", lambda d: first_case_tools(d, {"0": 0})),
+        ("tool text not JSON", lambda d: d["tools"][0].__setitem__(2, "{")),
+        ("tool text not an object", lambda d: d["tools"][0].__setitem__(2, "[]")),
+        ("tool text not text", lambda d: d["tools"][0].__setitem__(2, {"type": "object"})),
+        ("tool row too short", lambda d: d["tools"].__setitem__(0, d["tools"][0][:2])),
+        ("tool name not text", lambda d: d["tools"][0].__setitem__(0, 7)),
+    ]
+
+
+@pytest.mark.parametrize("name, mutate", _mutations(), ids=[m[0] for m in _mutations()])
+def test_a_tampered_tool_table_is_a_miss(suite: Path, tmp_path: Path, name: str, mutate: object) -> None:
+    import json
+
+    cache = CaseCache(tmp_path / "cache")
+    expected = load_cases([suite], cache)
+    changed = 0
+    for entry in _entries(cache):
+        doc = json.loads(entry.read_text(encoding="utf-8"))
+        if not doc["tools"] or not doc["cases"]:
+            continue
+        mutate(doc)  # type: ignore[operator]
+        entry.write_text(json.dumps(doc), encoding="utf-8")
+        assert CaseCache(tmp_path / "cache").get(entry.stem) is None, name
+        changed += 1
+    assert changed
+    assert load_cases([suite], cache) == expected
+
+
+def test_equal_tools_come_back_as_one_object(suite: Path, tmp_path: Path) -> None:
+    """A fresh load shares a `_tools/` tool between cases and files; a cached one does too."""
+    cache = CaseCache(tmp_path / "cache")
+    load_cases([suite], cache)
+    again = load_cases([suite], cache)
+    by_name: dict[tuple[str, str], set[int]] = {}
+    for case in again:
+        for tool in case.tools:
+            by_name.setdefault((tool.name, repr(tool.parameters)), set()).add(id(tool))
+    shared = [ids for ids in by_name.values() if len(ids) > 1]
+    assert not shared, "equal tools decoded as distinct objects"
+    assert any(sum(t.name == name for c in again for t in c.tools) > 1 for name, _ in by_name)

@@ -204,11 +204,11 @@ def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
             request = urllib.request.Request(
                 base_url + "/v1/chat/completions", data=json.dumps(body).encode(), method="POST"
             )
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=60) as response:
                 reply = json.loads(response.read())
         finally:
             proc.send_signal(signal.SIGINT)
-            proc.wait(timeout=10)
+            proc.wait(timeout=60)
         # (read through the buffered pipes: communicate() would skip what readline() buffered)
         out, err = proc.stdout.read(), proc.stderr.read()
     # Then it answered from the script, and Ctrl-C stopped it cleanly
