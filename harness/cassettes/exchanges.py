@@ -2,7 +2,8 @@
 
 Each `open_exchange` yields `exchange(turn_index, request) -> WireResponse` for
 `harness.run.execute.run_case`. Record and SDK replay go through vcrpy (patched once per run by
-`CassetteRouter`); the fast replay reads the cassette without vcrpy (`harness.cassettes.replay`,
+`CassetteRouter`; botocore clients through `harness.cassettes.aws_send`, so no send needs a
+lock); the fast replay reads the cassette without vcrpy (`harness.cassettes.replay`,
 through its parsed-cassette cache) with the same serializer and returns the recorded body
 with no HTTP round trip. Both replays first check that today's request equals the recorded
 one, so they agree on `stale` verdicts.
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import random
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -39,12 +39,18 @@ __all__ = ["backoff_delay", "open_exchange", "patched"]
 @contextlib.contextmanager
 def patched(session: Any) -> Iterator[None]:
     """Patch HTTP libraries once for the run, scrubbing every key the run uses."""
+    from harness.cassettes.aws_send import routable, route_botocore
     from harness.cassettes.store import CassetteRouter, make_vcr  # vcrpy: recording and SDK replay only
 
     mode = session.options.record_mode
     secrets = [k for k in session.keys.values() if k and k != "mock-api-key"]
     session.router = CassetteRouter(make_vcr(mode, secrets))
-    with session.router.patched():
+    with session.router.patched(), contextlib.ExitStack() as stack:
+        # botocore clients send through the router themselves (no vcrpy http.client stubs,
+        # whose force_reset unpatches every library process-wide): no send needs a lock
+        for client in session.clients.values():
+            if routable(client):
+                stack.enter_context(route_botocore(client, session.router))
         yield
 
 
@@ -200,8 +206,7 @@ def _record(session: Any, job: Any, cassette: Any) -> Exchange:
             before = len(cassette.data)
             started = time.perf_counter()
             try:
-                with _SENDS.exclusive() if job.profile.kind in HTTPLIB_KINDS else _SENDS.shared():
-                    wire = send(request)
+                wire = send(request)
             except (ProviderError, _StreamError) as raised:
                 in_stream = isinstance(raised, _StreamError)
                 exc = raised.error if isinstance(raised, _StreamError) else raised
@@ -251,53 +256,6 @@ def _unreachable(profile: Any, exc: ProviderError) -> str:
     where = profile.base_url or "the vendor's default URL"
     hint = " (is the emulator running? `fcharness emulator`)" if profile.is_emulator else ""
     return f"{profile.id} is unreachable at {where}{hint}: {exc.vendor_message}"
-
-
-#: Kinds whose SDK speaks through http.client/urllib3 (boto3). vcrpy's stubs for those briefly
-#: *unpatch every library* (`vcr.patch.force_reset`) while they open the real connection, so a
-#: concurrent httpx request in that window would go out unrecorded: their sends run alone.
-HTTPLIB_KINDS = frozenset({"bedrock-converse"})
-
-
-class _SendLock:
-    """Many shared holders (httpx sends) or one exclusive holder (an http.client send)."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._shared = 0
-        self._exclusive = False
-        self._waiting = 0  # exclusive holders waiting: new shared holders queue behind them
-
-    @contextlib.contextmanager
-    def shared(self) -> Iterator[None]:
-        """Hold the lock with other shared holders."""
-        with self._cond:
-            self._cond.wait_for(lambda: not self._exclusive and not self._waiting)
-            self._shared += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._shared -= 1
-                self._cond.notify_all()
-
-    @contextlib.contextmanager
-    def exclusive(self) -> Iterator[None]:
-        """Hold the lock alone."""
-        with self._cond:
-            self._waiting += 1
-            self._cond.wait_for(lambda: not self._exclusive and self._shared == 0)
-            self._waiting -= 1
-            self._exclusive = True
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._exclusive = False
-                self._cond.notify_all()
-
-
-_SENDS = _SendLock()
 
 
 def _stamp(cassette: Any, before: int, started: float) -> float:

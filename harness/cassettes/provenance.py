@@ -29,6 +29,7 @@ So `recorded_at` says when the exchange was first seen as it is now.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
@@ -75,16 +76,22 @@ def _now() -> str:
 
 def sdk_info(kind: str) -> dict[str, str | None]:
     """`{name, version}` of the SDK a kind sends through (version None when not installed)."""
-    from importlib import metadata
-
     name = SDK_DISTRIBUTIONS.get(kind)
     if name is None:
         return {"name": None, "version": None}
+    return {"name": name, "version": _installed_version(name)}
+
+
+@functools.cache
+def _installed_version(distribution: str) -> str | None:
+    """The installed version of `distribution` (looked up once per process: reading the
+    package metadata costs milliseconds, and every recorded cassette names its SDK)."""
+    from importlib import metadata
+
     try:
-        version: str | None = metadata.version(name)
+        return metadata.version(distribution)
     except metadata.PackageNotFoundError:
-        version = None
-    return {"name": name, "version": version}
+        return None
 
 
 # --- the model the vendor reported ---------------------------------------------------------
