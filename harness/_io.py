@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
@@ -26,6 +27,7 @@ __all__ = [
     "check_yaml_text",
     "checked_int",
     "loads_json",
+    "may_alias",
     "redact",
     "redact_bytes",
     "register_secrets",
@@ -218,7 +220,7 @@ def check_yaml_text(text: str) -> None:
     """
     if len(text) > MAX_YAML_CHARS:
         raise InputLimitError(f"the document is {len(text)} characters long (at most {MAX_YAML_CHARS})")
-    if "&" in text and "*" in text:
+    if may_alias(text):
         import yaml
 
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -232,6 +234,22 @@ def check_yaml_text(text: str) -> None:
                     )
         except yaml.YAMLError:
             return  # a syntax error: the loader reports it with its line
+
+
+# Where an anchor (`&name`) or alias (`*name`) token may start: libyaml starts a token at the
+# start of the text, after white space, after a flow indicator or `:` (a flow mapping's
+# JSON-like key), or right after a quoted scalar; a name is at least one letter, digit, `_`
+# or `-`. Every real anchor or alias matches this (`R&D`, `x**2`, `a & b` do not).
+_ANCHOR_START = re.compile(r"(?<![^\s\[\]{},:\"'\ufeff])[&*][\w-]")
+
+
+def may_alias(text: str) -> bool:
+    """Whether `text` may hold a YAML anchor and an alias (False only when it certainly does not).
+
+    Cheap: substring tests, then one regular-expression search for a token that starts with
+    `&` or `*`; the precise answer needs the YAML parser's events (`check_yaml_text`).
+    """
+    return "&" in text and "*" in text and _ANCHOR_START.search(text) is not None
 
 
 def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
@@ -261,5 +279,10 @@ def loads_json(text: str | bytes) -> Any:
         value = json.loads(text)
     except RecursionError:
         raise too_deep() from None
-    check_depth(value)
+    # Each level of nesting opens with a bracket: fewer brackets than the limit, no walk needed.
+    opened = (
+        text.count("{") + text.count("[") if isinstance(text, str) else text.count(b"{") + text.count(b"[")
+    )
+    if opened >= MAX_DEPTH:
+        check_depth(value)
     return value

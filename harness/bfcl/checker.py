@@ -20,15 +20,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.bfcl import ast_checker as _bfcl_ast
 from harness.bfcl.convert import to_json_schema
 from harness.bfcl.fast import compile_entry
 from harness.bfcl.schema import compile_schema
 from harness.errors import UserError
-from harness.grading.grader import TurnGrade
-from harness.model import Case, Failure, ModelTurn, Verdict
+from harness.model import Case, Failure, ModelTurn, Tool, Verdict
+
+if TYPE_CHECKING:
+    from harness.grading.grader import TurnGrade
 
 __all__ = [
     "NO_CALL_CATEGORIES",
@@ -123,9 +125,11 @@ class _Plan:
     """The expected function names, sorted (tool selection compares multisets)."""
     expected_names: list[str]
     fast: Callable[[Sequence[tuple[str, Any]]], bool] | None
-    implied: bool
-    """A pass of `fast` proves schema validity (see `_bfcl_fast.schema_implied`)."""
-    schemas: dict[str, Callable[[Any], bool]]
+    implied: list[bool | None]
+    """A pass of `fast` proves schema validity (see `_bfcl_fast.schema_implied`); None: not
+    yet known whether the case's tool schemas are still the ones converted from BFCL's docs."""
+    schemas: dict[str, Callable[[Any], bool] | Tool]
+    """Each offered name's schema check (its tool until first compiled)."""
     passes: tuple[dict[str, Verdict], dict[str, Verdict]]
     """Passing verdicts by provider id, for schema_ok False and True: immutable, built once."""
 
@@ -147,16 +151,21 @@ def _plan(case: Case, sanitize: bool) -> _Plan:
         names = []
     compiled = None if no_call else compile_entry(functions, answer, category, sanitize)
     fast, implied = compiled if compiled is not None else (None, False)
-    if implied:  # only when the case's tool schemas are still the ones converted from BFCL's docs
-        docs = {f["name"]: f for f in (functions if isinstance(functions, list) else [functions])}
-        implied = all(
-            t.name in docs and t.parameters == to_json_schema(docs[t.name].get("parameters", {}))
-            for t in case.tools
-        )
-    schemas = {t.name: compile_schema(t.parameters) for t in case.tools}
+    schemas: dict[str, Any] = {t.name: t for t in case.tools}  # compiled when first needed
     if sanitize:
-        schemas.update({t.name.replace(".", "_"): schemas[t.name] for t in case.tools})
-    plan = _Plan(category, functions, answer, no_call, sorted(names), names, fast, implied, schemas, ({}, {}))
+        schemas.update({t.name.replace(".", "_"): t for t in case.tools})
+    plan = _Plan(
+        category,
+        functions,
+        answer,
+        no_call,
+        sorted(names),
+        names,
+        fast,
+        [None if implied else False],
+        schemas,
+        ({}, {}),
+    )
     table = _PLANS[sanitize]
     if len(table) > 100_000:
         table.clear()
@@ -164,10 +173,33 @@ def _plan(case: Case, sanitize: bool) -> _Plan:
     return plan
 
 
+def _implied(case: Case, plan: _Plan) -> bool:
+    """Whether a fast pass proves schema validity: only when the case's tool schemas are still
+    the ones converted from BFCL's docs (worked out on the first pass)."""
+    implied = plan.implied[0]
+    if implied is None:
+        functions = plan.functions
+        docs = {f["name"]: f for f in (functions if isinstance(functions, list) else [functions])}
+        implied = plan.implied[0] = all(
+            t.name in docs and t.parameters == to_json_schema(docs[t.name].get("parameters", {}))
+            for t in case.tools
+        )
+    return implied
+
+
 def _schema_ok(plan: _Plan, calls: Sequence[tuple[str, Any]]) -> bool:
+    schemas = plan.schemas
     for name, args in calls:
-        check = plan.schemas.get(name)
-        if check is None or not isinstance(args, dict) or not check(args):
+        check = schemas.get(name)
+        if check is None or not isinstance(args, dict):
+            return False
+        if isinstance(check, Tool):  # first use: compile the tool's schema (shared by its names)
+            compiled = compile_schema(check.parameters)
+            for key, value in schemas.items():
+                if value is check:
+                    schemas[key] = compiled
+            check = compiled
+        if not check(args):
             return False
     return True
 
@@ -232,7 +264,7 @@ def grade(
     if plan.fast is not None:
         try:
             if plan.fast(calls):
-                return _pass(case, plan, provider_id, plan.implied or _schema_ok(plan, calls))
+                return _pass(case, plan, provider_id, _implied(case, plan) or _schema_ok(plan, calls))
         except (KeyError, TypeError, AttributeError, ValueError, IndexError):
             pass  # the full checker below decides (and explains)
     schema = _schema_ok(plan, calls)
@@ -299,6 +331,8 @@ def _failure(
 
 def grade_turn(case: Case, turn_index: int, model_turn: ModelTurn, *, tool_names: str = "exact") -> TurnGrade:
     """BFCL's single turn as a `TurnGrade` (matches: the first actual call per expected name)."""
+    from harness.grading.grader import TurnGrade
+
     if turn_index != 0:
         raise UserError(f"case {case.id!r}: BFCL cases have one turn; no turn {turn_index}")
     verdict = grade(case, [model_turn], tool_names=tool_names)

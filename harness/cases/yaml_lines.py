@@ -241,11 +241,10 @@ def _fast_load(text: str) -> tuple[Any, LineMap, list[tuple[int, str]]] | None:
 def load_yaml(text: str) -> tuple[Any, LineMap, list[tuple[int, str]]]:
     """Parse one YAML document; return (data, line map, duplicate keys as (line, key))."""
     try:
-        check_yaml_text(text)
-        if not ("&" in text and "*" in text):  # no aliases: the fast builder may take it
-            fast = _fast_load(text)
-            if fast is not None:
-                return fast
+        check_yaml_text(text)  # refuses anchors and aliases: the fast builder may take the rest
+        fast = _fast_load(text)
+        if fast is not None:
+            return fast
     except InputLimitError as exc:
         raise YamlSyntaxError(f"YAML error: {exc}", exc.line) from None
     return _slow_load(text)

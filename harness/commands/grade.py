@@ -20,6 +20,7 @@ malformed line, a duplicate case × provider line — each named with file and l
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from collections.abc import Mapping, Sequence
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from harness._io import loads_json
+from harness.commands._grade_render import render_json, render_table, summarize
 from harness.errors import Problem, UserError
 from harness.model import Case, ModelTurn, ToolCall, Verdict
 
@@ -148,10 +150,15 @@ def run(args: argparse.Namespace) -> int:
     cases = {c.id: c for c in loaded}
     # Imported BFCL cases also answer to BFCL's own id (kept in meta when the case id differs).
     cases.update({c.meta["bfcl_id"]: c for c in loaded if c.meta.get("bfcl_id", c.id) not in cases})
-    outputs = parse_outputs(Path(args.outputs), cases)
-    verdicts = [
-        grade_output(cases[cid], pid, turns, args.profile, args.tool_names) for cid, pid, turns, _ in outputs
-    ]
+    gc.freeze()  # the cases live to the end: keep them out of the collector's scans
+    try:
+        outputs = parse_outputs(Path(args.outputs), cases)
+        verdicts = [
+            grade_output(cases[cid], pid, turns, args.profile, args.tool_names)
+            for cid, pid, turns, _ in outputs
+        ]
+    finally:
+        gc.unfreeze()
     for warning in warn_missing(loaded, outputs, cases):
         print(f"fcharness: {warning}", file=sys.stderr)
     bfcl = None
@@ -170,11 +177,17 @@ def grade_output(
     case: Case, provider_id: str, turns: list[ModelTurn] | Steps, profile: str, tool_names: str
 ) -> Verdict:
     """Grade one outputs line; an executable-backend case's calls are executed for its state."""
+    if not case.executable and not isinstance(turns, Steps):
+        if profile == "bfcl":  # what `grade(profile="bfcl")` calls, without importing the grader
+            from harness.bfcl.checker import grade as bfcl_grade
+
+            return bfcl_grade(case, turns, provider_id=provider_id, tool_names=tool_names)
+        from harness.grading.grader import grade
+
+        return grade(case, turns, provider_id=provider_id, profile=profile, tool_names=tool_names)
     from harness.grading.executed import grade_steps
     from harness.grading.grader import grade
 
-    if not case.executable and not isinstance(turns, Steps):
-        return grade(case, turns, provider_id=provider_id, profile=profile, tool_names=tool_names)
     steps = turns.turns if isinstance(turns, Steps) else tuple((t,) for t in turns)
     if not case.executable:
         merged = [
@@ -356,63 +369,3 @@ def parse_outputs(path: Path, cases: Mapping[str, Case]) -> list[Output]:
     if not outputs:
         raise UserError(f"{path}: no outputs to grade (the file is empty)")
     return outputs
-
-
-def summarize(verdicts: Sequence[Verdict]) -> dict[str, dict[str, Any]]:
-    """Per provider: total, passed, accuracy (and the separate tool/argument/schema rates)."""
-    summary: dict[str, dict[str, Any]] = {}
-    for v in verdicts:
-        s = summary.setdefault(
-            v.provider_id,
-            {"total": 0, "passed": 0, "tool_selection_ok": 0, "arguments_ok": 0, "schema_ok": 0},
-        )
-        s["total"] += 1
-        s["passed"] += v.passed
-        s["tool_selection_ok"] += v.tool_selection_ok
-        s["arguments_ok"] += v.arguments_ok
-        s["schema_ok"] += v.schema_ok
-    for s in summary.values():
-        s["accuracy"] = round(s["passed"] / s["total"], 4)
-    return summary
-
-
-def render_json(verdicts: Sequence[Verdict], bfcl: Sequence[Any] | None = None) -> str:
-    """The JSON document printed by `--format json`: `summary` and `verdicts` (and `bfcl`)."""
-    doc: dict[str, Any] = {"summary": summarize(verdicts), "verdicts": [v.to_dict() for v in verdicts]}
-    if bfcl is not None:
-        from harness.reports.bfcl import scores_to_dict
-
-        doc["bfcl"] = scores_to_dict(bfcl)
-    return json.dumps(doc, ensure_ascii=False, indent=2)
-
-
-def render_table(verdicts: Sequence[Verdict], bfcl: Sequence[Any] | None = None) -> str:
-    """A per-provider summary table (with `--profile bfcl`, BFCL's section), then the failures."""
-    from tabulate import tabulate
-
-    def pct(k: int, n: int) -> str:
-        return f"{100 * k / n:.1f}%"
-
-    rows = [
-        [
-            pid or "(none)",
-            s["total"],
-            s["passed"],
-            pct(s["passed"], s["total"]),
-            pct(s["tool_selection_ok"], s["total"]),
-            pct(s["arguments_ok"], s["total"]),
-            pct(s["schema_ok"], s["total"]),
-        ]
-        for pid, s in summarize(verdicts).items()
-    ]
-    headers = ["provider", "cases", "passed", "accuracy", "tool selection", "arguments", "schema valid"]
-    parts = [tabulate(rows, headers=headers, tablefmt="github")]
-    if bfcl is not None:
-        from harness.reports.bfcl import render_bfcl
-
-        parts.append("\n" + render_bfcl(list(bfcl)).rstrip())
-    failing = [v for v in verdicts if not v.passed]
-    if failing:
-        parts.append(f"\nFailing ({len(failing)}):")
-        parts.extend(v.explain() for v in failing)
-    return "\n".join(parts)

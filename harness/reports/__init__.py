@@ -2,21 +2,23 @@
 and the terminal table.
 
 Everything here reads `ResultRow`s only (from the runner or a results.jsonl), so a report can be
-rebuilt later with `fcharness report RUN_DIR`.
+rebuilt later with `fcharness report RUN_DIR`. The files are built from a stream of rows
+(`harness.reports.builder.ReportBuilder`): a run of any size is reported in flat memory.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import UserError
-from harness.reports.builder import ReportBuilder
-from harness.reports.metrics import summarize
-from harness.reports.table import render_table
-from harness.run.config import Config
-from harness.run.results import ResultRow, read_results
+
+if TYPE_CHECKING:  # the renderers are imported when used: `harness.reports.bfcl` needs none of them
+    from harness.reports.builder import ReportBuilder
+    from harness.reports.table import render_table
+    from harness.run.config import Config
+    from harness.run.results import ResultRow
 
 __all__ = [
     "SUMMARY_FORMAT",
@@ -27,6 +29,19 @@ __all__ = [
     "results_file",
     "write_reports",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "render_table":
+        from harness.reports.table import render_table
+
+        return render_table
+    if name == "ReportBuilder":
+        from harness.reports.builder import ReportBuilder
+
+        return ReportBuilder
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Bumped when summary.json changes incompatibly.
 SUMMARY_FORMAT = 1
@@ -39,6 +54,8 @@ def build_summary(
     meta: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return summary.json's content: run id, metrics per provider and category, failures, cost."""
+    from harness.reports.metrics import summarize
+
     run_id = (meta or {}).get("run_id") or (rows[0].run_id if rows else "")
     return {
         "format": SUMMARY_FORMAT,
@@ -61,6 +78,8 @@ def write_reports(
     `rows` is read once, in order (a list, or a generator over results.jsonl): the reports are
     built by a `ReportBuilder`, which keeps counts and offsets, never the rows.
     """
+    from harness.reports.builder import ReportBuilder
+
     with ReportBuilder(run_dir, prices=config.prices if config else None) as builder:
         for row in rows:
             builder.add(row)
@@ -79,5 +98,7 @@ def results_file(path: str | Path) -> Path:
 
 def load_run(path: str | Path) -> tuple[list[ResultRow], Path]:
     """Read the rows of a run folder (its results.jsonl) or of a results.jsonl; return rows and file."""
+    from harness.run.results import read_results
+
     file = results_file(path)
     return read_results(file), file

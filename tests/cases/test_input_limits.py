@@ -6,13 +6,17 @@ traceback and a deep outputs line a RecursionError.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
-from harness._io import MAX_DEPTH, MAX_INT_DIGITS, InputLimitError, check_yaml_text, loads_json
+from harness import _io
+from harness._io import MAX_DEPTH, MAX_INT_DIGITS, InputLimitError, check_yaml_text, loads_json, may_alias
 from harness.cli import main
 from tests.helpers.casefiles import GOOD_CASE, case_file
 
@@ -116,3 +120,49 @@ def test_deep_baseline_and_results_are_user_errors(
     assert main(["report", str(run)]) == 2
     err = capsys.readouterr().err
     assert "levels deep" in err and "Traceback" not in err
+
+
+_PIECES = [
+    "&a",
+    "*a",
+    "&b",
+    "*b",
+    "a",
+    "x",
+    "1",
+    " ",
+    "  ",
+    "\n",
+    "\n  ",
+    "- ",
+    ": ",
+    ":",
+    "[",
+    "]",
+    "{",
+    "}",
+]
+_PIECES += [",", '"', "'", "#", "!", "!!str ", "?", "|", ">", "&", "*", "**", "R&D", "\r\n", "\t", "-", "é"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=24).map("".join))
+def test_may_alias_sees_every_anchor_and_alias_libyaml_finds(text: str) -> None:
+    """`may_alias` lets `check_yaml_text` skip the parser: it may say True wrongly, never False."""
+    import yaml
+
+    found = False
+    with contextlib.suppress(yaml.YAMLError):
+        for ev in yaml.parse(text, Loader=yaml.CSafeLoader):
+            if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
+                found = True
+                break
+    if found:
+        event("anchor or alias")
+        assert ("&" not in text or "*" not in text) or may_alias(text)
+        assert _io._ANCHOR_START.search(text), text
+
+
+def test_may_alias_lets_ordinary_text_through() -> None:
+    assert not may_alias("a: R&D costs x**2 and a & b * c\nb: 'it''s &'\n")
+    assert may_alias("a: &x 1\nb: *x\n") and may_alias("[&x 1, *x]") and may_alias('{"a":&x 1, b: *x}')
