@@ -2,8 +2,10 @@
 
 Flow of a run:
 
-1. load the cases (`harness.cases.loader.load_cases`) and the provider profiles (`fcharness.toml`,
-   `--base-url ID=URL` / `FCHARNESS_BASE_URL_<ID>` overrides);
+1. load the cases and the provider profiles (`fcharness.toml`, `--base-url ID=URL` /
+   `FCHARNESS_BASE_URL_<ID>` overrides); the fast replay reads one case file at a time
+   (`harness.cases.stream.CaseStream`) and lets its cases go once run, so memory stays flat;
+   recording loads every case first (`harness.cases.loader.load_cases`);
 2. build the jobs: case × provider × trial, filtered by case `only`, `-k`, `--shard I/N`;
    case `skip` and `harness.providers.capabilities.unsupported_reason` give `unsupported`
    rows without any call;
@@ -16,7 +18,8 @@ Flow of a run:
      today's request must equal the recorded one (canonical JSON; else `stale`), and the
      recorded body goes straight to `parse_response` / `parse_stream`;
    - `--replay-via-sdk`: the same replay through the SDK and vcrpy (record mode `none`);
-4. write `results.jsonl` and the reports, refresh `reports/latest/`.
+4. stream each row to `results.jsonl` and the reports (`harness.run.output.RunOutputs`: no row is
+   kept), commit them into `reports/<run-id>/`, refresh `reports/latest/`.
 
 Trials: trial k (from 1) is recorded in `<case-id>.yaml` for k = 1 and `<case-id>@k.yaml`
 for k ≥ 2; rows carry `trial = k`.
@@ -30,7 +33,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -330,13 +333,13 @@ def run_job(session: Session, run_id: str, job: Job) -> ResultRow:
 
 
 def _execute_jobs(
-    session: Session, run_id: str, jobs: Sequence[Job], sink: Callable[[ResultRow], Any]
+    session: Session, run_id: str, jobs: Iterable[Job], sink: Callable[[ResultRow], Any]
 ) -> None:
     """Run the jobs (a thread pool when recording); each row goes to `sink` in job order as soon as
     it and every row before it are done (results.jsonl and the reports are written as the run goes)."""
     options, config = session.options, session.config
     show = options.progress if options.progress is not None else (session.recording and sys.stderr.isatty())
-    progress = Progress(len(jobs), enabled=show)
+    progress = Progress(len(jobs) if isinstance(jobs, Sequence) else 0, enabled=show)
     started = time.perf_counter()
     if session.recording or options.replay_via_sdk:
         from harness.cassettes.exchanges import patched
@@ -364,18 +367,25 @@ def _execute_jobs(
 
 def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None) -> RunResult:
     """Run the matrix and write the reports; return the rows (the caller picks the exit code)."""
-    from harness.cases.loader import load_cases
-
+    recording = options.record_mode is not RecordMode.NONE
+    stream = None
     if cases is None:
         from harness.cases.cache import CaseCache
         from harness.cassettes.replay import cache_dir_for
 
         paths = list(options.paths) or [str(config.resolve(c)) for c in config.cases]
         folder = cache_dir_for(config.root.resolve())
-        cases = load_cases(paths, CaseCache(folder) if folder is not None else None)
+        cache = CaseCache(folder) if folder is not None else None
+        if recording or options.replay_via_sdk or options.progress:  # every job known up front
+            from harness.cases.loader import load_cases
+
+            cases = load_cases(paths, cache)
+        else:  # the fast replay: one case file at a time, each dropped once run (flat memory)
+            from harness.cases.stream import CaseStream
+
+            stream = CaseStream(paths, cache)
     root = config.resolve(config.cassettes)
     profiles = select_providers(config, options, root)
-    recording = options.record_mode is not RecordMode.NONE
     listings = {p.id: trials_by_case(root, p.id) for p in profiles} if not recording else {}
 
     def trials(case: Case, profile: ProviderProfile) -> Sequence[int]:
@@ -383,8 +393,16 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
             return range(1, max(1, options.trials) + 1)
         return listings[profile.id].get(case.id) or (1,)
 
-    jobs = build_jobs(cases, profiles, keyword=options.keyword, shard=options.shard, trials=trials)
-    if not recording and not (options.paths or options.keyword or options.shard):
+    def streamed(batches: Iterable[Sequence[Case]]) -> Iterator[Job]:
+        for batch in batches:
+            if stream is None or not stream.failed:  # past a bad case file, only read on (errors)
+                yield from build_jobs(
+                    batch, profiles, keyword=options.keyword, shard=options.shard, trials=trials
+                )
+
+    jobs: Iterable[Job] = streamed(stream) if stream is not None else list(streamed([cases or ()]))
+    orphans = not recording and not (options.paths or options.keyword or options.shard)
+    if orphans and cases is not None:
         warn_orphans(root, listings, {c.id for c in cases})
     reports_root = Path(options.reports_dir) if options.reports_dir else config.resolve(config.reports)
     reserved = not options.run_id and options.write_reports
@@ -393,17 +411,23 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     session = Session(config, options, root)
     # rows go to results.jsonl and the reports as they are produced; none is kept
     outputs = RunOutputs(reports_root, run_id, config, write=options.write_reports, table=options.print_table)
-    # what is loaded lives as long as the run: keep it out of the GC's scans during the jobs
+    # what is loaded now (modules, config, the cases when not streamed) lives as long as the run:
+    # keep it out of the GC's scans during the jobs
     gc.freeze()
     try:
         session.prepare(profiles)
         if recording:  # nobody listening on 127.0.0.1: say so at once, not after retries
             from harness.run.reach import check_local_servers
 
+            assert isinstance(jobs, list)
             check_local_servers(
                 [p for p in profiles if any(j.profile.id == p.id and not j.unsupported for j in jobs)]
             )
         _execute_jobs(session, run_id, jobs, outputs.add)
+        if stream is not None:
+            stream.check()  # a bad case file: the CaseFileError load_cases raises, nothing written
+            if orphans:
+                warn_orphans(root, listings, stream.case_ids())
     except BaseException:
         outputs.abort()
         if reserved:  # the run folder reserved for this run stays only if the run completes
