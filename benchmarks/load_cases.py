@@ -10,8 +10,10 @@ from `os.wait4`, see `_proc.py`):
   first pass left), i.e. what `fcharness run` and `fcharness grade` do before their work.
 
 In-process, it times `load_cases` with the fast structural accept-check (its normal path), with
-jsonschema validating every file (the fallback path) and with a warm cache. Rates are per second
-of the process's CPU time; wall time is printed beside.
+jsonschema validating every file (the fallback path) and with a warm cache, then the BFCL
+2024-08-11 fixture imported by `fcharness import bfcl` (found like `benchmarks/bfcl.py` does)
+without the cache, per case against the shipped suite. Rates are per second of the process's
+CPU time; wall time is printed beside.
 
 Run: `python benchmarks/load_cases.py [--copies N] [--repeats R]`.
 """
@@ -19,8 +21,10 @@ Run: `python benchmarks/load_cases.py [--copies N] [--repeats R]`.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -117,6 +121,24 @@ def main() -> None:
         finally:
             loader.file_ok, loader.case_ok, loader.tools_file_ok = saved
         print(_line("jsonschema", n, cpu, wall))
+        bfcl_per_case(root, n / measure(root / "suite", args.repeats)[0], args.repeats)
+
+
+def bfcl_per_case(root: Path, demo_rate: float, repeats: int) -> None:
+    """Cases per second of the BFCL 2024-08-11 fixture imported by `fcharness import bfcl` (no
+    cache), against the shipped suite's rate measured just before (issue 11: ≈ 14x slower)."""
+    shared = Path(os.environ.get("FCHARNESS_SHARED", REPO.parent / "shared"))
+    data = shared / "fixtures" / "bfcl-2024-08-11" / "data"
+    if not data.is_dir():
+        print(f"BFCL fixture not found at {data} (set FCHARNESS_SHARED): imported cases not measured")
+        return
+    out = root / "bfcl"
+    cmd = [sys.executable, "-m", "harness", "import", "bfcl", "--source", str(data), "--out", str(out)]
+    subprocess.run(cmd, cwd=REPO, check=True, capture_output=True)
+    n = len(loader.load_cases([out]))
+    cpu, wall = measure(out, repeats)
+    print(_line("BFCL import", n, cpu, wall))
+    print(f"per case, imported BFCL vs shipped suite: {demo_rate / (n / cpu):.2f}x the time (target ≈ 1x)")
 
 
 if __name__ == "__main__":

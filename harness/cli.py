@@ -10,11 +10,13 @@ Exit codes (stable): 0 ok, 1 test failures or gate regressions, 2 usage / config
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 import traceback
 from collections.abc import Sequence
 from types import TracebackType
+from typing import NoReturn
 
 from harness import __version__
 from harness._io import RedactingStream, redact
@@ -119,6 +121,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     finally:
         sys.stdout, sys.stderr = out, err
+
+
+def entry() -> NoReturn:
+    """The `fcharness` console script: `main()`, then exit without a last scan of every object.
+
+    What a command loaded (vendor SDKs: hundreds of thousands of objects) is moved out of the
+    garbage collector's sight first: the interpreter's shutdown still runs (atexit handlers,
+    flushed streams), but no longer spends ~0.5 s CPU collecting what the process frees anyway.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
 
 
 def _redacting_excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:

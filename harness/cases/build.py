@@ -265,6 +265,7 @@ def _check_expect(
     calls: list[ExpectedCall] = []
     if not isinstance(raw, list):
         return calls
+    valid: dict[str, bool] = {}  # tool name → whether its schema is valid JSON Schema
     for i, item in enumerate(raw):
         if not isinstance(item, Mapping) or not isinstance(item.get("call"), str):
             continue
@@ -286,7 +287,7 @@ def _check_expect(
             for p, message in findings:
                 add(p, message)
             if tool is not None and not findings:
-                _check_against_tool(tool, str(arg), spec, a_path, add)
+                _check_against_tool(tool, str(arg), spec, a_path, add, valid)
         if tool is not None and extra != "allow":
             required = tool.parameters.get("required", [])
             for req in required if isinstance(required, list) else ():
@@ -301,7 +302,9 @@ def _check_expect(
     return calls
 
 
-def _check_against_tool(tool: Tool, arg: str, spec: Any, path: Path, add: Any) -> None:
+def _check_against_tool(
+    tool: Tool, arg: str, spec: Any, path: Path, add: Any, valid: dict[str, bool]
+) -> None:
     params = tool.parameters
     props = params.get("properties", {})
     props = props if isinstance(props, Mapping) else {}
@@ -322,7 +325,9 @@ def _check_against_tool(tool: Tool, arg: str, spec: Any, path: Path, add: Any) -
             else:
                 add(path, message)
         return
-    if schema_problems(params):
+    if tool.name not in valid:
+        valid[tool.name] = not schema_problems(params)
+    if not valid[tool.name]:
         return
     values, open_ = alternatives(spec)
     found = [(v, validate_literal(params, arg, v)) for v in values]

@@ -207,10 +207,15 @@ def _node(node: yaml.Node, lines: LineMap, dups: list[tuple[int, int, str]], dep
             if raw in key_lines and type(key) is str:  # CaseLoader: the key resolved to a string
                 dups.append((depth, line, raw))
             key_lines[raw] = line
-            data[key] = _node(value_node, lines, dups, depth + 1)
+            # a quoted or block string value inline (most values), anything else recursively
+            data[key] = (
+                value_node.value if value_node.tag in _STR_TAGS else _node(value_node, lines, dups, depth + 1)
+            )
         lines[id(data)] = (node.start_mark.line + 1, key_lines)
         return data
-    items = [_node(item, lines, dups, depth + 1) for item in node.value]
+    items = [
+        item.value if item.tag in _STR_TAGS else _node(item, lines, dups, depth + 1) for item in node.value
+    ]
     lines[id(items)] = (node.start_mark.line + 1, [item.start_mark.line + 1 for item in node.value])
     return items
 

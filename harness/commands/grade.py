@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness._io import loads_json
+from harness._io import MAX_DEPTH, loads_json
 from harness.commands._grade_render import render_json, render_table, summarize
 from harness.errors import Problem, UserError
 from harness.model import Case, ModelTurn, ToolCall, Verdict
@@ -226,6 +226,8 @@ def _parse_steps(data: Any, field: str) -> tuple[tuple[ModelTurn, ...] | None, l
 
 
 def _decode_arguments(value: Any) -> tuple[dict[str, Any] | None, str | None]:
+    if type(value) is dict:
+        return value, None
     if value is None or value == "":
         return {}, value
     if isinstance(value, str):
@@ -241,7 +243,7 @@ def _decode_arguments(value: Any) -> tuple[dict[str, Any] | None, str | None]:
 
 def _parse_turn(data: Any, field: str) -> tuple[ModelTurn | None, list[tuple[str, str | None]]]:
     """Return the model turn in `data` (an object with `calls` and `text`), or the errors."""
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):
         return None, [(f"expected an object, got {type(data).__name__}", field or None)]
     prefix = f"{field}." if field else ""
     errors: list[tuple[str, str | None]] = []
@@ -251,13 +253,12 @@ def _parse_turn(data: Any, field: str) -> tuple[ModelTurn | None, list[tuple[str
         return None, [(f"expected a list, got {type(raw_calls).__name__}", f"{prefix}calls")]
     calls = []
     for k, c in enumerate(raw_calls):
-        where = f"{prefix}calls[{k}]"
-        if not isinstance(c, Mapping):
-            errors.append(("expected an object with name and arguments", where))
+        if type(c) is not dict and not isinstance(c, Mapping):
+            errors.append(("expected an object with name and arguments", f"{prefix}calls[{k}]"))
             continue
         name = c.get("name")
-        if not isinstance(name, str) or not name:
-            errors.append(("expected a function name (string)", f"{where}.name"))
+        if type(name) is not str or not name:
+            errors.append(("expected a function name (string)", f"{prefix}calls[{k}].name"))
             continue
         arguments, raw = _decode_arguments(c.get("arguments"))
         call_id = c.get("id")
@@ -270,12 +271,15 @@ def _parse_turn(data: Any, field: str) -> tuple[ModelTurn | None, list[tuple[str
     return ModelTurn(calls=tuple(calls), text=text), []
 
 
+_LINE_KEYS = frozenset({"case_id", "provider_id", "calls", "text", "turns"})
+
+
 def _parse_line(obj: Any, cases: Mapping[str, Case]) -> tuple[Output | None, list[tuple[str, str | None]]]:
     """Return the output of one decoded line, or its (message, field) errors."""
     if not isinstance(obj, Mapping):
         return None, [(f"expected a JSON object, got {type(obj).__name__}", None)]
-    unknown = sorted(set(obj) - {"case_id", "provider_id", "calls", "text", "turns"})
-    if unknown:
+    if not obj.keys() <= _LINE_KEYS:
+        unknown = sorted(set(obj) - _LINE_KEYS)
         return None, [
             (f"unknown key {unknown[0]!r} (expected case_id, provider_id, calls, text, turns)", unknown[0])
         ]
@@ -326,6 +330,22 @@ def _parse_line(obj: Any, cases: Mapping[str, Case]) -> tuple[Output | None, lis
     return (cid, pid, turns, 0), []
 
 
+_scan_once: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # what json.loads runs
+
+
+def _loads_line(line: str) -> Any:
+    """`loads_json(line)`; an object line without surrounding blanks is scanned without its
+    wrapper (the same scanner `json.loads` runs), anything else goes through `loads_json`."""
+    if line[:1] == "{" and line[-1:] == "}" and line.count("{") + line.count("[") < MAX_DEPTH:
+        try:
+            obj, end = _scan_once(line, 0)
+            if end == len(line):
+                return obj
+        except (StopIteration, ValueError, RecursionError):
+            pass
+    return loads_json(line)
+
+
 def parse_outputs(path: Path, cases: Mapping[str, Case]) -> list[Output]:
     """Read an outputs JSONL file; raise UserError naming every bad line."""
     try:
@@ -341,14 +361,19 @@ def parse_outputs(path: Path, cases: Mapping[str, Case]) -> list[Output]:
         if not line.strip():
             continue
         try:
-            obj = loads_json(line)
+            obj = _loads_line(line)
         except ValueError as exc:
             problems.append(Problem(f"not valid JSON: {exc}", file=str(path), line=n))
             continue
         out, errors = _parse_line(obj, cases)
-        cid = obj.get("case_id") if isinstance(obj, Mapping) and isinstance(obj.get("case_id"), str) else None
-        for message, field in errors:
-            problems.append(Problem(message, file=str(path), line=n, case_id=cid, field=field))
+        if errors:
+            cid = (
+                obj.get("case_id")
+                if isinstance(obj, Mapping) and isinstance(obj.get("case_id"), str)
+                else None
+            )
+            for message, field in errors:
+                problems.append(Problem(message, file=str(path), line=n, case_id=cid, field=field))
         if out is None:
             continue
         key = (out[0], out[1])

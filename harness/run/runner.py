@@ -411,11 +411,11 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     session = Session(config, options, root)
     # rows go to results.jsonl and the reports as they are produced; none is kept
     outputs = RunOutputs(reports_root, run_id, config, write=options.write_reports, table=options.print_table)
-    # what is loaded now (modules, config, the cases when not streamed) lives as long as the run:
-    # keep it out of the GC's scans during the jobs
-    gc.freeze()
     try:
         session.prepare(profiles)
+        # what is loaded (vendor SDKs; the cases when not streamed) lives as long as the run:
+        # out of the GC's scans
+        gc.freeze()
         if recording:  # nobody listening on 127.0.0.1: say so at once, not after retries
             from harness.run.reach import check_local_servers
 
