@@ -53,7 +53,7 @@ class CaseStream:
         files, problems = discover_files(self.paths)
         self.problems = problems
         self.failed = _errors(problems)
-        shared = _SharedTools()
+        shared = _SharedTools(self.cache)
         seen: set[str] = set()
         for f in files:
             if _in_tools_dir(f):
