@@ -7,7 +7,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -16,10 +16,12 @@ __all__ = [
     "MAX_INT_DIGITS",
     "MAX_YAML_CHARS",
     "REDACTED",
+    "AtomicText",
     "InputLimitError",
     "RedactingStream",
     "atomic_write_bytes",
     "atomic_write_text",
+    "atomic_writer",
     "check_depth",
     "check_int_length",
     "check_yaml_text",
@@ -63,6 +65,59 @@ def atomic_write_bytes(path: str | Path, data: bytes, *, durable: bool = True) -
 def atomic_write_text(path: str | Path, text: str, *, durable: bool = True) -> None:
     """Write `text` as UTF-8 to `path` atomically."""
     atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
+
+
+class AtomicText:
+    """The text file an `atomic_writer` block writes: `write(chunk)` redacts the chunk first.
+
+    A chunk is redacted on its own, so callers write whole rendered units (a row, a section):
+    a secret split across two writes would not be found.
+    """
+
+    def __init__(self, fh: TextIO) -> None:
+        self._fh = fh
+
+    def write(self, chunk: str) -> int:
+        """Write `chunk`, registered secrets replaced by `<redacted>`."""
+        self._fh.write(redact(chunk) if _SECRETS else chunk)
+        return len(chunk)
+
+
+@contextlib.contextmanager
+def atomic_writer(
+    path: str | Path,
+    *,
+    encoding: str = "utf-8",
+    temp_dir: str | Path | None = None,
+    durable: bool = True,
+) -> Iterator[AtomicText]:
+    """Write a text file piece by piece, atomically: `with atomic_writer(p) as out: out.write(...)`.
+
+    The text goes to a temporary file in `temp_dir` (default: the target's folder; it must be
+    on the same file system) and is renamed onto `path` when the block ends without an
+    exception; on an exception the temporary file is removed and `path` is left as it was.
+    No newline translation: the file holds exactly the characters written (`encoding`, e.g.
+    "utf-8-sig" for spreadsheets), every chunk secret-redacted (`AtomicText.write`).
+    """
+    target = Path(path)
+    folder = Path(temp_dir) if temp_dir is not None else target.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
+            yield AtomicText(fh)
+            fh.flush()
+            if durable:
+                os.fsync(fh.fileno())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 # --- secrets: the values of configured API keys never reach a file or the terminal ----------

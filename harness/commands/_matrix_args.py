@@ -9,7 +9,7 @@ from harness.cases.selection import parse_shard
 from harness.cassettes.layout import RECORD_MODES, RecordMode, coerce_record_mode
 from harness.errors import UserError
 from harness.run.config import load_config
-from harness.run.runner import RunOptions, exit_code
+from harness.run.runner import RunOptions
 from harness.run.runner import run as run_matrix
 
 __all__ = ["add_matrix_arguments", "run_with"]
@@ -102,4 +102,4 @@ def run_with(args: argparse.Namespace, default_mode: RecordMode, trials: int = 1
     result = run_matrix(config, options)
     if result.run_dir is not None:
         print(f"reports: {result.run_dir}")
-    return exit_code(result.rows)
+    return result.exit_code

@@ -8,14 +8,17 @@ written to `--out`; a case × provider × trial found in two sources is an error
 from __future__ import annotations
 
 import argparse
+import contextlib
+import shutil
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from harness._io import loads_json
 from harness.errors import UserError
-from harness.reports import load_run, render_table, write_reports
-from harness.run.config import load_config
-from harness.run.results import ResultRow, write_results
+from harness.reports import ReportBuilder, results_file
+from harness.run.config import Config, load_config
+from harness.run.results import ResultRow, ResultsWriter, iter_results
 
 __all__ = ["add_arguments", "merge_rows", "run"]
 
@@ -49,50 +52,85 @@ def _previous_meta(folder: Path) -> dict[str, Any]:
 
 def merge_rows(sources: list[tuple[list[ResultRow], Path]]) -> list[ResultRow]:
     """The rows of every source, in order; a case × provider × trial in two sources is a UserError."""
+    return list(_merged((iter(rows), file) for rows, file in sources))
+
+
+def _merged(sources: Iterable[tuple[Iterator[ResultRow], Path]]) -> Iterator[ResultRow]:
+    """Each source's rows in turn. An overlap is reported once every source has been read (a
+    malformed row anywhere is reported first, as when the sources were read before merging)."""
     seen: dict[tuple[str, str, int], Path] = {}
-    merged: list[ResultRow] = []
+    overlap: str | None = None
     for rows, file in sources:
         for row in rows:
+            if overlap is not None:
+                continue  # read on: a malformed row is reported before the overlap
             key = (row.case_id, row.provider_id, row.trial)
             first = seen.get(key)
-            if first is not None:
-                where = "twice in" if first == file else f"in both {first} and"
-                raise UserError(
-                    f"case {row.case_id!r} on provider {row.provider_id!r} (trial {row.trial}) is {where} "
-                    f"{file}: shards must not overlap (the same shard given twice?)"
-                )
-            seen[key] = file
-            merged.append(row)
-    return merged
+            if first is None:
+                seen[key] = file
+                yield row
+                continue
+            where = "twice in" if first == file else f"in both {first} and"
+            overlap = (
+                f"case {row.case_id!r} on provider {row.provider_id!r} (trial {row.trial}) is {where} "
+                f"{file}: shards must not overlap (the same shard given twice?)"
+            )
+    if overlap is not None:
+        raise UserError(overlap)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Rebuild every report (summary, CSVs, report.md, report.html, junit.xml); print the table."""
+    """Rebuild every report (summary, CSVs, report.md, report.html, junit.xml); print the table.
+
+    The rows are streamed: read once from the sources (and, merging, written to the merged
+    results.jsonl as they are read); nothing is written when a source is bad or sources overlap.
+    """
     config = load_config(getattr(args, "config", None))
-    loaded = [load_run(s) for s in args.sources]
-    if len(loaded) == 1:
-        rows, file = loaded[0]
-        out = Path(args.out) if args.out else file.parent
-        meta = _previous_meta(file.parent)
+    files = [results_file(s) for s in args.sources]
+    if len(files) == 1:
+        out = Path(args.out) if args.out else files[0].parent
+        meta = _previous_meta(files[0].parent)
         if args.run_id:
             meta["run_id"] = args.run_id
     else:
         if not args.out:
             raise UserError("merging several results needs --out DIR (where the merged reports go)")
-        rows = merge_rows(loaded)
         out = Path(args.out)
-        metas = [_previous_meta(f.parent) for _, f in loaded]
+        metas = [_previous_meta(f.parent) for f in files]
         providers = list(dict.fromkeys(p for m in metas for p in m.get("providers") or ()))
         meta = {
-            "run_id": args.run_id or (rows[0].run_id if rows else ""),
-            "merged_from": [str(f) for _, f in loaded],
+            "merged_from": [str(f) for f in files],
             **({"providers": providers} if providers else {}),
         }
-        out.mkdir(parents=True, exist_ok=True)
-        write_results(out / "results.jsonl", rows)
-    write_reports(out, rows, config=config, meta=meta)
-    print(render_table(rows, config.prices))
+        if args.run_id:
+            meta["run_id"] = args.run_id
+    created = not out.exists()
+    try:
+        table = _write(files, out, config, meta)
+    except BaseException:
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+    print(table)
     names = "summary.json, summary.csv, results.csv, report.md, report.html, junit.xml"
-    what = "results.jsonl, " if len(loaded) > 1 else ""
+    what = "results.jsonl, " if len(files) > 1 else ""
     print(f"\nreports written to {out}/ ({what}{names})")
     return 0
+
+
+def _write(files: list[Path], out: Path, config: Config, meta: dict[str, Any]) -> str:
+    """Stream the rows of `files` into the reports in `out` (and, for several, a merged results.jsonl)."""
+    with contextlib.ExitStack() as stack:
+        out.mkdir(parents=True, exist_ok=True)
+        builder = stack.enter_context(ReportBuilder(out, prices=config.prices))
+        rows: Iterator[ResultRow] = iter_results(files[0])
+        if len(files) > 1:
+            # committed (renamed onto results.jsonl) when the block ends: after every report
+            merged = stack.enter_context(ResultsWriter(out / "results.jsonl"))
+            rows = _merged((iter_results(f), f) for f in files)
+        for row in rows:
+            if len(files) > 1:
+                merged.write(row)
+            builder.add(row)
+        summary = builder.finish(meta)
+        return builder.table(summary)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -80,7 +81,9 @@ class _TurnPlan:
 
 @dataclass(frozen=True)
 class _Plan:
-    case: Case
+    case: weakref.ref[Case]
+    """The case compiled (weakly: a plan never keeps its case alive)."""
+    case_id: str
     turns: tuple[_TurnPlan, ...]
     offered: frozenset[str]
     sanitized: Mapping[str, str]
@@ -88,6 +91,8 @@ class _Plan:
     order_strict: bool
 
 
+# A plan lives as long as its case (a streamed run drops each case file's cases once run: their
+# plans go with them, and memory stays flat however large the suite).
 _PLANS: dict[tuple[int, str], _Plan] = {}
 _PLAN_CACHE_MAX = 100_000
 
@@ -122,17 +127,26 @@ def _compile_plan(case: Case, profile: str) -> _Plan:
             validators[tool.name] = _schema_validator(tool.parameters)
         except MatcherError as exc:
             raise UserError(f"case {case.id!r}: tool {tool.name!r} parameters: {exc}") from None
-    return _Plan(case, tuple(turns), offered, sanitized, validators, case.order == "strict")
+    return _Plan(
+        weakref.ref(case), case.id, tuple(turns), offered, sanitized, validators, case.order == "strict"
+    )
 
 
 def _plan(case: Case, profile: str) -> _Plan:
     key = (id(case), profile)
     plan = _PLANS.get(key)
-    if plan is None or plan.case is not case:
+    if plan is None or plan.case() is not case:
         if len(_PLANS) >= _PLAN_CACHE_MAX:
             _PLANS.clear()
         plan = _PLANS[key] = _compile_plan(case, profile)
+        weakref.finalize(case, _forget, key, plan).atexit = False
     return plan
+
+
+def _forget(key: tuple[int, str], plan: _Plan) -> None:
+    """Drop the plan of a case that is gone (unless the key already holds another plan)."""
+    if _PLANS.get(key) is plan:
+        del _PLANS[key]
 
 
 def _check_options(profile: str, tool_names: str) -> None:
@@ -237,7 +251,7 @@ def _missing_turn(t: int, plan: _TurnPlan, given: int) -> Failure:
 
 def _grade_turn(plan: _Plan, t: int, model_turn: ModelTurn, sanitized: bool) -> TurnGrade:
     if not 0 <= t < len(plan.turns):
-        raise UserError(f"case {plan.case.id!r} has {len(plan.turns)} turn(s); no turn {t}")
+        raise UserError(f"case {plan.case_id!r} has {len(plan.turns)} turn(s); no turn {t}")
     tp = plan.turns[t]
     calls = model_turn.calls
     expect = tp.expect

@@ -20,14 +20,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
-import os
-import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, cast
+from typing import Any
 
-from harness._io import RedactingStream
+from harness._io import atomic_writer
 from harness.reports.metrics import row_kind
 from harness.run.results import ResultRow
 
@@ -160,37 +158,20 @@ def result_record(row: ResultRow) -> dict[str, Any]:
     }
 
 
-@contextlib.contextmanager
-def _atomic_text(path: Path) -> Iterator[IO[str]]:
-    """A text file written beside `path` and renamed onto it when the block succeeds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            yield cast("IO[str]", RedactingStream(fh))  # API key values never reach the file
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 class ResultsCsv:
     """`results.csv`, written row by row: `with ResultsCsv(path) as out: out.add(row)`."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, temp_dir: str | Path | None = None) -> None:
         self.path = Path(path)
+        self._temp_dir = temp_dir
         self._stack = contextlib.ExitStack()
         self._writer: Any = None
         self.rows = 0
 
     def __enter__(self) -> ResultsCsv:
-        fh = self._stack.enter_context(_atomic_text(self.path))
+        fh = self._stack.enter_context(
+            atomic_writer(self.path, encoding="utf-8-sig", temp_dir=self._temp_dir)
+        )
         self._writer = csv.writer(fh, lineterminator="\r\n")
         self._writer.writerow(RESULTS_COLUMNS)
         return self
@@ -249,7 +230,7 @@ def _summary_record(pid: str, provider: Mapping[str, Any], category: str, m: Map
 def write_summary_csv(path: str | Path, summary: Mapping[str, Any]) -> int:
     """Write `summary.csv` from summary.json's content; return the row count."""
     count = 0
-    with _atomic_text(Path(path)) as fh:
+    with atomic_writer(path, encoding="utf-8-sig") as fh:
         writer = csv.writer(fh, lineterminator="\r\n")
         writer.writerow(SUMMARY_COLUMNS)
         providers: Mapping[str, Any] = summary.get("providers") or {}

@@ -17,7 +17,7 @@ from typing import Any
 from harness.reports.metrics import row_kind
 from harness.run.results import ResultRow, turn_to_dict
 
-__all__ = ["render_html", "report_data"]
+__all__ = ["case_json", "page_parts", "render_html", "report_data", "row_json", "script_json"]
 
 
 def _asset(name: str) -> str:
@@ -41,6 +41,11 @@ def _row_data(r: ResultRow) -> dict[str, Any]:
     }
 
 
+def case_entry(r: ResultRow) -> dict[str, Any]:
+    """The `cases` entry of the page for the case of `r`."""
+    return {"category": r.category, "tags": list(r.tags), "source": r.source, "case": dict(r.case)}
+
+
 def report_data(
     rows: Sequence[ResultRow],
     summary: Mapping[str, Any],
@@ -52,12 +57,7 @@ def report_data(
     cases: dict[str, Any] = {}
     for r in rows:
         if r.case_id not in cases or (not cases[r.case_id]["case"] and r.case):
-            cases[r.case_id] = {
-                "category": r.category,
-                "tags": list(r.tags),
-                "source": r.source,
-                "case": dict(r.case),
-            }
+            cases[r.case_id] = case_entry(r)
     return {
         "title": f"fc-harness report — {run_id}" if run_id else "fc-harness report",
         "run_id": run_id,
@@ -67,6 +67,35 @@ def report_data(
         "cases": dict(sorted(cases.items())),
         "results": [_row_data(r) for r in sorted(rows, key=lambda r: (r.provider_id, r.case_id, r.trial))],
     }
+
+
+def script_json(data: Any) -> str:
+    """JSON text safe inside the page's data `<script>` (see `_script_json`)."""
+    return _script_json(data)
+
+
+def row_json(r: ResultRow) -> str:
+    """One entry of the page's `results` list, as `script_json` text."""
+    return _script_json(_row_data(r))
+
+
+def case_json(r: ResultRow) -> str:
+    """`"<case id>": {…}`, one member of the page's `cases` object, as `script_json` text."""
+    return _script_json(r.case_id) + ": " + _script_json(case_entry(r))
+
+
+def page_parts(title: str) -> tuple[str, str]:
+    """The page before and after its data (the template with title, CSS and script filled in)."""
+    page = _asset("report.html")
+    # Replace the data last: user text must never be scanned for the other markers.
+    for marker, value in (
+        ("__TITLE__", html.escape(title)),
+        ("/*__CSS__*/", _asset("report.css")),
+        ("/*__JS__*/", _asset("report.js")),
+    ):
+        page = page.replace(marker, value, 1)
+    head, _, tail = page.partition("__DATA__")
+    return head, tail
 
 
 def _script_json(data: Any) -> str:
@@ -84,13 +113,5 @@ def render_html(
 ) -> str:
     """Return the self-contained report.html text."""
     data = report_data(rows, summary, run_id=run_id, meta=meta)
-    page = _asset("report.html")
-    # Replace the data last: user text must never be scanned for the other markers.
-    for marker, value in (
-        ("__TITLE__", html.escape(data["title"])),
-        ("/*__CSS__*/", _asset("report.css")),
-        ("/*__JS__*/", _asset("report.js")),
-    ):
-        page = page.replace(marker, value, 1)
-    head, _, tail = page.partition("__DATA__")
+    head, tail = page_parts(data["title"])
     return head + _script_json(data) + tail

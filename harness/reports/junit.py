@@ -11,7 +11,7 @@ from harness.reports.metrics import bucket_metrics, cost, is_emulator, is_local_
 from harness.run.config import Price
 from harness.run.results import ResultRow
 
-__all__ = ["render_junit"]
+__all__ = ["JUNIT_HEAD", "render_junit", "suite_parts", "testcase_name", "testcase_xml", "testsuites_parts"]
 
 # XML 1.0 forbids most control characters even when escaped.
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -104,3 +104,68 @@ def render_junit(
         root.set(key, str(totals[key]))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# --- the same document, written piece by piece (`harness.reports.builder`) --------------------
+# ET.indent(root) indents a testsuite at level 1, its testcases at level 2; serialising each
+# testcase alone after ET.indent(tc, level=2) gives the very text it has inside the whole tree.
+
+JUNIT_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
+_HOLE = ET.tostring(ET.Element("_"), encoding="unicode")  # `<_ />`: never in escaped text
+
+
+def testcase_xml(r: ResultRow, name: str) -> str:
+    """The testcase element of a row, as it appears inside the indented document."""
+    tc = _testcase(r, name)
+    ET.indent(tc, level=2)
+    return ET.tostring(tc, encoding="unicode")
+
+
+def testcase_name(case_id: str, trial: int | None) -> str:
+    """The escaped `name="…"` attribute of a testcase (`case@trial` when the case has several)."""
+    name = case_id if trial is None else f"{case_id}@{trial}"
+    tag = ET.tostring(ET.Element("t", name=_clean(name)), encoding="unicode")
+    return tag[len("<t ") : -len(" />")]
+
+
+def _split(elem: ET.Element, level: int) -> tuple[str, str]:
+    ET.SubElement(elem, "_")
+    ET.indent(elem, level=level)
+    head, _, tail = ET.tostring(elem, encoding="unicode").partition(_HOLE)
+    return head, tail
+
+
+def testsuites_parts(run_id: str, totals: Mapping[str, int]) -> tuple[str, str]:
+    """The text before the first testsuite (XML declaration included) and after the last one."""
+    root = ET.Element("testsuites", name=f"fc-harness {run_id}".strip())
+    for key in ("tests", "failures", "errors", "skipped"):
+        root.set(key, str(totals.get(key, 0)))
+    head, tail = _split(root, 0)
+    return JUNIT_HEAD + head, tail + "\n"
+
+
+def suite_parts(
+    pid: str,
+    stats: Mapping[str, int],
+    time: float,
+    model: str,
+    kind: str,
+    figures: Mapping[str, float | int | None],
+) -> tuple[str, str]:
+    """A testsuite's opening (through its properties) and its closing, around its testcases."""
+    suite = ET.Element("testsuite", name=pid)
+    for key, count in stats.items():
+        suite.set(key, str(count))
+    suite.set("time", f"{time / 1000:.3f}")
+    props = ET.SubElement(suite, "properties")
+    ET.SubElement(props, "property", name="model", value=model)
+    ET.SubElement(props, "property", name="kind", value=kind)
+    if is_emulator(pid):
+        ET.SubElement(props, "property", name="traffic", value="emulator (not a real vendor)")
+    elif is_local_model(pid):
+        ET.SubElement(props, "property", name="traffic", value="local model (real model on a local server)")
+    for name, value in figures.items():
+        if value is not None:
+            text = f"{value:.4f}" if isinstance(value, float) else str(value)
+            ET.SubElement(props, "property", name=name, value=text)
+    return _split(suite, 1)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from harness.reports.metrics import COUNTING_RULES, is_emulator, is_local_model, multi_trial
+from harness.reports.metrics import COUNTING_RULES, explain_row, is_emulator, is_local_model, multi_trial
 from harness.reports.table import fmt_ms, fmt_pct, fmt_usd, provider_label
 from harness.run.results import ResultRow
 
-__all__ = ["LIMIT", "render_markdown"]
+__all__ = ["LIMIT", "failure_entry", "markdown_text", "render_markdown"]
 
 LIMIT = 65_000
 #: Disagreement rows shown before the rest are counted in a note.
@@ -190,13 +190,10 @@ def _parity_section(parity: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(out)
 
 
-def _failure_entry(r: ResultRow, show_trial: bool) -> str:
-    where = r.source or r.category
-    trial = f" · trial {r.trial}" if show_trial else ""
-    text = r.verdict.explain()
-    if r.error and r.error not in text:
-        text += f"\n  - {r.error}"
-    return f"**`{r.case_id}`** · {r.category} · `{where}`{trial}\n\n{_fence(text)}\n"
+def failure_entry(case_id: str, category: str, where: str, trial: int | None, text: str) -> str:
+    """One failing result of the Failures section (`trial`: shown when the case has several)."""
+    shown = f" · trial {trial}" if trial is not None else ""
+    return f"**`{case_id}`** · {category} · `{where}`{shown}\n\n{_fence(text)}\n"
 
 
 def render_markdown(
@@ -207,6 +204,34 @@ def render_markdown(
     limit: int = LIMIT,
 ) -> str:
     """Return report.md for `rows` and their `summary`, at most `limit` characters long."""
+    failing = sorted(
+        (r for r in rows if r.status in ("fail", "error", "stale")),
+        key=lambda r: (r.provider_id, r.case_id, r.trial),
+    )
+    by_provider: dict[str, list[ResultRow]] = {}
+    for r in failing:
+        by_provider.setdefault(r.provider_id, []).append(r)
+    several = multi_trial(rows)
+
+    def entries(prs: list[ResultRow]) -> Iterator[str]:
+        for r in prs:
+            trial = r.trial if (r.provider_id, r.case_id) in several else None
+            yield failure_entry(r.case_id, r.category, r.source or r.category, trial, explain_row(r))
+
+    groups = [(pid, len(prs), entries(prs)) for pid, prs in by_provider.items()]
+    return markdown_text(summary, groups, len(failing), run_id=run_id, limit=limit)
+
+
+def markdown_text(
+    summary: Mapping[str, Any],
+    groups: Iterable[tuple[str, int, Iterator[str]]],
+    n_failing: int,
+    *,
+    run_id: str = "",
+    limit: int = LIMIT,
+) -> str:
+    """report.md from the summary and the failing results: per provider (sorted), its count and
+    its `failure_entry` texts (sorted by case and trial), drawn only while they fit."""
     head = [f"# fc-harness report — run `{run_id}`" if run_id else "# fc-harness report", ""]
     head.append(
         f"{summary['cases']} cases × {len(summary['providers'])} providers, {summary['rows']} results."
@@ -230,38 +255,28 @@ def render_markdown(
     if summary.get("parity"):
         sections.append(_parity_section(summary["parity"]))
     text = "\n\n".join(sections) + "\n\n## Failures\n"
-    failing = sorted(
-        (r for r in rows if r.status in ("fail", "error", "stale")),
-        key=lambda r: (r.provider_id, r.case_id, r.trial),
-    )
-    if not failing:
+    if not n_failing:
         text += "\nNo failures.\n"
-    by_provider: dict[str, list[ResultRow]] = {}
-    for r in failing:
-        by_provider.setdefault(r.provider_id, []).append(r)
-    several = multi_trial(rows)
     budget = limit - _RESERVE
     left_out = 0
-    for pid, prs in by_provider.items():
+    for pid, count, entries in groups:
         opening = (
-            f"\n<details><summary><b>{html.escape(provider_label(pid))}</b> — "
-            f"{len(prs)} failing</summary>\n\n"
+            f"\n<details><summary><b>{html.escape(provider_label(pid))}</b> — {count} failing</summary>\n\n"
         )
         closing = "\n</details>\n"
         if len(text) + len(opening) + len(closing) > budget:
-            left_out += len(prs)
+            left_out += count
             continue
         text += opening
-        for i, r in enumerate(prs):
-            entry = _failure_entry(r, (r.provider_id, r.case_id) in several)
+        for i, entry in enumerate(entries):
             if len(text) + len(entry) + len(closing) > budget:
-                left_out += len(prs) - i
+                left_out += count - i
                 break
             text += entry
         text += closing
     if left_out:
         text += (
-            f"\n> **Truncated:** {left_out} of {len(failing)} failing results were left out to keep this "
+            f"\n> **Truncated:** {left_out} of {n_failing} failing results were left out to keep this "
             f"report under {limit:,} characters; report.html and results.jsonl hold them all.\n"
         )
     if len(text) > limit:  # the fixed sections alone were too long

@@ -37,6 +37,7 @@ __all__ = [
     "case_status",
     "cost",
     "disagreements",
+    "explain_row",
     "failure_kinds",
     "group_cases",
     "is_emulator",
@@ -97,6 +98,14 @@ def row_kind(row: ResultRow) -> str:
     for f in row.verdict.failures:
         return f.kind
     return _STATUS_KIND.get(row.status, "fail")
+
+
+def explain_row(row: ResultRow) -> str:
+    """The verdict's explanation, plus the row's error when the explanation does not hold it."""
+    text = row.verdict.explain()
+    if row.error and row.error not in text:
+        text += f"\n  - {row.error}"
+    return text
 
 
 def failure_kinds(rows: Iterable[ResultRow]) -> dict[str, int]:

@@ -16,10 +16,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from harness.model import ModelTurn, ToolCall
 from harness.run.results import ResultRow
+
+
+class Answer(Protocol):
+    """What `compare_rows` reads of a row."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def turns(self) -> Sequence[ModelTurn]: ...
+
 
 __all__ = ["STREAM_SUFFIX", "call_differences", "compare_rows", "stream_pairs", "stream_parity"]
 
@@ -141,9 +152,7 @@ def stream_pairs(provider_ids: Sequence[str]) -> list[tuple[str, str]]:
     return [(p, p + STREAM_SUFFIX) for p in sorted(ids) if p + STREAM_SUFFIX in ids]
 
 
-def compare_rows(
-    a: Mapping[tuple[str, int], ResultRow], b: Mapping[tuple[str, int], ResultRow]
-) -> dict[str, Any]:
+def compare_rows(a: Mapping[tuple[str, int], Answer], b: Mapping[tuple[str, int], Answer]) -> dict[str, Any]:
     """Compare the rows of two providers keyed by (case id, trial): counts and differences."""
     cases = compared = identical = status_differs = 0
     differences: list[dict[str, Any]] = []

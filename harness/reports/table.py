@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from tabulate import tabulate
@@ -11,7 +12,7 @@ from harness.reports.metrics import is_emulator, is_local_model, multi_trial, su
 from harness.run.config import Price
 from harness.run.results import ResultRow
 
-__all__ = ["fmt_ms", "fmt_pct", "fmt_usd", "provider_label", "render_table"]
+__all__ = ["failure_text", "fmt_ms", "fmt_pct", "fmt_usd", "provider_label", "render_table", "table_text"]
 
 #: At most this many failing rows are explained in the terminal; the rest are counted.
 MAX_FAILURES = 60
@@ -65,7 +66,29 @@ def render_table(rows: Sequence[ResultRow], prices: Mapping[str, Price] | None =
     """Return the per-provider comparison table followed by the failing cases and their explanations."""
     if not rows:
         return "no results"
-    summary = summarize(rows, prices)
+    failing = [r for r in rows if r.status in ("fail", "error", "stale")]
+    failing.sort(key=lambda r: (r.provider_id, r.case_id, r.trial))
+    several = multi_trial(rows)
+    texts = (
+        failure_text(r.case_id, r.trial, (r.provider_id, r.case_id) in several, r.verdict.explain(), r.error)
+        for r in failing
+    )
+    return table_text(summarize(rows, prices), texts, len(failing))
+
+
+def failure_text(case_id: str, trial: int, several: bool, explanation: str, error: str | None) -> str:
+    """A failing row as the table lists it (`case@trial` when the case has several trials)."""
+    text = explanation
+    if several:
+        text = text.replace(f"{case_id} [", f"{case_id}@{trial} [", 1)
+    if error and error not in text:
+        text += f"\n  - {error}"
+    return text
+
+
+def table_text(summary: Mapping[str, Any], failing: Iterable[str], n_failing: int) -> str:
+    """The table from a summary and the `failure_text`s of the failing rows (sorted by provider,
+    case and trial; only the first MAX_FAILURES are drawn)."""
     headers, body = _provider_rows(summary)
     out = [tabulate(body, headers=headers, tablefmt="github", disable_numparse=True)]
     extra = []
@@ -96,19 +119,10 @@ def render_table(rows: Sequence[ResultRow], prices: Mapping[str, Price] | None =
             "(local model) = a real open-weight model on a local server (llama.cpp), "
             "not the emulator and not a hosted vendor."
         )
-    failing = [r for r in rows if r.status in ("fail", "error", "stale")]
-    if failing:
-        failing.sort(key=lambda r: (r.provider_id, r.case_id, r.trial))
-        lines = [f"Failing cases ({len(failing)}):"]
-        several = multi_trial(rows)
-        for r in failing[:MAX_FAILURES]:
-            text = r.verdict.explain()
-            if (r.provider_id, r.case_id) in several:
-                text = text.replace(f"{r.case_id} [", f"{r.case_id}@{r.trial} [", 1)
-            if r.error and r.error not in text:
-                text += f"\n  - {r.error}"
-            lines.append(text)
-        if len(failing) > MAX_FAILURES:
-            lines.append(f"... and {len(failing) - MAX_FAILURES} more (see report.md / report.html)")
+    if n_failing:
+        lines = [f"Failing cases ({n_failing}):"]
+        lines += itertools.islice(failing, MAX_FAILURES)
+        if n_failing > MAX_FAILURES:
+            lines.append(f"... and {n_failing - MAX_FAILURES} more (see report.md / report.html)")
         out.append("\n".join(lines))
     return "\n\n".join(out)

@@ -11,7 +11,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,15 @@ from harness._io import loads_json, redact
 from harness.errors import UserError
 from harness.model import Case, ModelTurn, ToolCall, Usage, Verdict
 
-__all__ = ["ResultRow", "ResultsWriter", "case_summary", "read_results", "turn_to_dict", "write_results"]
+__all__ = [
+    "ResultRow",
+    "ResultsWriter",
+    "case_summary",
+    "iter_results",
+    "read_results",
+    "turn_to_dict",
+    "write_results",
+]
 
 
 def _call_to_dict(c: ToolCall) -> dict[str, Any]:
@@ -227,17 +235,26 @@ class ResultsWriter:
             self.abort()
 
 
-def read_results(path: str | Path) -> list[ResultRow]:
-    """Read a results.jsonl; a malformed line is a UserError naming file and line."""
+def iter_results(path: str | Path) -> Iterator[ResultRow]:
+    """The rows of a results.jsonl, one at a time (the file is never held in memory).
+
+    A malformed line is a UserError naming file and line. Lines end at `\\n` only (a row's
+    strings may hold U+2028 and other characters `str.splitlines` would split at).
+    """
     p = Path(path)
     if not p.exists():
         raise UserError(f"{p}: results file not found")
-    rows: list[ResultRow] = []
-    for lineno, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(ResultRow.from_dict(loads_json(line)))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise UserError(f"{p}:{lineno}: malformed result row: {exc}") from None
-    return rows
+    with p.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                row = ResultRow.from_dict(loads_json(raw))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise UserError(f"{p}:{lineno}: malformed result row: {exc}") from None
+            yield row
+
+
+def read_results(path: str | Path) -> list[ResultRow]:
+    """Read a results.jsonl; a malformed line is a UserError naming file and line."""
+    return list(iter_results(path))

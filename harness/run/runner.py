@@ -2,8 +2,10 @@
 
 Flow of a run:
 
-1. load the cases (`harness.cases.loader.load_cases`) and the provider profiles (`fcharness.toml`,
-   `--base-url ID=URL` / `FCHARNESS_BASE_URL_<ID>` overrides);
+1. load the cases and the provider profiles (`fcharness.toml`, `--base-url ID=URL` /
+   `FCHARNESS_BASE_URL_<ID>` overrides); the fast replay reads one case file at a time
+   (`harness.cases.stream.CaseStream`) and lets its cases go once run, so memory stays flat;
+   recording loads every case first (`harness.cases.loader.load_cases`);
 2. build the jobs: case × provider × trial, filtered by case `only`, `-k`, `--shard I/N`;
    case `skip` and `harness.providers.capabilities.unsupported_reason` give `unsupported`
    rows without any call;
@@ -16,7 +18,8 @@ Flow of a run:
      today's request must equal the recorded one (canonical JSON; else `stale`), and the
      recorded body goes straight to `parse_response` / `parse_stream`;
    - `--replay-via-sdk`: the same replay through the SDK and vcrpy (record mode `none`);
-4. write `results.jsonl` and the reports, refresh `reports/latest/`.
+4. stream each row to `results.jsonl` and the reports (`harness.run.output.RunOutputs`: no row is
+   kept), commit them into `reports/<run-id>/`, refresh `reports/latest/`.
 
 Trials: trial k (from 1) is recorded in `<case-id>.yaml` for k = 1 and `<case-id>@k.yaml`
 for k ≥ 2; rows carry `trial = k`.
@@ -30,7 +33,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -43,9 +46,9 @@ from harness.model import Case
 from harness.run import execute as _execute
 from harness.run import stepper as _stepper
 from harness.run.config import Config, ProviderProfile
-from harness.run.output import check_run_id, new_run_id, now_utc, write_run_dir
+from harness.run.output import RunOutputs, RunResult, check_run_id, exit_code, new_run_id, now_utc
 from harness.run.progress import Progress
-from harness.run.results import ResultRow, ResultsWriter, case_summary
+from harness.run.results import ResultRow, case_summary
 
 __all__ = [
     "Job",
@@ -100,20 +103,6 @@ class Job:
     profile: ProviderProfile
     trial: int = 1
     unsupported: str | None = None
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """The rows of a run and where they were written."""
-
-    run_id: str
-    rows: list[ResultRow]
-    run_dir: Path | None
-
-
-def exit_code(rows: Sequence[ResultRow]) -> int:
-    """0 when every row passed or is unsupported, 1 otherwise (stable, DESIGN.md §7)."""
-    return 0 if all(r.status in ("pass", "unsupported") for r in rows) else 1
 
 
 def _env_name(provider_id: str) -> str:
@@ -218,7 +207,7 @@ class Session:
         self.clients: dict[str, Any] = {}
         self.keys: dict[str, str | None] = {}
         self.recording = options.record_mode is not RecordMode.NONE
-        self.summaries: dict[str, dict[str, Any]] = {}
+        self._summary: tuple[Case | None, dict[str, Any]] = (None, {})
         self.root_resolved = config.root.resolve()
         self.unreachable: dict[str, str] = {}
         """provider id → why it gave no answer at all (later jobs fail fast while recording)."""
@@ -265,10 +254,11 @@ class Session:
         return params
 
     def summary(self, case: Case) -> dict[str, Any]:
-        """`case_summary(case)`, computed once per case."""
-        s = self.summaries.get(case.id)
-        if s is None:
-            s = self.summaries[case.id] = case_summary(case)
+        """`case_summary(case)`, shared by the consecutive rows of a case (only the last is kept)."""
+        last, s = self._summary
+        if last is not case:
+            s = case_summary(case)
+            self._summary = (case, s)
         return s
 
 
@@ -343,16 +333,14 @@ def run_job(session: Session, run_id: str, job: Job) -> ResultRow:
 
 
 def _execute_jobs(
-    session: Session, run_id: str, jobs: Sequence[Job], sink: Callable[[ResultRow], None] | None = None
-) -> list[ResultRow]:
-    """Run the jobs (a thread pool when recording); rows in job order, each handed to `sink` as
-    soon as it and every row before it are done (results.jsonl is written as the run goes)."""
+    session: Session, run_id: str, jobs: Iterable[Job], sink: Callable[[ResultRow], Any]
+) -> None:
+    """Run the jobs (a thread pool when recording); each row goes to `sink` in job order as soon as
+    it and every row before it are done (results.jsonl and the reports are written as the run goes)."""
     options, config = session.options, session.config
     show = options.progress if options.progress is not None else (session.recording and sys.stderr.isatty())
-    progress = Progress(len(jobs), enabled=show)
+    progress = Progress(len(jobs) if isinstance(jobs, Sequence) else 0, enabled=show)
     started = time.perf_counter()
-    rows: list[ResultRow] = []
-    emit = sink or (lambda row: None)
     if session.recording or options.replay_via_sdk:
         from harness.cassettes.exchanges import patched
 
@@ -361,37 +349,43 @@ def _execute_jobs(
             with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
                 futures = {pool.submit(run_job, session, run_id, j): i for i, j in enumerate(jobs)}
                 done: dict[int, ResultRow] = {}
+                emitted = 0
                 for fut in as_completed(futures):
                     row = fut.result()
                     done[futures[fut]] = row
                     progress.update(row.status)
-                    while len(rows) in done:
-                        rows.append(done.pop(len(rows)))
-                        emit(rows[-1])
+                    while emitted in done:
+                        sink(done.pop(emitted))
+                        emitted += 1
     else:
         for job in jobs:
             row = run_job(session, run_id, job)
-            rows.append(row)
-            emit(row)
+            sink(row)
             progress.update(row.status)
     progress.close(time.perf_counter() - started)
-    return rows
 
 
 def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None) -> RunResult:
     """Run the matrix and write the reports; return the rows (the caller picks the exit code)."""
-    from harness.cases.loader import load_cases
-
+    recording = options.record_mode is not RecordMode.NONE
+    stream = None
     if cases is None:
         from harness.cases.cache import CaseCache
         from harness.cassettes.replay import cache_dir_for
 
         paths = list(options.paths) or [str(config.resolve(c)) for c in config.cases]
         folder = cache_dir_for(config.root.resolve())
-        cases = load_cases(paths, CaseCache(folder) if folder is not None else None)
+        cache = CaseCache(folder) if folder is not None else None
+        if recording or options.replay_via_sdk or options.progress:  # every job known up front
+            from harness.cases.loader import load_cases
+
+            cases = load_cases(paths, cache)
+        else:  # the fast replay: one case file at a time, each dropped once run (flat memory)
+            from harness.cases.stream import CaseStream
+
+            stream = CaseStream(paths, cache)
     root = config.resolve(config.cassettes)
     profiles = select_providers(config, options, root)
-    recording = options.record_mode is not RecordMode.NONE
     listings = {p.id: trials_by_case(root, p.id) for p in profiles} if not recording else {}
 
     def trials(case: Case, profile: ProviderProfile) -> Sequence[int]:
@@ -399,33 +393,43 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
             return range(1, max(1, options.trials) + 1)
         return listings[profile.id].get(case.id) or (1,)
 
-    jobs = build_jobs(cases, profiles, keyword=options.keyword, shard=options.shard, trials=trials)
-    if not recording and not (options.paths or options.keyword or options.shard):
+    def streamed(batches: Iterable[Sequence[Case]]) -> Iterator[Job]:
+        for batch in batches:
+            if stream is None or not stream.failed:  # past a bad case file, only read on (errors)
+                yield from build_jobs(
+                    batch, profiles, keyword=options.keyword, shard=options.shard, trials=trials
+                )
+
+    jobs: Iterable[Job] = streamed(stream) if stream is not None else list(streamed([cases or ()]))
+    orphans = not recording and not (options.paths or options.keyword or options.shard)
+    if orphans and cases is not None:
         warn_orphans(root, listings, {c.id for c in cases})
     reports_root = Path(options.reports_dir) if options.reports_dir else config.resolve(config.reports)
     reserved = not options.run_id and options.write_reports
     run_id = check_run_id(options.run_id) if options.run_id else new_run_id(reports_root, reserve=reserved)
     started_at = now_utc()
     session = Session(config, options, root)
-    # rows are streamed to a temporary file, renamed into reports/<run-id>/ when the run completes
-    writer = None
-    if options.write_reports:
-        reports_root.mkdir(parents=True, exist_ok=True)
-        writer = ResultsWriter(reports_root / run_id / "results.jsonl", temp_dir=reports_root)
+    # rows go to results.jsonl and the reports as they are produced; none is kept
+    outputs = RunOutputs(reports_root, run_id, config, write=options.write_reports, table=options.print_table)
     try:
         session.prepare(profiles)
-        # what is loaded (cases, vendor SDKs) lives as long as the run: out of the GC's scans
+        # what is loaded (vendor SDKs; the cases when not streamed) lives as long as the run:
+        # out of the GC's scans
         gc.freeze()
         if recording:  # nobody listening on 127.0.0.1: say so at once, not after retries
             from harness.run.reach import check_local_servers
 
+            assert isinstance(jobs, list)
             check_local_servers(
                 [p for p in profiles if any(j.profile.id == p.id and not j.unsupported for j in jobs)]
             )
-        rows = _execute_jobs(session, run_id, jobs, writer.write if writer else None)
+        _execute_jobs(session, run_id, jobs, outputs.add)
+        if stream is not None:
+            stream.check()  # a bad case file: the CaseFileError load_cases raises, nothing written
+            if orphans:
+                warn_orphans(root, listings, stream.case_ids())
     except BaseException:
-        if writer is not None:
-            writer.abort()
+        outputs.abort()
         if reserved:  # the run folder reserved for this run stays only if the run completes
             with contextlib.suppress(OSError):
                 (reports_root / run_id).rmdir()
@@ -433,18 +437,11 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
     finally:
         gc.unfreeze()
         session.close()
-    run_dir = None
-    if writer is not None:
-        meta = {
-            "started_at": started_at,
-            "finished_at": now_utc(),
-            "record_mode": options.record_mode.value,
-            "replay": "sdk" if options.replay_via_sdk else "fast",
-            "providers": [p.id for p in profiles],
-        }
-        run_dir = write_run_dir(reports_root, run_id, rows, config, meta, results=writer)
-    if options.print_table:
-        from harness.run.output import render
-
-        print(render(rows))
-    return RunResult(run_id, rows, run_dir)
+    meta = {
+        "started_at": started_at,
+        "finished_at": now_utc(),
+        "record_mode": options.record_mode.value,
+        "replay": "sdk" if options.replay_via_sdk else "fast",
+        "providers": [p.id for p in profiles],
+    }
+    return outputs.finish(meta)

@@ -398,3 +398,18 @@ def test_a_malformed_expectation_names_the_case() -> None:
     case = make_case(expected("get_weather", location={"$oneof": ["北京"]}), id="bad.case")
     with pytest.raises(MatcherError, match=r"case 'bad.case': turn 0 expect\[0\] \(get_weather\)"):
         grade(case, [turn()])
+
+
+def test_a_plan_lives_as_long_as_its_case() -> None:
+    import gc
+
+    # Given a case graded (its compiled plan cached) and a copy of it graded too
+    case = make_case(expected("get_weather", city="Beijing"))
+    grade(case, [turn(call("get_weather", city="Beijing"))])
+    key = (id(case), "default")
+    assert key in grading._PLANS
+    # When the case is dropped (a streamed run lets each case file go once run)
+    del case
+    gc.collect()
+    # Then its plan is gone too: the cache never keeps a case alive nor grows with the suite
+    assert key not in grading._PLANS

@@ -107,3 +107,60 @@ def test_demo_replay_holds_the_committed_baseline(in_repo: Path, tmp_path: Path)
     stricter = tmp_path / "stricter.json"
     stricter.write_text(json.dumps(data), encoding="utf-8")
     assert main(["gate", "--baseline", str(stricter), "--results", results]) == 1
+
+
+def test_the_demo_run_streams_the_same_reports_as_a_list_of_its_rows(
+    in_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+    from dataclasses import replace
+
+    from harness.reports import write_reports
+    from harness.reports.table import render_table
+    from harness.run.runner import RunOptions, run
+
+    # Given the demo replayed twice: streamed into its run folder, and with its rows kept in memory
+    config = load_config()
+    streamed = run(config, RunOptions(reports_dir=str(tmp_path), run_id="r", progress=False))
+    table = capsys.readouterr().out
+    kept = run(config, RunOptions(write_reports=False, print_table=False, progress=False))
+    assert streamed.kept is None and kept.kept is not None  # a written run holds no row
+    rows = [replace(r, run_id="r") for r in kept.rows]
+    # When the kept rows are rendered the old way, as one list, with the same meta
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text(encoding="utf-8"))
+    keys = ("started_at", "finished_at", "record_mode", "replay", "providers")
+    write_reports(
+        tmp_path / "list", rows, config=config, meta={"run_id": "r", **{k: summary["meta"][k] for k in keys}}
+    )
+    # Then every file is byte for byte the same, and so are the table and the exit code
+    for name in ("summary.json", "summary.csv", "results.csv", "report.md", "report.html", "junit.xml"):
+        assert (tmp_path / "r" / name).read_bytes() == (tmp_path / "list" / name).read_bytes(), name
+    assert table == render_table(rows) + "\n"
+    assert streamed.exit_code == kept.exit_code == 1
+    assert [r.to_dict() for r in streamed.rows] == [
+        r.to_dict() for r in read_results(tmp_path / "r" / "results.jsonl")
+    ]
+
+
+def test_a_run_stopped_midway_leaves_no_file(
+    in_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harness.run import runner
+
+    real = runner.run_job
+    calls = []
+
+    def flaky(*args: object, **kw: object) -> object:
+        calls.append(1)
+        if len(calls) == 40:
+            raise KeyboardInterrupt
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "run_job", flaky)
+    for run_id in ("named", None):  # an explicit run id, and a reserved one
+        with pytest.raises(KeyboardInterrupt):
+            runner.run(
+                load_config(), runner.RunOptions(reports_dir=str(tmp_path), run_id=run_id, progress=False)
+            )
+        calls.clear()
+        assert [str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")] == []
