@@ -17,10 +17,10 @@ from harness.reports.metrics import (
     COUNTING_RULES,
     is_emulator,
     is_local_model,
-    pass_hat_k,
     percentile,
     rate,
     row_kind,
+    trial_figures,
 )
 from harness.run.config import Price
 from harness.run.results import ResultRow
@@ -227,28 +227,7 @@ class Tally:
             for i in range(1, len(entry), _SLOT):
                 if entry[i + _COUNTED]:
                     per[entry[i]].append((cid, entry[i + _PASSED], entry[i + _COUNTED]))
-        out: dict[str, dict[str, Any]] = {}
-        for pid, per_case in per.items():
-            if not per_case:
-                out[pid] = {
-                    "trials": 0,
-                    "cases": 0,
-                    "k": 0,
-                    "mean_pass_at_1": None,
-                    "pass_hat_k": None,
-                    "flaky": [],
-                }
-                continue
-            k = min(n for _, _, n in per_case)
-            out[pid] = {
-                "trials": max(n for _, _, n in per_case),
-                "cases": len(per_case),
-                "k": k,
-                "mean_pass_at_1": sum(c / n for _, c, n in per_case) / len(per_case),
-                "pass_hat_k": sum(pass_hat_k(c, n, k) for _, c, n in per_case) / len(per_case),
-                "flaky": [{"case_id": cid, "passed": c, "trials": n} for cid, c, n in per_case if 0 < c < n],
-            }
-        return out
+        return {pid: trial_figures(per_case) for pid, per_case in per.items()}
 
     def disagreements(self) -> list[dict[str, Any]]:
         """`metrics.disagreements` of the rows counted so far."""

@@ -48,6 +48,7 @@ __all__ = [
     "rate",
     "row_kind",
     "summarize",
+    "trial_figures",
     "trial_stats",
 ]
 
@@ -210,6 +211,11 @@ def trial_stats(rows: Sequence[ResultRow]) -> dict[str, Any]:
         counted = [r for r in trials if r.status != _NOT_COUNTED]
         if counted:
             per_case.append((case_id, sum(r.status == "pass" for r in counted), len(counted)))
+    return trial_figures(per_case)
+
+
+def trial_figures(per_case: Sequence[tuple[str, int, int]]) -> dict[str, Any]:
+    """pass@1, pass^k and flaky cases from (case id, passed trials, counted trials) per case."""
     if not per_case:
         return {"trials": 0, "cases": 0, "k": 0, "mean_pass_at_1": None, "pass_hat_k": None, "flaky": []}
     k = min(n for _, _, n in per_case)
