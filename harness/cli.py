@@ -13,7 +13,6 @@ import argparse
 import gc
 import importlib
 import sys
-import traceback
 from collections.abc import Sequence
 from types import TracebackType
 from typing import NoReturn
@@ -136,6 +135,8 @@ def entry() -> NoReturn:
 
 
 def _redacting_excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    import traceback  # only for a harness bug
+
     text = "".join(traceback.format_exception(kind, exc, tb))
     sys.stderr.write(redact(text))
 

@@ -6,7 +6,8 @@ given (`fcharness run`, `validate` and `grade` give `<project>/.fcharness_cache`
 the sha256 of the file's bytes, its path, the shared tools it can `use:` and a fingerprint of
 the code that reads cases, so any change is a miss. Files with errors are never stored; a
 file's warnings are stored with it and reported again on a hit, so `validate` reports exactly
-what it would without a cache.
+what it would without a cache. Shared tools files (`_tools/`) are cached the same way (keyed
+by their bytes and path), so a warm load parses no YAML at all.
 
 Entries are JSON (never code), read as untrusted input: bounded, and every field's type is
 checked while it is turned back into a `Case`; anything unexpected is a miss. A file is
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from harness._io import atomic_write_text
 from harness.errors import Problem
 from harness.model import Case, ExpectedCall, Message, Tool, ToolCall, Turn
 
-__all__ = ["CaseCache"]
+__all__ = ["CaseCache", "tools_file"]
 
 CACHE_FORMAT = 2
 MAX_ENTRY_BYTES = 64 << 20
@@ -205,6 +206,8 @@ def _dec_case(v: Any, table: list[Tool]) -> Case:
 
 Loaded = tuple[list[Case], list[Tool], list[tuple[str, str, int | None, str]], list[Problem]]
 """What `_load_file` gives for one file: its cases, the tools offered, its case ids, its warnings."""
+ToolsLoaded = tuple[list[tuple[Tool, int | None]], list[Problem]]
+"""What `_read_tools_file` gives for one shared tools file: its tools with their lines, its warnings."""
 
 
 class CaseCache:
@@ -228,36 +231,74 @@ class CaseCache:
         h.update(f"\0{path}\0{hit[1]}".encode())
         return h.hexdigest()
 
+    def tools_key(self, path: Path, data: bytes) -> str:
+        """The entry key of the shared tools file (`_tools/`) `path` holding `data`."""
+        h = hashlib.sha256(data)
+        h.update(f"\0{path}\0shared tools".encode())
+        return h.hexdigest()
+
     def get(self, key: str) -> Loaded | None:
-        """The cached load of a file, or None (missing, too large or malformed)."""
-        try:
-            with open(self.folder / f"{key}.json", "rb") as f:
-                raw = f.read(MAX_ENTRY_BYTES + 1)
-        except OSError:
-            return None
-        return _decode(key, raw) if len(raw) <= MAX_ENTRY_BYTES else None
+        """The cached load of a case file, or None (missing, too large or malformed)."""
+        raw = self._read(key)
+        return None if raw is None else _decode(key, raw)
+
+    def get_tools(self, key: str) -> ToolsLoaded | None:
+        """The cached load of a shared tools file, or None (missing, too large or malformed)."""
+        raw = self._read(key)
+        return None if raw is None else _decode_tools(key, raw)
 
     def put(self, key: str, loaded: Loaded) -> None:
-        """Store a clean file's load when JSON gives it back exactly; never fails the run."""
-        if not self.writable:
-            return
+        """Store a clean case file's load when JSON gives it back exactly; never fails the run."""
         cases, tools, ids, warnings = loaded
-        if any(w.severity != "warning" for w in warnings):
-            return  # a file with errors is read again (and its errors reported) every time
         table = _ToolTable()
-        try:
-            doc = {
+
+        def doc() -> dict[str, Any]:
+            return {
                 "key": key,
                 "cases": [_enc_case(c, table) for c in cases],
                 "offered": [table.ref(t) for t in tools],
                 "tools": table.rows,
                 "ids": [list(i) for i in ids],
-                "warnings": [[w.message, w.file, w.line, w.case_id, w.field] for w in warnings],
+                "warnings": _enc_warnings(warnings),
             }
-            text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+        loaded = (list(cases), list(tools), list(ids), list(warnings))
+        self._write(key, warnings, doc, lambda text: _decode(key, text) == loaded)
+
+    def put_tools(self, key: str, loaded: ToolsLoaded) -> None:
+        """Store a clean shared tools file's load (like `put`)."""
+        tools, warnings = loaded
+        table = _ToolTable()
+
+        def doc() -> dict[str, Any]:
+            return {
+                "key": key,
+                "shared": [[table.ref(t), line] for t, line in tools],
+                "tools": table.rows,
+                "warnings": _enc_warnings(warnings),
+            }
+
+        loaded = (list(tools), list(warnings))
+        self._write(key, warnings, doc, lambda text: _decode_tools(key, text) == loaded)
+
+    def _read(self, key: str) -> bytes | None:
+        try:
+            with open(self.folder / f"{key}.json", "rb") as f:
+                raw = f.read(MAX_ENTRY_BYTES + 1)
+        except OSError:
+            return None
+        return raw if len(raw) <= MAX_ENTRY_BYTES else None
+
+    def _write(
+        self, key: str, warnings: list[Problem], doc: Callable[[], Any], same: Callable[[str], bool]
+    ) -> None:
+        if not self.writable or any(w.severity != "warning" for w in warnings):
+            return  # a file with errors is read again (and its errors reported) every time
+        try:
+            text = json.dumps(doc(), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         except (TypeError, ValueError, RecursionError):
             return
-        if _decode(key, text) != (list(cases), list(tools), list(ids), list(warnings)):
+        if not same(text):
             return  # a value JSON cannot hold exactly (a tuple, a non-string key, a date...)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -266,8 +307,29 @@ class CaseCache:
             self.writable = False
 
 
+def _enc_warnings(warnings: list[Problem]) -> list[list[Any]]:
+    return [[w.message, w.file, w.line, w.case_id, w.field] for w in warnings]
+
+
+def _dec_warnings(v: Any) -> list[Problem]:
+    warnings = []
+    for e in _seq(v):
+        message, file, line, case_id, field_path = _seq(e, 5)
+        warnings.append(
+            Problem(
+                _t(message, str),
+                _opt(file, str),
+                _opt(line, int),
+                _opt(case_id, str),
+                _opt(field_path, str),
+                severity="warning",
+            )
+        )
+    return warnings
+
+
 def _decode(key: str, raw: str | bytes) -> Loaded | None:
-    """An entry's content, its every field checked; None when it is not what `put` writes."""
+    """A case file's entry, its every field checked; None when it is not what `put` writes."""
     try:
         doc = json.loads(raw)
         if type(doc) is not dict or doc.get("key") != key:
@@ -279,19 +341,44 @@ def _decode(key: str, raw: str | bytes) -> Loaded | None:
         for e in _seq(doc.get("ids")):
             cid, file, line, field_path = _seq(e, 4)
             ids.append((_t(cid, str), _t(file, str), _opt(line, int), _t(field_path, str)))
-        warnings = []
-        for e in _seq(doc.get("warnings")):
-            message, file, line, case_id, field_path = _seq(e, 5)
-            warnings.append(
-                Problem(
-                    _t(message, str),
-                    _opt(file, str),
-                    _opt(line, int),
-                    _opt(case_id, str),
-                    _opt(field_path, str),
-                    severity="warning",
-                )
-            )
+        return cases, tools, ids, _dec_warnings(doc.get("warnings"))
     except (ValueError, RecursionError, _Bad):
         return None
-    return cases, tools, ids, warnings
+
+
+def _decode_tools(key: str, raw: str | bytes) -> ToolsLoaded | None:
+    """A shared tools file's entry, checked like `_decode`; None when it is not what `put_tools` writes."""
+    try:
+        doc = json.loads(raw)
+        if type(doc) is not dict or doc.get("key") != key:
+            return None
+        table = [_dec_tool(t) for t in _seq(doc.get("tools"))]
+        tools = []
+        for e in _seq(doc.get("shared")):
+            ref, line = _seq(e, 2)
+            (tool,) = _pick(table, [ref])
+            tools.append((tool, _opt(line, int)))
+        return tools, _dec_warnings(doc.get("warnings"))
+    except (ValueError, RecursionError, _Bad):
+        return None
+
+
+def tools_file(
+    cache: CaseCache | None, path: Path, problems: list[Problem], parse: Callable[[Path, list[Problem]], Any]
+) -> list[tuple[Tool, int | None]]:
+    """`parse(path, problems)` of a shared tools file, through `cache` when there is one: a file
+    that loaded cleanly is not parsed again (its warnings are added to `problems` as a parse would)."""
+    if cache is None:
+        return list(parse(path, problems))
+    try:
+        key = cache.tools_key(path, path.read_bytes())
+    except OSError:
+        return list(parse(path, problems))
+    hit = cache.get_tools(key)
+    if hit is not None:
+        problems.extend(hit[1])
+        return hit[0]
+    before = len(problems)
+    tools = list(parse(path, problems))
+    cache.put_tools(key, (tools, problems[before:]))  # not stored when errors
+    return tools

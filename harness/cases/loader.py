@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harness.cases.cache import CaseCache
+from harness.cases.cache import CaseCache, tools_file
 from harness.cases.fastcheck import case_ok, file_ok, tools_file_ok
 from harness.cases.schema import case_validator, file_validator, schema_errors, tools_file_validator
 from harness.errors import CaseFileError, Problem, suggest
@@ -105,7 +105,8 @@ def discover_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Proble
 class _SharedTools:
     """Parses `_tools/` folders once and answers "which shared tools can this folder use"."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache: CaseCache | None = None) -> None:
+        self.cache = cache
         self.by_dir: dict[Path, dict[str, Tool]] = {}
         self.pools: dict[Path, dict[str, Tool]] = {}
         self.asked: dict[Path, dict[str, Tool]] = {}
@@ -123,7 +124,7 @@ class _SharedTools:
             if f.suffix not in _SUFFIXES or not f.is_file():
                 continue
             self.files.append(str(f))
-            for tool, line in _read_tools_file(f, self.problems):
+            for tool, line in tools_file(self.cache, f, self.problems, _read_tools_file):
                 if tool.name in found:
                     self.problems.append(
                         Problem(
@@ -302,7 +303,7 @@ def validate_paths(paths: Iterable[str | Path], cache: CaseCache | None = None) 
 
 def _validate_paths(paths_list: list[str | Path], cache: CaseCache | None) -> ValidationReport:
     files, problems = discover_files(paths_list)
-    shared = _SharedTools()
+    shared = _SharedTools(cache)
     cases: list[Case] = []
     tools: dict[int, Tool] = {}
     case_files: list[str] = []

@@ -27,8 +27,7 @@ from harness.cassettes.layout import (
     record_command,
     stale_message,
 )
-from harness.cassettes.provenance import age_days, build_header, read_provenance
-from harness.cassettes.replay import Interaction, InteractionCache, load_interactions
+from harness.cassettes.replay import Interaction, InteractionCache, load_interactions, request_digest
 from harness.errors import CassetteError, CassetteFileError, ProviderError
 from harness.providers.base import WireResponse
 from harness.run.execute import Exchange, StaleCassette, error_from_wire
@@ -73,26 +72,39 @@ class _Recorded:
             raise StaleCassette(
                 missing_message(path, job.profile.id, job.case.id, job.case.source), missing=True
             )
-        try:
-            if max_age_days is not None:
+        if max_age_days is not None:
+            try:
                 _check_age(path, job, max_age_days)
-            self.interactions: list[Interaction] = load_interactions(path, cache)
-        except CassetteError as exc:
-            pid, cid, src = job.profile.id, job.case.id, job.case.source
-            raise CassetteFileError(
-                f"{exc}\n  (case {cid!r}, provider {pid!r}; re-record with: {record_command(pid, cid, src)})"
-            ) from None
+            except CassetteError as exc:
+                raise self._unreadable(exc) from None
+        self.interactions: list[Interaction] = self._load(cache)
         self.used: set[int] = set()
+
+    def _load(self, cache: InteractionCache | None) -> list[Interaction]:
+        try:
+            return load_interactions(self.path, cache)
+        except CassetteError as exc:
+            raise self._unreadable(exc) from None
+
+    def _unreadable(self, exc: CassetteError) -> CassetteFileError:
+        pid, cid, src = self.job.profile.id, self.job.case.id, self.job.case.source
+        return CassetteFileError(
+            f"{exc}\n  (case {cid!r}, provider {pid!r}; re-record with: {record_command(pid, cid, src)})"
+        )
 
     def match(self, turn: int, request: dict[str, Any]) -> Interaction:
         """Return the unused recorded interaction whose body equals `request`, or raise StaleCassette."""
         canon = canonical_json(request)
+        digest = request_digest(canon) if any(it.text is None for it in self.interactions) else None
         pid, cid, src = self.job.profile.id, self.job.case.id, self.job.case.source
         for i, it in enumerate(self.interactions):
-            if i not in self.used and it.matches(canon):
+            if i not in self.used and it.matches(canon, digest):
                 self.used.add(i)
                 self._check_model(it, request, turn)
                 return it
+        if digest is not None:  # from the cache, which keeps no request bodies: read the cassette
+            self.interactions = self._load(None)
+            return self.match(turn, request)
         if turn >= len(self.interactions):
             raise StaleCassette(
                 f"cassette {self.path} holds {len(self.interactions)} interaction(s) and none for turn "
@@ -117,6 +129,8 @@ class _Recorded:
 
 def _check_age(path: Path, job: Any, max_age_days: float) -> None:
     """Raise StaleCassette when the cassette is older than `max_age_days` or has no date."""
+    from harness.cassettes.provenance import age_days, read_provenance  # YAML: `--max-age` only
+
     try:
         header = read_provenance(path)
     except (OSError, ValueError) as exc:
@@ -139,6 +153,8 @@ def _check_age(path: Path, job: Any, max_age_days: float) -> None:
 
 def _header(job: Any, adapter: Any) -> Callable[[list[dict[str, Any]]], dict[str, Any]]:
     """The provenance header of a cassette recorded for `job` (given its responses)."""
+    from harness.cassettes.provenance import build_header  # recording only
+
     extra: dict[str, Any] = {}
     hook = getattr(adapter, "provenance_extra", None)
     if callable(hook):

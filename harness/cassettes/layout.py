@@ -81,13 +81,26 @@ def _check_component(value: str, what: str) -> None:
 
 def cassette_path(root: str | Path, provider_id: str, case_id: str, trial: int = 1) -> Path:
     """Return `root/<provider-id>/<case-id>[@trial].yaml`, refusing anything that escapes `root`."""
-    _check_component(provider_id, "provider id")
     _check_component(case_id, "case id")
     if trial < 1:
         raise UserError(f"trial must be ≥ 1, got {trial}")
     name = f"{case_id}.yaml" if trial == 1 else f"{case_id}@{trial}.yaml"
     # the components were checked (no separator, no '..'), so the path stays inside root
-    return Path(os.path.abspath(root)) / provider_id / name
+    return _provider_folder(os.path.abspath(root), provider_id) / name
+
+
+_FOLDERS: dict[tuple[str, str], Path] = {}
+
+
+def _provider_folder(root: str, provider_id: str) -> Path:
+    """`root/<provider-id>` (checked), built once per root and provider (one per job otherwise)."""
+    folder = _FOLDERS.get((root, provider_id))
+    if folder is None:
+        _check_component(provider_id, "provider id")
+        if len(_FOLDERS) > 1000:
+            _FOLDERS.clear()
+        folder = _FOLDERS[(root, provider_id)] = Path(root) / provider_id
+    return folder
 
 
 def trial_paths(root: str | Path, provider_id: str, case_id: str) -> list[tuple[int, Path]]:

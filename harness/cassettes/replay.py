@@ -5,7 +5,9 @@ persister and the `fcharness` serializer would (the same `harness.cassettes.form
 runs on a miss), so the fast replay imports no vcrpy and no SDK.
 
 The cache (`InteractionCache`, like mypy's or pytest's) keeps, per cassette, the parsed
-interactions as compact JSON under `<cache dir>/cassettes/<sha256 of the file's bytes>.json`:
+interactions as compact JSON under `<cache dir>/cassettes/<sha256 of the file's bytes>.json`
+(each recorded request as the sha256 of its canonical JSON, which is all the stale check
+compares; a mismatch reads the cassette itself to show the difference):
 - keyed by content, so an edited, renamed or re-recorded cassette is simply a miss;
 - versioned by the fc-harness version, the entry format and a fingerprint of the code that
   parses cassettes (`format.py`, `safe_yaml.py`, this file), so nothing parsed by other code
@@ -22,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -32,10 +35,17 @@ from harness.cassettes.layout import canonical_json, decoded_body
 from harness.errors import CassetteError, json_type
 from harness.providers.base import WireResponse
 
-__all__ = ["CACHE_FORMAT", "Interaction", "InteractionCache", "cache_dir_for", "load_interactions"]
+__all__ = [
+    "CACHE_FORMAT",
+    "Interaction",
+    "InteractionCache",
+    "cache_dir_for",
+    "load_interactions",
+    "request_digest",
+]
 
 #: Bumped when an entry's layout changes.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 #: An entry larger than this is not read (a cassette this large is parsed instead).
 MAX_ENTRY_BYTES = 64 << 20
 #: `FCHARNESS_CACHE=off` disables the cache, any other value names its folder.
@@ -46,20 +56,26 @@ DEFAULT_CACHE_DIR = ".fcharness_cache"
 class Interaction:
     """One recorded request/response pair, decoded (the request body lazily)."""
 
-    __slots__ = ("_body", "_canonical", "method", "response", "text", "uri")
+    __slots__ = ("_body", "_canonical", "_digest", "method", "response", "text", "uri")
 
-    def __init__(self, method: str, uri: str, text: str, response: WireResponse) -> None:
+    def __init__(
+        self, method: str, uri: str, text: str | None, response: WireResponse, digest: str | None = None
+    ) -> None:
         self.method = method
         self.uri = uri
         self.text = text
-        """The request body as loaded: canonical JSON when it was stored as `parsed_body`."""
+        """The request body as loaded (canonical JSON when it was stored as `parsed_body`); None
+        when it came from the cache, which keeps only its `digest`."""
         self.response = response
         self._body: Any = _UNSET
         self._canonical: str | None = None
+        self._digest = digest
 
     @property
     def body(self) -> Any:
-        """The decoded JSON request body."""
+        """The decoded JSON request body (not kept by the cache: parse the cassette for it)."""
+        if self.text is None:
+            raise ValueError("the request body of a cached interaction is not kept (only its digest)")
         if self._body is _UNSET:
             self._body = decoded_body(self.text)
         return self._body
@@ -71,9 +87,24 @@ class Interaction:
             self._canonical = canonical_json(self.body)
         return self._canonical
 
-    def matches(self, canonical: str) -> bool:
-        """Whether this request's canonical JSON body is `canonical` (cheap when it is)."""
+    @property
+    def digest(self) -> str:
+        """`request_digest(canonical)`: what the cache keeps of the request."""
+        if self._digest is None:
+            self._digest = request_digest(self.canonical)
+        return self._digest
+
+    def matches(self, canonical: str, digest: str | None = None) -> bool:
+        """Whether this request's canonical JSON body is `canonical` (cheap when it is); `digest`
+        is `request_digest(canonical)` when the caller has it."""
+        if self.text is None:
+            return self.digest == (digest or request_digest(canonical))
         return self.text == canonical or self.canonical == canonical
+
+
+def request_digest(canonical: str) -> str:
+    """The sha256 (hex) of a request's canonical JSON."""
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 _UNSET = object()
@@ -206,7 +237,10 @@ def cache_dir_for(root: Path) -> Path | None:
 
 def _entry(it: Interaction) -> list[Any]:
     r = it.response
-    return [it.method, it.uri, it.text, r.status, r.body, r.events, r.headers, r.latency_ms]
+    return [it.method, it.uri, it.digest, r.status, r.body, r.events, r.headers, r.latency_ms]
+
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 def _is_str_map(v: Any) -> bool:
@@ -217,8 +251,10 @@ def _from_entry(e: Any) -> Interaction | None:
     """An interaction from one cached entry, or None when its shape is not what `_entry` writes."""
     if type(e) is not list or len(e) != 8:
         return None
-    method, uri, text, status, body, events, headers, latency = e
-    if not (type(method) is str and type(uri) is str and type(text) is str and type(status) is int):
+    method, uri, digest, status, body, events, headers, latency = e
+    if not (type(method) is str and type(uri) is str and type(digest) is str and type(status) is int):
+        return None
+    if not _DIGEST.fullmatch(digest):
         return None
     if not 100 <= status <= 599:
         return None
@@ -228,7 +264,7 @@ def _from_entry(e: Any) -> Interaction | None:
         return None
     if not _is_str_map(headers) or (latency is not None and type(latency) not in (int, float)):
         return None
-    return Interaction(method, uri, text, WireResponse(status, body, events, headers, latency))
+    return Interaction(method, uri, None, WireResponse(status, body, events, headers, latency), digest)
 
 
 class InteractionCache:

@@ -2,7 +2,7 @@
 
 `compile_fast(schema)` returns a function `value -> bool` when every keyword of the schema
 is in the supported subset (types, properties, required, additionalProperties, items,
-string enums, numeric bounds, length bounds, annotations), or None otherwise. It mirrors
+contains, string enums, numeric bounds, length bounds, annotations), or None otherwise. It mirrors
 `jsonschema`'s draft 2020-12 semantics for that subset (`integer` accepts `1.0`, booleans
 are never numbers, `format` is an annotation). Grading uses it only to *accept* quickly:
 a value it rejects is re-checked by jsonschema, whose errors are what gets reported.
@@ -56,6 +56,7 @@ _SUPPORTED = _ANNOTATIONS | {
     "minItems",
     "maxItems",
     "pattern",
+    "contains",
 }
 
 
@@ -176,6 +177,11 @@ def compile_fast(schema: Any, formats: bool = False) -> Check | None:
         if item is None:
             return None
         checks.append(lambda v: type(v) is not list or all(item(x) for x in v))
+    if "contains" in schema:  # (`minContains` / `maxContains` are not in the subset)
+        wanted = compile_fast(schema["contains"], formats)
+        if wanted is None:
+            return None
+        checks.append(lambda v: type(v) is not list or any(wanted(x) for x in v))
     supported, obj = _object_check(schema, formats)
     if not supported:
         return None

@@ -5,7 +5,6 @@ All pure except `sse_events_from_text`'s callers, which feed it a body already r
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import json
 import time
@@ -171,6 +170,8 @@ def parse_retry_after(headers: Mapping[str, str] | Any) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
+    import email.utils  # an HTTP date: rare
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

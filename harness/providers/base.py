@@ -107,6 +107,8 @@ def restore_names(turn: ModelTurn, tools: Sequence[Tool], max_len: int = 64) -> 
     it, that tool's name is used; anything else (a hallucinated name) is left as sent.
     """
     names = {t.name for t in tools}
+    if all(c.name in names for c in turn.calls):
+        return turn  # the usual case: nothing to map back
     back: dict[str, str] = {}
     for t in tools:
         back.setdefault(sanitize_name(t.name, max_len), t.name)

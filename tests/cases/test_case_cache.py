@@ -89,7 +89,7 @@ def test_warnings_come_back_from_the_cache(suite: Path, tmp_path: Path) -> None:
     assert any(p.severity == "warning" and p.file == str(extra) for p in fresh), fresh
     cache = CaseCache(tmp_path / "cache")
     assert validate_paths([suite], cache).problems == fresh
-    assert len(_entries(cache)) == len(list(suite.rglob("*.yaml"))) - len(list((suite / "_tools").glob("*")))
+    assert len(_entries(cache)) == len(list(suite.rglob("*.yaml")))  # shared tools files too
     assert validate_paths([suite], cache).problems == fresh
 
 
@@ -123,8 +123,8 @@ def test_a_tampered_tool_table_is_a_miss(suite: Path, tmp_path: Path, name: str,
     changed = 0
     for entry in _entries(cache):
         doc = json.loads(entry.read_text(encoding="utf-8"))
-        if not doc["tools"] or not doc["cases"]:
-            continue
+        if not doc["tools"] or not doc.get("cases"):
+            continue  # shared tools files: see test_a_tampered_shared_tools_entry_is_a_miss
         mutate(doc)  # type: ignore[operator]
         entry.write_text(json.dumps(doc), encoding="utf-8")
         assert CaseCache(tmp_path / "cache").get(entry.stem) is None, name
@@ -145,3 +145,36 @@ def test_equal_tools_come_back_as_one_object(suite: Path, tmp_path: Path) -> Non
     shared = [ids for ids in by_name.values() if len(ids) > 1]
     assert not shared, "equal tools decoded as distinct objects"
     assert any(sum(t.name == name for c in again for t in c.tools) > 1 for name, _ in by_name)
+
+
+def test_a_warm_load_parses_no_yaml(suite: Path, tmp_path: Path) -> None:
+    """Shared tools files (`_tools/`) are cached too: a warm load does not even import YAML."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom pathlib import Path\n"
+        "from harness.cases.cache import CaseCache\nfrom harness.cases.loader import load_cases\n"
+        "cases = load_cases([sys.argv[1]], CaseCache(Path(sys.argv[2])))\n"
+        "print(len(cases), 'yaml' in sys.modules)\n"
+    )
+    argv = [sys.executable, "-c", code, str(suite), str(tmp_path / "cache")]
+    first = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.split()
+    again = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.split()
+    assert first == [str(len(load_cases([suite]))), "True"]
+    assert again == [first[0], "False"]
+
+
+def test_a_tampered_shared_tools_entry_is_a_miss(suite: Path, tmp_path: Path) -> None:
+    import json
+
+    cache = CaseCache(tmp_path / "cache")
+    expected = load_cases([suite], cache)
+    shared = [e for e in _entries(cache) if "shared" in json.loads(e.read_text(encoding="utf-8"))]
+    assert len(shared) == len(list((suite / "_tools").glob("*.yaml")))
+    for poison in ([[0, "1"]], [[99, 1]], [[-1, 1]], [[0]], "x"):
+        for entry in shared:
+            doc = json.loads(entry.read_text(encoding="utf-8"))
+            entry.write_text(json.dumps({**doc, "shared": poison}), encoding="utf-8")
+            assert CaseCache(tmp_path / "cache").get_tools(entry.stem) is None, poison
+        assert load_cases([suite], cache) == expected  # parsed again (and the entries rewritten)

@@ -25,7 +25,7 @@ SHIPPED = [
 
 
 def _shape(items: list[Interaction]) -> list[tuple[Any, ...]]:
-    return [(i.method, i.uri, i.text, i.response) for i in items]
+    return [(i.method, i.uri, i.digest, i.response) for i in items]
 
 
 def _entries(cache: InteractionCache) -> list[Path]:
@@ -46,6 +46,10 @@ def test_a_cached_load_equals_a_parse(path: Path, tmp_path: Path) -> None:
     first = load_interactions(path, cache)
     again = load_interactions(path, cache)
     assert _shape(first) == _shape(load_interactions(path)) == _shape(again)
+    # a hit keeps only the digest of each request: it matches what the parse matches
+    assert all(it.text is None for it in again)
+    for parsed, cached in zip(load_interactions(path), again, strict=True):
+        assert cached.matches(parsed.canonical) and not cached.matches(parsed.canonical + " ")
 
 
 def test_the_cache_is_keyed_by_content(tmp_path: Path) -> None:
@@ -70,6 +74,10 @@ def test_the_cache_is_keyed_by_content(tmp_path: Path) -> None:
         '{"key": KEY, "interactions": [["POST", "u", "t", "200", null, null, {}, null]]}',
         '{"key": KEY, "interactions": [["POST", "u", "t", 200, null, null, {"a": 1}, null]]}',
         '{"key": KEY, "interactions": [["POST"]]}',
+        # the request is kept as the sha256 of its canonical JSON: 64 lowercase hex digits
+        '{"key": KEY, "interactions": [["POST", "u", "' + "A" * 64 + '", 200, {}, null, {}, null]]}',
+        '{"key": KEY, "interactions": [["POST", "u", "' + "a" * 63 + '", 200, {}, null, {}, null]]}',
+        '{"key": KEY, "interactions": [["POST", "u", "' + "a" * 64 + '\\n", 200, {}, null, {}, null]]}',
         '{"key": KEY, "interactions": "x"}',
         "[" * 100000,
     ],
@@ -151,3 +159,21 @@ def test_the_fast_replay_imports_no_vcrpy_and_no_sdk(tmp_path: Path) -> None:
     env = {"FCHARNESS_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_warm_replay_of_the_demo_imports_no_yaml_and_no_jsonschema(tmp_path: Path) -> None:
+    """With the caches filled, replaying parses no YAML (cassettes, cases and shared tools come
+    from the cache) and the demo's answers need no jsonschema (the fast schema check accepts)."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from harness.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main(['--config', {str(REPO / 'fcharness.toml')!r}, 'run', '-p', 'emulator-openai-chat',"
+        f" '--reports', {str(tmp_path)!r}, '--no-progress'])\n"
+        "print(sorted(m for m in ('yaml', 'jsonschema') if m in sys.modules))\n"
+    )
+    env = {"FCHARNESS_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert "'yaml'" in first.stdout  # the first pass parses
+    assert again.stdout.strip() == "[]"

@@ -139,6 +139,7 @@ schemas = st.recursive(
     leaf_schemas,
     lambda inner: st.one_of(
         st.fixed_dictionaries({"type": st.just("array"), "items": inner, "minItems": st.integers(0, 2)}),
+        st.fixed_dictionaries({"contains": inner}, optional={"type": st.just("array"), "items": inner}),
         st.fixed_dictionaries(
             {
                 "type": st.just("object"),
@@ -174,3 +175,5 @@ def test_fast_schema_declines_unsupported_keywords() -> None:
     assert compile_fast({"type": "object", "properties": {"a": {"oneOf": [{"type": "string"}]}}}) is None
     assert compile_fast({"$ref": "#/$defs/x"}) is None
     assert compile_fast({"enum": [1, 2]}) is None
+    assert compile_fast({"contains": {"type": "string"}, "minContains": 2}) is None
+    assert compile_fast({"contains": {"oneOf": [{"type": "string"}]}}) is None
