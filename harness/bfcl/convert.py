@@ -33,7 +33,7 @@ _KEEP = ("description", "enum", "default", "format", "minimum", "maximum", "minI
 
 def to_json_schema(spec: Any, where: str = "parameters") -> dict[str, Any]:
     """Convert one BFCL parameter spec (recursively) to JSON Schema; ValueError names the field."""
-    if not isinstance(spec, Mapping):
+    if type(spec) is not dict and not isinstance(spec, Mapping):
         raise ValueError(f"{where}: expected an object, got {type(spec).__name__}")
     out: dict[str, Any] = {}
     bfcl_type = spec.get("type")
@@ -48,14 +48,16 @@ def to_json_schema(spec: Any, where: str = "parameters") -> dict[str, Any]:
             out[key] = spec[key]
     props = spec.get("properties")
     if props is not None:
-        if not isinstance(props, Mapping):
+        if type(props) is not dict and not isinstance(props, Mapping):
             raise ValueError(f"{where}.properties: expected an object")
         out["properties"] = {
             name: to_json_schema(p, f"{where}.properties.{name}") for name, p in props.items()
         }
-    if isinstance(spec.get("items"), Mapping):
-        out["items"] = to_json_schema(spec["items"], f"{where}.items")
-    if isinstance(spec.get("additionalProperties"), Mapping):
+    items = spec.get("items")
+    if type(items) is dict or (items is not None and isinstance(items, Mapping)):
+        out["items"] = to_json_schema(items, f"{where}.items")
+    extra = spec.get("additionalProperties")
+    if type(extra) is dict or (extra is not None and isinstance(extra, Mapping)):
         out["additionalProperties"] = to_json_schema(
             spec["additionalProperties"], f"{where}.additionalProperties"
         )

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from harness.grading.regex import RegexError, compile_regex
-
 __all__ = ["compile_schema"]
 
 Check = Callable[[Any], bool]
@@ -55,7 +53,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def compile_schema(schema: Any) -> Check:
     """A fast validity check for `schema` (draft 2020-12 semantics for the keywords above)."""
-    if not isinstance(schema, Mapping):
+    if type(schema) is not dict and not isinstance(schema, Mapping):
         return lambda v: schema is not False
     if not set(schema) <= _FAST or not isinstance(schema.get("type", "object"), str):
         from harness.grading.safe_schema import safe_validator  # jsonschema, only when needed
@@ -66,7 +64,7 @@ def compile_schema(schema: Any) -> Check:
     props = {k: compile_schema(s) for k, s in schema.get("properties", {}).items()}
     required = list(schema.get("required", ()))
     extra = schema.get("additionalProperties", True)
-    extra_check = compile_schema(extra) if isinstance(extra, Mapping) else None
+    extra_check = compile_schema(extra) if extra is not True and isinstance(extra, Mapping) else None
     is_object = schema.get("type") == "object"
     if "type" in schema and not is_object:
         checks.append(_TYPES.get(schema["type"], lambda v: True))
@@ -112,6 +110,8 @@ def compile_schema(schema: Any) -> Check:
         n_max = schema["maxItems"]
         checks.append(lambda v: not isinstance(v, list) or len(v) <= n_max)
     if "pattern" in schema:
+        from harness.grading.regex import RegexError, compile_regex  # RE2, only for a pattern
+
         try:
             rx = compile_regex(schema["pattern"])
         except RegexError:

@@ -1,9 +1,9 @@
 """What `fcharness grade` prints: the per-provider summary, and the verdicts as JSON or a table.
 
 `render_json` writes exactly `json.dumps(doc, ensure_ascii=False, indent=2)` of the document,
-but builds each verdict from a template while its values are strings, integers, booleans and
-nulls (the standard library's encoder is pure Python when it indents: it took a third of a
-warm `grade --profile bfcl` run).
+but builds each verdict from a template (failure values encoded by `_scalar`, any other type
+left to `json.dumps`): the standard library's encoder is pure Python when it indents (it took
+a third of a warm `grade --profile bfcl` run).
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ class _Generic(Exception):
     """A value the templates leave to `json.dumps` (a float, a list, a mapping, a subclass)."""
 
 
-def _scalar(x: Any) -> str:
+def _scalar(x: Any, indent: str = "          ") -> str:
+    """`x` as `json.dumps(..., indent=2)` writes it at a line indented by `indent`."""
     t = type(x)
     if t is str:
         return _encode_string(x)
@@ -77,7 +78,24 @@ def _scalar(x: Any) -> str:
         return "null"
     if t is int:
         return int.__repr__(x)
+    if t is float:
+        if x != x or x in (_INF, -_INF):
+            return "NaN" if x != x else ("Infinity" if x > 0 else "-Infinity")
+        return float.__repr__(x)
+    inner = indent + "  "
+    if t is list:
+        if not x:
+            return "[]"
+        return "[\n" + ",\n".join(inner + _scalar(i, inner) for i in x) + "\n" + indent + "]"
+    if t is dict and all(type(k) is str for k in x):
+        if not x:
+            return "{}"
+        items = (f"{inner}{_encode_string(k)}: {_scalar(v, inner)}" for k, v in x.items())
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
     raise _Generic
+
+
+_INF = float("inf")
 
 
 def _verdict(v: Verdict) -> str:

@@ -12,8 +12,10 @@ from harness.commands._grade_render import render_json, summarize
 from harness.model import Failure, Verdict
 
 _TEXT = st.text(st.characters(codec="utf-8"), max_size=12)
-_VALUE = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(), _TEXT, st.lists(st.integers(), max_size=2)
+_VALUE = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), _TEXT),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=6,
 )
 _FAILURE = st.builds(
     Failure,
