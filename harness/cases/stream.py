@@ -18,7 +18,6 @@ from pathlib import Path
 from harness.cases.cache import CaseCache
 from harness.cases.loader import (
     TOOLS_DIR,
-    _duplicate_ids,
     _Ids,
     _in_tools_dir,
     _load_cached,
@@ -43,8 +42,8 @@ class CaseStream:
         self.paths = list(paths)
         self.cache = cache
         self.problems: list[Problem] = []
-        self.ids: _Ids = []
-        """(case id, file, line, field) of every case read so far (duplicates, orphan cassettes)."""
+        self._first: dict[str, tuple[str, int | None]] = {}  # case id → where it is first defined
+        self._duplicates: list[Problem] = []  # as `loader._duplicate_ids` lists them
         self.failed = False
         self.done = False
 
@@ -54,20 +53,19 @@ class CaseStream:
         self.problems = problems
         self.failed = _errors(problems)
         shared = _SharedTools(self.cache)
-        seen: set[str] = set()
         for f in files:
             if _in_tools_dir(f):
                 shared.folder(f.parent)
                 continue
-            n_problems, n_ids = len(problems), len(self.ids)
+            n_problems = len(problems)
+            ids: _Ids = []
             if self.cache is not None:
-                got, _ = _load_cached(f, shared, problems, self.ids, self.cache)
+                got, _ = _load_cached(f, shared, problems, ids, self.cache)
             else:
-                got, _ = _load_file(f, shared, problems, self.ids)
-            for cid, *_ in self.ids[n_ids:]:
-                self.failed = self.failed or cid in seen
-                seen.add(cid)
-            self.failed = self.failed or _errors(problems[n_problems:]) or _errors(shared.problems)
+                got, _ = _load_file(f, shared, problems, ids)
+            self._note(ids, str(f))
+            failed = self._duplicates or _errors(problems[n_problems:]) or _errors(shared.problems)
+            self.failed = self.failed or bool(failed)
             yield got
         for raw in self.paths:
             if Path(raw).is_dir():
@@ -75,13 +73,31 @@ class CaseStream:
                     if tools_dir.is_dir():
                         shared.folder(tools_dir)
         problems.extend(shared.problems)
-        problems.extend(_duplicate_ids(self.ids))
+        problems.extend(self._duplicates)
         self.failed = _errors(problems)
         self.done = True
 
+    def _note(self, ids: _Ids, file: str) -> None:
+        """Record a file's case ids (one place each: the file's name is kept once, not per case)."""
+        for cid, where, line, field_path in ids:
+            first = self._first.get(cid)
+            if first is None:
+                self._first[cid] = (file if where == file else where, line)
+                continue
+            f0, l0 = first
+            self._duplicates.append(
+                Problem(
+                    f"duplicate case id {cid!r}: first defined at {f0}:{l0}",
+                    file=where,
+                    line=line,
+                    case_id=cid,
+                    field=field_path,
+                )
+            )
+
     def case_ids(self) -> set[str]:
         """The ids of every case read."""
-        return {cid for cid, *_ in self.ids}
+        return set(self._first)
 
     def check(self) -> None:
         """Raise what `load_cases` raises when a case file has errors (call after iterating)."""
