@@ -178,24 +178,30 @@ def _renamed(fast: EntryCheck, offered: dict[str, str]) -> EntryCheck:
 
 
 def _plan(core: _Core, sanitize: bool) -> _Plan:
-    functions, answer = core.functions, core.answer
-    try:
-        names = [] if core.no_call else _expected_names(functions, answer, sanitize)
-    except (KeyError, TypeError, AttributeError, StopIteration):
-        names = []
-    lookup = {n: n for n in core.tools}
+    functions = core.functions
+    if not sanitize:
+        try:
+            names = [] if core.no_call else _expected_names(functions, core.answer, False)
+        except (KeyError, TypeError, AttributeError, StopIteration):
+            names = []
+        plan = core.modes[0] = _Plan(core, sorted(names), names, core.fast, {n: n for n in core.tools})
+        return plan
+    exact = core.modes[0] or _plan(core, False)
+    offered = _offered(functions, False)
+    if not any("." in n for n in offered) and not any("." in n for n in core.tools):
+        core.modes[1] = exact  # no name changes when sanitised
+        return exact
+    names = [n.replace(".", "_") for n in exact.expected_names]
     fast = core.fast
-    if sanitize:
-        offered = _offered(functions, False)
-        if fast is not None and any("." in n for n in offered):
-            unsanitized = {n.replace(".", "_"): n for n in offered}
-            if len(unsanitized) == len(offered):
-                fast = _renamed(fast, unsanitized)
-            else:  # two offered names sanitise alike: compiled for the sanitised names
-                compiled = compile_entry(functions, answer, core.category, True)
-                fast = None if compiled is None else compiled[0]
-        lookup.update({n.replace(".", "_"): n for n in core.tools})
-    plan = core.modes[sanitize] = _Plan(core, sorted(names), names, fast, lookup)
+    if fast is not None:
+        unsanitized = {n.replace(".", "_"): n for n in offered}
+        if len(unsanitized) == len(offered):
+            fast = _renamed(fast, unsanitized)
+        else:  # two offered names sanitise alike: compiled for the sanitised names
+            compiled = compile_entry(functions, core.answer, core.category, True)
+            fast = None if compiled is None else compiled[0]
+    lookup = {**exact.names, **{n.replace(".", "_"): n for n in core.tools}}
+    plan = core.modes[1] = _Plan(core, sorted(names), names, fast, lookup)
     return plan
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from harness._io import MAX_DEPTH, loads_json
 from harness.errors import Problem, UserError
-from harness.model import Case, ModelTurn, ToolCall
+from harness.model import Case, ModelTurn, ToolCall, Usage
 
 __all__ = ["Output", "Steps", "decode_arguments", "parse_outputs"]
 
@@ -83,17 +83,21 @@ def _parse_turn(data: Any, field: str) -> tuple[ModelTurn | None, list[tuple[str
         if type(name) is not str or not name:
             errors.append(("expected a function name (string)", f"{prefix}calls[{k}].name"))
             continue
-        arguments, raw = decode_arguments(c.get("arguments"))
+        arguments = c.get("arguments")
+        raw = None
+        if type(arguments) is not dict:
+            arguments, raw = decode_arguments(arguments)
         call_id = c.get("id")
-        calls.append(ToolCall(name, arguments, raw, call_id if isinstance(call_id, str) else None))
+        calls.append(ToolCall(name, arguments, raw, call_id if type(call_id) is str else None))
     text = data.get("text")
     if text is not None and not isinstance(text, str):
         errors.append((f"expected a string or null, got {type(text).__name__}", f"{prefix}text"))
     if errors:
         return None, errors
-    return ModelTurn(calls=tuple(calls), text=text), []
+    return ModelTurn(tuple(calls), text, None, _NO_USAGE), []
 
 
+_NO_USAGE = Usage()
 _LINE_KEYS = frozenset({"case_id", "provider_id", "calls", "text", "turns"})
 
 
