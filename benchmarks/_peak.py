@@ -4,14 +4,15 @@
 
 The file named by `$FCHARNESS_BENCH_PEAK_FILE` receives the `VmHWM` of this process, the
 high-water mark of the memory mapped since `exec` (unlike `wait4`'s `ru_maxrss`, it does not
-include the benchmark that spawned it).
+include the benchmark that spawned it). `sys.path[0]` is set as `python` itself would set it
+(the current folder for `-m`, `''` for `-c`, the script's folder for a file), not to this
+file's folder, so the benchmarks' own modules cannot shadow anything the command imports.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
-import runpy
 import sys
 
 
@@ -30,14 +31,20 @@ def main() -> None:
     if out:
         atexit.register(_write_peak, out)
     args = sys.argv[1:]
+    if args[0] == "-c":  # no runpy: `python -c` does not import it either
+        sys.argv = ["-c", *args[2:]]
+        sys.path[0] = ""
+        exec(compile(args[1], "<string>", "exec"), {"__name__": "__main__"})
+        return
+    import runpy
+
     if args[0] == "-m":
         sys.argv = [args[1], *args[2:]]
+        sys.path[0] = os.getcwd()
         runpy.run_module(args[1], run_name="__main__", alter_sys=True)
-    elif args[0] == "-c":
-        sys.argv = ["-c", *args[2:]]
-        exec(compile(args[1], "<string>", "exec"), {"__name__": "__main__"})
     else:
         sys.argv = args
+        sys.path[0] = os.path.dirname(os.path.abspath(args[0]))
         runpy.run_path(args[0], run_name="__main__")
 
 

@@ -6,11 +6,14 @@ else the machine runs; the wall clock is printed beside because that is what a u
 Peak RSS does not come from `wait4`: Linux carries the parent's high-water mark over into a
 forked child (`ru_maxrss` is at least the benchmark's own size at the time of the spawn). A
 Python child is therefore started through `_peak.py`, which runs the command unchanged and, at
-exit, writes the `VmHWM` of its own (post-exec) memory to a file read here.
+exit, writes the `VmHWM` of its own (post-exec) memory to a file read here. A command timed
+to the millisecond (start-up) can opt out (`peak=False`): its peak RSS is then not measured
+(NaN), never the inflated `wait4` figure.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import statistics
 import subprocess
@@ -21,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Sample", "child", "print_table", "stats"]
+__all__ = ["Sample", "child", "combine", "median", "print_table", "stats"]
 
 PEAK = Path(__file__).resolve().with_name("_peak.py")
 PEAK_ENV = "FCHARNESS_BENCH_PEAK_FILE"
@@ -39,6 +42,8 @@ class Sample:
     """Peak resident set size of the child, MiB."""
     code: int
     """Exit code."""
+    out: str = ""
+    """Its standard output, when asked for (`capture=True`)."""
 
 
 def child(
@@ -47,21 +52,27 @@ def child(
     cwd: str | Path | None = None,
     env: Mapping[str, str] | None = None,
     ok: Sequence[int] = (0,),
+    capture: bool = False,
+    peak: bool = True,
 ) -> Sample:
-    """Run `argv` to its end with output discarded; exit with its stderr when its code is not in `ok`.
+    """Run `argv` to its end; exit with its stderr when its code is not in `ok`.
 
-    When `argv[0]` is this interpreter, the child runs through `_peak.py` for its peak RSS.
+    Its output is discarded unless `capture` (then it is `Sample.out`). When `argv[0]` is this
+    interpreter and `peak` holds, the child runs through `_peak.py` for its own peak RSS;
+    otherwise the peak is not known and `Sample.rss_mib` is NaN.
     """
     cmd = list(map(str, argv))
     with tempfile.TemporaryDirectory() as tmp:
-        peak = Path(tmp) / "peak"
+        peak_file = Path(tmp) / "peak"
         child_env = dict(os.environ if env is None else env)
-        if cmd[0] == sys.executable:
+        if peak and cmd[0] == sys.executable:
             cmd[1:1] = [str(PEAK)]
-            child_env[PEAK_ENV] = str(peak)
-        with open(Path(tmp) / "stderr", "w+b") as err:
+            child_env[PEAK_ENV] = str(peak_file)
+        with open(Path(tmp) / "stderr", "w+b") as err, open(Path(tmp) / "stdout", "w+b") as out:
             t0 = time.perf_counter()
-            proc = subprocess.Popen(cmd, cwd=cwd, env=child_env, stdout=subprocess.DEVNULL, stderr=err)
+            proc = subprocess.Popen(
+                cmd, cwd=cwd, env=child_env, stdout=out if capture else subprocess.DEVNULL, stderr=err
+            )
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - t0
             code = proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
@@ -69,8 +80,26 @@ def child(
                 err.seek(0)
                 tail = err.read()[-2000:].decode("utf-8", "replace")
                 sys.exit(f"benchmark child failed with exit {code}: {' '.join(cmd)}\n{tail}")
-        rss_kib = float(peak.read_text()) if peak.exists() else float(usage.ru_maxrss)
-    return Sample(wall, usage.ru_utime + usage.ru_stime, rss_kib / 1024, code)
+            out.seek(0)
+            text = out.read().decode("utf-8", "replace") if capture else ""
+        rss_mib = float(peak_file.read_text()) / 1024 if peak_file.exists() else math.nan
+    return Sample(wall, usage.ru_utime + usage.ru_stime, rss_mib, code, text)
+
+
+def combine(parts: Sequence[Sample]) -> Sample:
+    """Processes run one after the other, as one: times added, the highest peak and exit code."""
+    return Sample(
+        sum(s.wall for s in parts),
+        sum(s.cpu for s in parts),
+        max(s.rss_mib for s in parts),
+        max(s.code for s in parts),
+        "".join(s.out for s in parts),
+    )
+
+
+def median(samples: Sequence[Sample], field: str) -> float:
+    """The median of one field (`wall`, `cpu`, `rss_mib`) over `samples`."""
+    return statistics.median(float(getattr(s, field)) for s in samples)
 
 
 def stats(xs: Sequence[float], unit: str = "s", scale: float = 1.0) -> str:
@@ -91,9 +120,8 @@ def print_table(samples: Mapping[str, Sequence[Sample]], floor: str, target: str
         rss = [s.rss_mib for s in xs]
         rw = statistics.median(wall) / statistics.median([s.wall for s in base])
         rc = statistics.median(cpu) / statistics.median([s.cpu for s in base])
-        print(
-            f"  {name:<{width}}  wall {stats(wall)}  CPU {stats(cpu)}  peak RSS {stats(rss, 'MiB')}"
-            f"  ratio wall {rw:5.2f}x  CPU {rc:5.2f}x"
-        )
+        peak = "" if any(map(math.isnan, rss)) else f"  peak RSS {stats(rss, 'MiB')}"
+        ratios = f"  ratio wall {rw:5.2f}x  CPU {rc:5.2f}x"
+        print(f"  {name:<{width}}  wall {stats(wall)}  CPU {stats(cpu)}{peak}{ratios}")
     if target:
         print(f"  {target}")

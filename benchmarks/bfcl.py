@@ -1,12 +1,12 @@
 """Benchmark: `fcharness grade --profile bfcl` vs BFCL's own AST checker on the same outputs.
 
 Whole processes first, interleaved `--repeat` times (wall and CPU time of each child, from
-`os.wait4`): BFCL's checker reading its own files (`benchmarks/bfcl_checker_process.py`)
-against one `fcharness grade --profile bfcl` over the imported cases and all 6,200 outputs
-(each model in its own tool-name mode, `--tool-names MODEL=MODE`, as BFCL's checker takes each
-model's `underscore_to_dot`), first pass (empty cache folder) and warm (the cache that pass
-left); for reference also one warm process per tool-name mode. Target: warm ≤ 2x BFCL's
-checker. Verdict counts of both are printed.
+`os.wait4`, and its own peak RSS: `_proc.child`): BFCL's checker reading its own files
+(`benchmarks/bfcl_checker_process.py`) against one `fcharness grade --profile bfcl` over the
+imported cases and all 6,200 outputs (each model in its own tool-name mode, `--tool-names
+MODEL=MODE`, as BFCL's checker takes each model's `underscore_to_dot`), first pass (empty cache
+folder) and warm (the cache that pass left); for reference also one warm process per tool-name
+mode. Target: warm ≤ 2x BFCL's checker. Verdict counts of both are printed.
 
 Then in-process: grades every output of the five models in the BFCL 2024-08-11 fixture (5 × 1240 entries)
 with fc-harness's `bfcl` profile (full verdicts: failures, tool selection, schema check)
@@ -42,6 +42,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from _proc import Sample, child, combine, print_table  # noqa: E402
 
 from harness.bfcl import ast_checker as _bfcl_ast  # noqa: E402
 from harness.bfcl import importer as bfcl  # noqa: E402
@@ -81,15 +83,6 @@ def _current_answer(functions: Any, answer: Any) -> Any:
     return out
 
 
-def _child(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run a process; return (wall s, CPU s, its stdout's last line)."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    out = proc.stdout.read() if proc.stdout else ""
-    _, _, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - t0, usage.ru_utime + usage.ru_stime, (out.strip().splitlines() or [""])[-1]
-
-
 def whole_processes(fixtures: Path, repeat: int) -> None:
     """BFCL's checker vs `fcharness grade --profile bfcl` (first pass and warm), whole processes."""
     scores = json.loads((fixtures / "scores.json").read_text(encoding="utf-8"))
@@ -118,25 +111,16 @@ def whole_processes(fixtures: Path, repeat: int) -> None:
             modes[mode] = [*grade, "--outputs", str(out), "--tool-names", mode]
         theirs = [sys.executable, str(REPO / "benchmarks" / "bfcl_checker_process.py"), str(fixtures)]
 
-        def per_mode() -> tuple[float, float, str]:
-            walls, cpus = 0.0, 0.0
-            for argv in modes.values():
-                wall, cpu, _ = _child(argv, env)
-                walls, cpus = walls + wall, cpus + cpu
-            return walls, cpus, ""
+        def per_mode() -> Sample:  # both tool-name modes: all 6,200 outputs
+            return combine([child(argv, env=env, ok=(0, 1)) for argv in modes.values()])  # 1: some fail
 
-        runs: dict[str, list[tuple[float, float, str]]] = {
-            "BFCL checker": [],
-            "first pass": [],
-            "warm": [],
-            "warm per mode": [],
-        }
-        _child(theirs, env)  # page cache and bytecode, untimed
+        runs: dict[str, list[Sample]] = {"BFCL checker": [], "first pass": [], "warm": [], "warm per mode": []}
+        child(theirs, env=env)  # page cache and bytecode, untimed
         for _ in range(repeat):
-            runs["BFCL checker"].append(_child(theirs, env))
+            runs["BFCL checker"].append(child(theirs, env=env, capture=True))
             shutil.rmtree(work / "cache", ignore_errors=True)
-            runs["first pass"].append(_child(one, env))
-            runs["warm"].append(_child(one, env))
+            runs["first pass"].append(child(one, env=env, ok=(0, 1)))
+            runs["warm"].append(child(one, env=env, ok=(0, 1)))
             runs["warm per mode"].append(per_mode())
         verdicts = {}
         for name, argv in {"one": one, **modes}.items():
@@ -144,18 +128,9 @@ def whole_processes(fixtures: Path, repeat: int) -> None:
             verdicts[name] = sum(s["passed"] for s in doc["summary"].values())
         if verdicts["one"] != verdicts["sanitized"] + verdicts["exact"]:
             raise SystemExit(f"verdicts differ: one process {verdicts['one']}, per mode {verdicts}")
-    print(f"whole processes, median of {repeat} interleaved (min, max), 6,200 outputs:")
-    base_wall = statistics.median(r[0] for r in runs["BFCL checker"])
-    base_cpu = statistics.median(r[1] for r in runs["BFCL checker"])
-    for name, rs in runs.items():
-        w, c = [r[0] for r in rs], [r[1] for r in rs]
-        print(
-            f"  {name:<13} wall {statistics.median(w):6.2f} s (min {min(w):.2f}, max {max(w):.2f})"
-            f"  CPU {statistics.median(c):6.2f} s (min {min(c):.2f}, max {max(c):.2f})"
-            f"  ratio wall {statistics.median(w) / base_wall:5.2f}x"
-            f"  CPU {statistics.median(c) / base_cpu:5.2f}x"
-        )
-    said = runs["BFCL checker"][-1][2]
+    print("6,200 outputs;", end=" ")
+    print_table(runs, "BFCL checker")
+    said = (runs["BFCL checker"][-1].out.strip().splitlines() or [""])[-1]
     print(f"  BFCL checker says: {said}; fc-harness passes: {verdicts['one']}")
     print("  target: warm ≤ 2x BFCL's checker (one `fcharness grade`, `--tool-names MODEL=MODE` per model)")
 

@@ -6,8 +6,8 @@ Starts the local emulator in this process (never a real vendor) with `--delay` s
 before every response, copies the shipped cases and fcharness.toml into a temporary project,
 and records every `emulator-*` profile (or the `-p` ones) with `fcharness record` as a whole
 process at `--concurrency 1` and at `--concurrency N`, interleaved, `--repeat` times. Wall and
-CPU time (user + system) of each child come from `os.wait4`; the emulator's own work is in this
-process and not counted.
+CPU time (user + system) of each child come from `os.wait4` and its peak RSS from its own
+`VmHWM` (`_proc.child`); the emulator's own work is in this process and not counted.
 
 Printed, medians with min/max: both runs, the speed-up (c1 wall ÷ cN wall) and the ratio of the
 cN wall time to its CPU-bound ideal, max(cN CPU time, c1 waiting time ÷ N) where the waiting time
@@ -20,8 +20,6 @@ import argparse
 import functools
 import os
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,19 +30,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
+from _proc import Sample, child, median, stats  # noqa: E402
 from record_demo import _base_url  # noqa: E402
 
 from harness.cases.loader import load_cases  # noqa: E402
 from harness.commands.emulator import DEMO_SCRIPTS  # noqa: E402
 from harness.emulator import server as _server  # noqa: E402
 from harness.run.config import load_config  # noqa: E402
-
-
-def _child(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - t0, usage.ru_utime + usage.ru_stime, os.waitstatus_to_exitcode(status)
 
 
 def _slow_handler(delay: float) -> None:
@@ -57,10 +49,6 @@ def _slow_handler(delay: float) -> None:
         original(self)
 
     _server._Handler.do_POST = do_post  # type: ignore[method-assign]
-
-
-def _stats(xs: list[float]) -> str:
-    return f"{statistics.median(xs):6.2f} s (min {min(xs):.2f}, max {max(xs):.2f})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,26 +79,30 @@ def main(argv: list[str] | None = None) -> int:
             for pid in ids:
                 url = _base_url(config.providers[pid].kind, handle.base_url)
                 cmd += ["-p", pid, "--base-url", f"{pid}={url}"]
-            runs: dict[int, list[tuple[float, float, int]]] = {1: [], args.concurrency: []}
+            runs: dict[int, list[Sample]] = {1: [], args.concurrency: []}
             for k in range(args.repeat):
                 for c in runs:
-                    runs[c].append(_child([*cmd, "--concurrency", str(c), "--run-id", f"c{c}-{k}"], env))
+                    argv = [*cmd, "--concurrency", str(c), "--run-id", f"c{c}-{k}"]
+                    runs[c].append(child(argv, env=env, ok=(0, 1)))  # 1: some verdicts fail
     n_jobs = len(cases) * len(ids)
     print(f"recording {len(ids)} providers x {len(cases)} cases ({n_jobs} jobs), +{args.delay * 1000:.0f} ms")
     print(f"per response; whole processes, median of {args.repeat} interleaved; exit codes", end=" ")
-    print(sorted({r[2] for rs in runs.values() for r in rs}))
+    print(sorted({r.code for rs in runs.values() for r in rs}))
     for c, rs in runs.items():
-        print(f"  concurrency {c:>2}: wall {_stats([r[0] for r in rs])}  CPU {_stats([r[1] for r in rs])}")
+        print(
+            f"  concurrency {c:>2}: wall {stats([r.wall for r in rs])}  CPU {stats([r.cpu for r in rs])}"
+            f"  peak RSS {stats([r.rss_mib for r in rs], 'MiB')}"
+        )
     c1, cn = runs[1], runs[args.concurrency]
-    wall1, cpu1 = statistics.median(r[0] for r in c1), statistics.median(r[1] for r in c1)
-    walln, cpun = statistics.median(r[0] for r in cn), statistics.median(r[1] for r in cn)
+    wall1, cpu1 = median(c1, "wall"), median(c1, "cpu")
+    walln, cpun = median(cn, "wall"), median(cn, "cpu")
     ideal = max(cpun, (wall1 - cpu1) / args.concurrency)
     print(f"  speed-up c1 / c{args.concurrency}: {wall1 / walln:.2f}x")
     print(
         f"  CPU-bound ideal max({cpun:.2f}, {wall1 - cpu1:.2f} / {args.concurrency}) = {ideal:.2f} s;"
         f" wall / ideal = {walln / ideal:.2f}x (target ≤ 1.3)"
     )
-    ratios = [n[0] / max(n[1], (o[0] - o[1]) / args.concurrency) for o, n in zip(c1, cn, strict=True)]
+    ratios = [n.wall / max(n.cpu, (o.wall - o.cpu) / args.concurrency) for o, n in zip(c1, cn, strict=True)]
     print(f"  wall / ideal per repeat: {', '.join(f'{r:.2f}' for r in ratios)}")
     return 0
 

@@ -17,8 +17,9 @@ once untimed (page cache). `--keep DIR` builds the corpus in DIR and leaves it t
 cache and the last run's reports) for profiling:
 `FCHARNESS_CACHE=DIR/cache python -m cProfile -m harness --config DIR/fcharness.toml run ...`.
 
-Each is a whole process (interpreter start-up and imports included); wall time, CPU time
-(user + system, of that child only) and peak RSS come from `os.wait4`. Printed: medians with
+Each is a whole process (interpreter start-up and imports included), timed by `_proc.child`:
+wall time, CPU time (user + system, of that child only, from `os.wait4`) and peak RSS (the
+child's own `VmHWM`, see `_peak.py`). Printed: medians with
 min/max, and the ratios run ÷ floor (target ≤ 1.2 for the warm run, at 1,000 and 10,000
 cases). With two `--cases` values it also prints the peak-RSS ratio of the largest to the
 smallest (target ≤ 1.5 for 10,000 vs 1,000). In-process, it times loading the cassettes
@@ -30,7 +31,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,6 +41,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from _proc import Sample, child, median, print_table  # noqa: E402
 
 from harness.cassettes.layout import cassette_path  # noqa: E402
 from harness.run.config import load_config  # noqa: E402
@@ -95,23 +97,7 @@ def build(work: Path, n_cases: int, provider: str) -> int:
     return written
 
 
-def _child(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, int]:
-    """Run a process; return (wall s, CPU s, peak RSS MiB, exit code)."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode
-
-
-def _stats(xs: list[float]) -> str:
-    return f"{statistics.median(xs):7.2f} (min {min(xs):.2f}, max {max(xs):.2f})"
-
-
-def measure(
-    n_cases: int, provider: str, repeat: int, keep: Path | None = None
-) -> dict[str, list[tuple[float, float, float, int]]]:
+def measure(n_cases: int, provider: str, repeat: int, keep: Path | None = None) -> dict[str, list[Sample]]:
     """Build a corpus of `n_cases` and time floor, first-pass and warm runs, interleaved."""
     with tempfile.TemporaryDirectory(prefix="fcharness-bench-") as tmp:
         work = Path(tmp) if keep is None else keep / f"{n_cases}"
@@ -126,33 +112,25 @@ def measure(
         env = {**os.environ, "FCHARNESS_CACHE": str(cache), "PYTHONPATH": str(REPO)}
         run = [sys.executable, "-m", "harness", "--config", str(work / "fcharness.toml"), "run"]
         run += ["-p", provider, "--no-progress", "--reports", str(work / "reports"), "--run-id", "bench"]
-        runs: dict[str, list[tuple[float, float, float, int]]] = {"floor": [], "first pass": [], "warm": []}
+        floor = [sys.executable, "-c", FLOOR, str(listing)]
+        runs: dict[str, list[Sample]] = {"floor": [], "first pass": [], "warm": []}
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "harness")], check=True)
-        _child([sys.executable, "-c", FLOOR, str(listing)], env)  # page cache and bytecode, untimed
+        child(floor, env=env)  # page cache and bytecode, untimed
         for _ in range(repeat):
-            runs["floor"].append(_child([sys.executable, "-c", FLOOR, str(listing)], env))
+            runs["floor"].append(child(floor, env=env))
             shutil.rmtree(cache, ignore_errors=True)
             shutil.rmtree(work / "reports", ignore_errors=True)
-            runs["first pass"].append(_child(run, env))
+            runs["first pass"].append(child(run, env=env, ok=(0, 1)))  # 1: some verdicts fail
             shutil.rmtree(work / "reports", ignore_errors=True)
-            runs["warm"].append(_child(run, env))
+            runs["warm"].append(child(run, env=env, ok=(0, 1)))
         rows = (work / "reports" / "bench" / "results.jsonl").read_text(encoding="utf-8").count("\n")
         in_process = _in_process(cassettes, cache)
-    print(f"\n{n} cases x 1 provider ({provider}): {len(cassettes)} cassettes, {rows} result rows")
-    print(f"whole processes, median of {repeat} interleaved (min, max); exit codes", end=" ")
-    print(sorted({r[3] for rs in runs.values() for r in rs}))
-    floor_wall = statistics.median(r[0] for r in runs["floor"])
-    floor_cpu = statistics.median(r[1] for r in runs["floor"])
-    for name, rs in runs.items():
-        walls, cpus, rss = [r[0] for r in rs], [r[1] for r in rs], [r[2] for r in rs]
-        print(
-            f"  {name:<11} wall {_stats(walls)} s  CPU {_stats(cpus)} s  peak RSS {_stats(rss)} MiB"
-            f"  ratio wall {statistics.median(walls) / floor_wall:5.2f}x"
-            f"  CPU {statistics.median(cpus) / floor_cpu:5.2f}x"
-        )
+    print(f"\n{n} cases x 1 provider ({provider}): {len(cassettes)} cassettes, {rows} result rows;", end=" ")
+    print(f"exit codes {sorted({r.code for rs in runs.values() for r in rs})}")
+    print_table(runs, "floor")
     print(
         "  ratio per repeat (warm wall / floor wall): "
-        + ", ".join(f"{w[0] / f[0]:.2f}" for w, f in zip(runs["warm"], runs["floor"], strict=True))
+        + ", ".join(f"{w.wall / f.wall:.2f}" for w, f in zip(runs["warm"], runs["floor"], strict=True))
     )
     print(f"  target: warm run ≤ 1.2x the floor; in-process: {in_process}")
     return runs
@@ -197,8 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(sizes) > 1:
         lo, hi = sizes[0], sizes[-1]
         for name in ("first pass", "warm"):
-            a = statistics.median(r[2] for r in peaks[lo][name])
-            b = statistics.median(r[2] for r in peaks[hi][name])
+            a = median(peaks[lo][name], "rss_mib")
+            b = median(peaks[hi][name], "rss_mib")
             print(
                 f"peak RSS {name}: {hi} cases {b:.0f} MiB / {lo} cases {a:.0f} MiB = {b / a:.2f}x"
                 " (target ≤ 1.5)"

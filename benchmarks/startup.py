@@ -4,8 +4,10 @@
 
 Runs, interleaved, `python -c pass` (the floor: the interpreter and site), `fcharness --help`
 and `fcharness validate cases` (the shipped suite) as fresh processes `--repeat` times and
-prints the median wall and CPU time (user + system, `os.wait4`) of each with min/max and the
-ratio to the floor (target ≤ 5×; on a loaded machine the CPU ratio is the steadier one).
+prints the median wall and CPU time (user + system, `os.wait4`, through `_proc.child`) of each
+with min/max and the ratio to the floor (target ≤ 5×; on a loaded machine the CPU ratio is the
+steadier one). The children run without `_peak.py`'s wrapper, which would add its own start-up
+to every figure; peak RSS is not measured here.
 It also prints, in-process, which heavy modules each command imported (none of vcrpy, a
 vendor SDK or jsonschema should be among them).
 """
@@ -14,11 +16,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from _proc import Sample, child, median, stats
 
 REPO = Path(__file__).resolve().parents[1]
 HEAVY = (
@@ -41,12 +43,9 @@ COMMANDS: dict[str, list[str]] = {
 }
 
 
-def _time(argv: list[str]) -> tuple[float, float]:
-    """(wall s, CPU s of the child) of one process."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, _, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - t0, usage.ru_utime + usage.ru_stime
+def _time(argv: list[str]) -> Sample:
+    """One whole process, without the peak-RSS wrapper (it would add to the start-up timed)."""
+    return child(argv, cwd=REPO, peak=False)
 
 
 def _heavy_imports(args: list[str]) -> list[str]:
@@ -69,22 +68,18 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=9)
     args = ap.parse_args()
-    times: dict[str, list[tuple[float, float]]] = {k: [] for k in COMMANDS}
+    times: dict[str, list[Sample]] = {k: [] for k in COMMANDS}
     for argv in COMMANDS.values():  # first pass: bytecode caches written, not timed
         _time(argv)
     for _ in range(args.repeat):
         for name, argv in COMMANDS.items():
             times[name].append(_time(argv))
     print(f"whole process, median of {args.repeat} (interleaved), min/max; ratio to python -c pass:")
-    for i, what in ((0, "wall"), (1, "CPU ")):
-        floor = statistics.median(t[i] for t in times["python -c pass"])
+    for field, what in (("wall", "wall"), ("cpu", "CPU ")):
+        floor = median(times["python -c pass"], field)
         for name, ts in times.items():
-            xs = [t[i] for t in ts]
-            med = statistics.median(xs)
-            print(
-                f"  {what} {name:<26} {med * 1000:7.1f} ms"
-                f"  (min {min(xs) * 1000:.1f}, max {max(xs) * 1000:.1f})  ratio {med / floor:5.2f}x"
-            )
+            xs = [getattr(t, field) for t in ts]
+            print(f"  {what} {name:<26} {stats(xs, 'ms', 1000)}  ratio {median(ts, field) / floor:5.2f}x")
     print("  target: --help and validate ≤ 5x python -c pass")
     for label, cmd in (("--help", ["--help"]), ("validate cases", ["validate", str(REPO / "cases")])):
         heavy = _heavy_imports(cmd)

@@ -2,7 +2,8 @@
 
 `fcharness run` (the fast replay) iterates a `CaseStream`: each case file is loaded (through
 the case cache), its cases are replayed and graded, and they are dropped before the next file
-is read, so memory does not grow with the size of the suite. The checks are those of
+is read, so memory does not grow with the size of the suite. A stream may be read more than once
+(recording checks every file before it sends anything). The checks are those of
 `harness.cases.loader.load_cases`, in the same order, with the same result: once every file
 has been read, `check()` raises the very `CaseFileError` `load_cases` would raise. Until then,
 `failed` says whether an error has been seen so far; the caller stops using cases at the first
@@ -51,6 +52,7 @@ class CaseStream:
         """Each case file's cases (those without errors), in `load_cases` order."""
         files, problems = discover_files(self.paths)
         self.problems = problems
+        self._first, self._duplicates, self.done = {}, [], False  # read again: checked again
         self.failed = _errors(problems)
         shared = _SharedTools(self.cache)
         for f in files:

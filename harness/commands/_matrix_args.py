@@ -53,7 +53,13 @@ def add_matrix_arguments(parser: argparse.ArgumentParser) -> None:
         help="when recording, retries of a transient failure (429, 5xx, no answer, a stream's error "
         "event) with exponential back-off (default: 4)",
     )
-    g.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    bar = g.add_mutually_exclusive_group()
+    bar.add_argument(
+        "--progress",
+        action="store_true",
+        help="a progress bar on stderr even when it is not a terminal (default: when recording to one)",
+    )
+    bar.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
 def _base_urls(items: list[str]) -> dict[str, str]:
@@ -94,7 +100,7 @@ def run_with(args: argparse.Namespace, default_mode: RecordMode, trials: int = 1
         replay_via_sdk=args.replay_via_sdk,
         trials=trials,
         base_urls=_base_urls(args.base_url),
-        progress=False if args.no_progress else None,
+        progress=False if args.no_progress else (True if args.progress else None),
         max_age_days=max_age,
         max_retries=args.retries,
         record_errors=getattr(args, "record_errors", False),

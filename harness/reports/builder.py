@@ -11,8 +11,8 @@ are produced, or by `fcharness report` reading results.jsonl files). It
 
 `finish(meta)` then writes summary.json, summary.csv, report.md, report.html and junit.xml
 (each atomically, piece by piece) by copying the spooled pieces in report order (provider,
-case, trial). The files are byte for byte what `write_reports` wrote from a list of rows
-(`tests/reports/test_builder.py` compares them with the list renderers).
+case, trial). `tests/reports/test_builder.py` holds the files, byte for byte, to renderers that
+build each document whole from a list of rows (`tests/helpers/report_oracle.py`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from harness.reports import html as _html
 from harness.reports import junit as _junit
 from harness.reports.aggregate import Tally
 from harness.reports.csv_export import ResultsCsv, write_summary_csv
-from harness.reports.markdown import failure_entry, markdown_text
+from harness.reports.markdown import LIMIT, failure_entry, markdown_text
+from harness.reports.metrics import with_error
 from harness.reports.parity import compare_rows, stream_pairs
 from harness.reports.table import failure_text, table_text
 from harness.run.config import Price
@@ -233,8 +234,8 @@ class ReportBuilder:
 
         return table_text(summary, texts(), len(self._fail_rows))
 
-    def markdown(self, summary: Mapping[str, Any], run_id: str) -> str:
-        """report.md (`render_markdown`)."""
+    def markdown(self, summary: Mapping[str, Any], run_id: str, *, limit: int = LIMIT) -> str:
+        """report.md, at most `limit` characters long."""
         several = self.tally.multi_trial()
         groups: dict[str, list[tuple[int, int]]] = {}
         for pid, i, at in self._failing():
@@ -243,13 +244,12 @@ class ReportBuilder:
         def entries(pid: str, rows: list[tuple[int, int]]) -> Iterator[str]:
             for i, at in rows:
                 category, where, explanation, error = json.loads(self._fail.get(at))
-                text = explanation + (f"\n  - {error}" if error and error not in explanation else "")
                 case = self._case[i]
                 trial = self._trial[i] if (pid, case) in several else None
-                yield failure_entry(case, category, where, trial, text)
+                yield failure_entry(case, category, where, trial, with_error(explanation, error))
 
         parts = [(pid, len(rows), entries(pid, rows)) for pid, rows in groups.items()]
-        return markdown_text(summary, parts, len(self._fail_rows), run_id=run_id)
+        return markdown_text(summary, parts, len(self._fail_rows), run_id=run_id, limit=limit)
 
     def finish(self, meta: Mapping[str, Any], *, summary_format: int = 1) -> dict[str, Any]:
         """Write every report into `out` (results.csv committed last); return summary.json's content."""
@@ -311,7 +311,7 @@ class ReportBuilder:
         head, tail = _junit.testsuites_parts(run_id, totals)
         with atomic_writer(self.out / "junit.xml") as fh:
             if not suites:
-                fh.write(_junit.render_junit([], run_id=run_id))
+                fh.write(_junit.empty_junit(run_id))
                 return
             fh.write(head)
             for n, (pid, rows) in enumerate(suites.items()):
@@ -336,14 +336,7 @@ class ReportBuilder:
             if self._priced[i]:
                 usd += self._term[i]
         priced = any(self._priced[i] for i in rows)
-        figures = {
-            "pass_rate": p["pass_rate"],
-            "latency_p50_ms": p["latency_ms"]["p50"],
-            "latency_p95_ms": p["latency_ms"]["p95"],
-            "input_tokens": p["tokens"]["input"],
-            "output_tokens": p["tokens"]["output"],
-            "cost_usd": round(usd, 6) if priced else None,
-        }
+        figures = _junit.suite_figures(p, round(usd, 6) if priced else None)
         head, tail = _junit.suite_parts(pid, stats, time, p["model"], p["kind"], figures)
         fh.write(head)
         for n, i in enumerate(rows):

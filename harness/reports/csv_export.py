@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -35,7 +35,6 @@ __all__ = [
     "ResultsCsv",
     "read_csv",
     "result_record",
-    "write_results_csv",
     "write_summary_csv",
 ]
 
@@ -186,14 +185,6 @@ class ResultsCsv:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._stack.__exit__(exc_type, exc, tb)
-
-
-def write_results_csv(path: str | Path, rows: Iterable[ResultRow]) -> int:
-    """Write `results.csv` from `rows` (any iterable, consumed once); return the row count."""
-    with ResultsCsv(path) as out:
-        for row in rows:
-            out.add(row)
-        return out.rows
 
 
 def _summary_record(pid: str, provider: Mapping[str, Any], category: str, m: Mapping[str, Any]) -> list[Any]:

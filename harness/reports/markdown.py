@@ -2,6 +2,8 @@
 
 The whole text stays under `LIMIT` characters (GitHub rejects comments over 65,536): the
 failure sections are filled until the budget runs out and a note says what was left out.
+`harness.reports.builder.ReportBuilder.markdown` draws the failing results from its spool;
+`tests/helpers/report_oracle.py` draws them from a list of rows.
 """
 
 from __future__ import annotations
@@ -11,11 +13,10 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from harness.reports.metrics import COUNTING_RULES, explain_row, is_emulator, is_local_model, multi_trial
+from harness.reports.metrics import COUNTING_RULES, is_emulator, is_local_model
 from harness.reports.table import fmt_ms, fmt_pct, fmt_usd, provider_label
-from harness.run.results import ResultRow
 
-__all__ = ["LIMIT", "failure_entry", "markdown_text", "render_markdown"]
+__all__ = ["LIMIT", "failure_entry", "markdown_text"]
 
 LIMIT = 65_000
 #: Disagreement rows shown before the rest are counted in a note.
@@ -194,32 +195,6 @@ def failure_entry(case_id: str, category: str, where: str, trial: int | None, te
     """One failing result of the Failures section (`trial`: shown when the case has several)."""
     shown = f" · trial {trial}" if trial is not None else ""
     return f"**`{case_id}`** · {category} · `{where}`{shown}\n\n{_fence(text)}\n"
-
-
-def render_markdown(
-    rows: Sequence[ResultRow],
-    summary: Mapping[str, Any],
-    *,
-    run_id: str = "",
-    limit: int = LIMIT,
-) -> str:
-    """Return report.md for `rows` and their `summary`, at most `limit` characters long."""
-    failing = sorted(
-        (r for r in rows if r.status in ("fail", "error", "stale")),
-        key=lambda r: (r.provider_id, r.case_id, r.trial),
-    )
-    by_provider: dict[str, list[ResultRow]] = {}
-    for r in failing:
-        by_provider.setdefault(r.provider_id, []).append(r)
-    several = multi_trial(rows)
-
-    def entries(prs: list[ResultRow]) -> Iterator[str]:
-        for r in prs:
-            trial = r.trial if (r.provider_id, r.case_id) in several else None
-            yield failure_entry(r.case_id, r.category, r.source or r.category, trial, explain_row(r))
-
-    groups = [(pid, len(prs), entries(prs)) for pid, prs in by_provider.items()]
-    return markdown_text(summary, groups, len(failing), run_id=run_id, limit=limit)
 
 
 def markdown_text(

@@ -50,6 +50,7 @@ __all__ = [
     "summarize",
     "trial_figures",
     "trial_stats",
+    "with_error",
 ]
 
 COUNTING_RULES = (
@@ -103,10 +104,12 @@ def row_kind(row: ResultRow) -> str:
 
 def explain_row(row: ResultRow) -> str:
     """The verdict's explanation, plus the row's error when the explanation does not hold it."""
-    text = row.verdict.explain()
-    if row.error and row.error not in text:
-        text += f"\n  - {row.error}"
-    return text
+    return with_error(row.verdict.explain(), row.error)
+
+
+def with_error(explanation: str, error: str | None) -> str:
+    """`explanation`, plus an `  - error` line when it does not hold `error` already."""
+    return explanation + f"\n  - {error}" if error and error not in explanation else explanation
 
 
 def failure_kinds(rows: Iterable[ResultRow]) -> dict[str, int]:

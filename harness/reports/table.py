@@ -8,7 +8,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from harness.reports.metrics import is_emulator, is_local_model, multi_trial, summarize
+from harness.reports.metrics import is_emulator, is_local_model, multi_trial, summarize, with_error
 from harness.run.config import Price
 from harness.run.results import ResultRow
 
@@ -81,9 +81,7 @@ def failure_text(case_id: str, trial: int, several: bool, explanation: str, erro
     text = explanation
     if several:
         text = text.replace(f"{case_id} [", f"{case_id}@{trial} [", 1)
-    if error and error not in text:
-        text += f"\n  - {error}"
-    return text
+    return with_error(text, error)
 
 
 def table_text(summary: Mapping[str, Any], failing: Iterable[str], n_failing: int) -> str:

@@ -3,16 +3,17 @@
 Flow of a run:
 
 1. load the cases and the provider profiles (`fcharness.toml`, `--base-url ID=URL` /
-   `FCHARNESS_BASE_URL_<ID>` overrides); the fast replay reads one case file at a time
-   (`harness.cases.stream.CaseStream`) and lets its cases go once run, so memory stays flat;
-   recording loads every case first (`harness.cases.loader.load_cases`);
+   `FCHARNESS_BASE_URL_<ID>` overrides); case files are read one at a time
+   (`harness.cases.stream.CaseStream`) and their cases let go once run, so memory stays flat.
+   Recording, and a run with a progress bar, read them twice: a first pass checks every file
+   (nothing is recorded when one is bad) and counts the jobs;
 2. build the jobs: case × provider × trial, filtered by case `only`, `-k`, `--shard I/N`;
    case `skip` and `harness.providers.capabilities.unsupported_reason` give `unsupported`
    rows without any call;
 3. run each job turn by turn (`harness.run.execute.run_case`) through one of three exchanges:
    - record (`--record-mode` once/new_episodes/all): the vendor SDK through vcrpy, one client
-     per provider, `--concurrency N` threads, retries with exponential backoff on 429/5xx
-     honouring `retry-after`;
+     per provider, `--concurrency N` threads (8 jobs taken ahead per thread), retries with
+     exponential backoff on 429/5xx honouring `retry-after`;
    - fast replay (the default): the cassette is read without vcrpy through the fcharness
      serializer and a content-keyed cache of parsed cassettes (`harness.cassettes.replay`);
      today's request must equal the recorded one (canonical JSON; else `stale`), and the
@@ -32,9 +33,7 @@ import gc
 import os
 import re
 import sys
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -333,57 +332,49 @@ def run_job(session: Session, run_id: str, job: Job) -> ResultRow:
 
 
 def _execute_jobs(
-    session: Session, run_id: str, jobs: Iterable[Job], sink: Callable[[ResultRow], Any]
+    session: Session, run_id: str, jobs: Iterable[Job], sink: Callable[[ResultRow], Any], progress: Progress
 ) -> None:
-    """Run the jobs (a thread pool when recording); each row goes to `sink` in job order as soon as
-    it and every row before it are done (results.jsonl and the reports are written as the run goes)."""
-    options, config = session.options, session.config
-    show = options.progress if options.progress is not None else (session.recording and sys.stderr.isatty())
-    progress = Progress(len(jobs) if isinstance(jobs, Sequence) else 0, enabled=show)
-    started = time.perf_counter()
+    """Run the jobs (a thread pool with a bounded window when recording, `harness.run.schedule`);
+    each row goes to `sink` in job order as soon as it and every row before it are done."""
+    from harness.run.schedule import run_jobs
+
+    options = session.options
+
+    def work(job: Job) -> ResultRow:
+        return run_job(session, run_id, job)
+
     if session.recording or options.replay_via_sdk:
         from harness.cassettes.exchanges import patched
 
+        workers = (options.concurrency or session.config.concurrency) if session.recording else 1
         with patched(session):
-            workers = (options.concurrency or config.concurrency) if session.recording else 1
-            with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-                futures = {pool.submit(run_job, session, run_id, j): i for i, j in enumerate(jobs)}
-                done: dict[int, ResultRow] = {}
-                emitted = 0
-                for fut in as_completed(futures):
-                    row = fut.result()
-                    done[futures[fut]] = row
-                    progress.update(row.status)
-                    while emitted in done:
-                        sink(done.pop(emitted))
-                        emitted += 1
+            run_jobs(jobs, work, sink, progress, workers=workers)
     else:
-        for job in jobs:
-            row = run_job(session, run_id, job)
-            sink(row)
-            progress.update(row.status)
-    progress.close(time.perf_counter() - started)
+        run_jobs(jobs, work, sink, progress)
+
+
+def _survey(jobs: Iterable[Job]) -> tuple[int, set[str]]:
+    """Count the jobs and the providers with a job to send, holding no job (a first pass)."""
+    total, used = 0, set()
+    for job in jobs:
+        total += 1
+        if not job.unsupported:
+            used.add(job.profile.id)
+    return total, used
 
 
 def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None) -> RunResult:
     """Run the matrix and write the reports; return the rows (the caller picks the exit code)."""
     recording = options.record_mode is not RecordMode.NONE
     stream = None
-    if cases is None:
+    if cases is None:  # case files are read one at a time, each case dropped once run
         from harness.cases.cache import CaseCache
+        from harness.cases.stream import CaseStream
         from harness.cassettes.replay import cache_dir_for
 
         paths = list(options.paths) or [str(config.resolve(c)) for c in config.cases]
         folder = cache_dir_for(config.root.resolve())
-        cache = CaseCache(folder) if folder is not None else None
-        if recording or options.replay_via_sdk or options.progress:  # every job known up front
-            from harness.cases.loader import load_cases
-
-            cases = load_cases(paths, cache)
-        else:  # the fast replay: one case file at a time, each dropped once run (flat memory)
-            from harness.cases.stream import CaseStream
-
-            stream = CaseStream(paths, cache)
+        stream = CaseStream(paths, CaseCache(folder) if folder is not None else None)
     root = config.resolve(config.cassettes)
     profiles = select_providers(config, options, root)
     listings = {p.id: trials_by_case(root, p.id) for p in profiles} if not recording else {}
@@ -400,10 +391,20 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
                     batch, profiles, keyword=options.keyword, shard=options.shard, trials=trials
                 )
 
-    jobs: Iterable[Job] = streamed(stream) if stream is not None else list(streamed([cases or ()]))
+    show = options.progress if options.progress is not None else (recording and sys.stderr.isatty())
+    surveyed = stream is None or recording or show
+    total, used = 0, set[str]()
+    if stream is None:
+        jobs: Iterable[Job] = list(streamed([cases or ()]))
+        total, used = _survey(jobs)
+    else:
+        if surveyed:  # a first pass: every case file checked (nothing recorded when one is bad), jobs counted
+            total, used = _survey(streamed(stream))
+            stream.check()
+        jobs = streamed(stream)
     orphans = not recording and not (options.paths or options.keyword or options.shard)
-    if orphans and cases is not None:
-        warn_orphans(root, listings, {c.id for c in cases})
+    if orphans and surveyed:
+        warn_orphans(root, listings, stream.case_ids() if stream is not None else {c.id for c in cases or ()})
     reports_root = Path(options.reports_dir) if options.reports_dir else config.resolve(config.reports)
     reserved = not options.run_id and options.write_reports
     run_id = check_run_id(options.run_id) if options.run_id else new_run_id(reports_root, reserve=reserved)
@@ -419,14 +420,11 @@ def run(config: Config, options: RunOptions, cases: Sequence[Case] | None = None
         if recording:  # nobody listening on 127.0.0.1: say so at once, not after retries
             from harness.run.reach import check_local_servers
 
-            assert isinstance(jobs, list)
-            check_local_servers(
-                [p for p in profiles if any(j.profile.id == p.id and not j.unsupported for j in jobs)]
-            )
-        _execute_jobs(session, run_id, jobs, outputs.add)
+            check_local_servers([p for p in profiles if p.id in used])
+        _execute_jobs(session, run_id, jobs, outputs.add, Progress(total if surveyed else 0, enabled=show))
         if stream is not None:
             stream.check()  # a bad case file: the CaseFileError load_cases raises, nothing written
-            if orphans:
+            if orphans and not surveyed:
                 warn_orphans(root, listings, stream.case_ids())
     except BaseException:
         outputs.abort()

@@ -1,9 +1,10 @@
 """Streaming reports: `ReportBuilder` (via `write_reports`) against the whole-list renderers.
 
-Every file written from a stream of rows must be byte for byte what the list renderers
-(`render_html`, `render_junit`, `render_markdown`, `render_table`, `summarize`) produce from the
-same rows held in memory, whatever the source (a list, a generator, results.jsonl), and a
-build that fails leaves nothing behind.
+Every file written from a stream of rows must be byte for byte what the renderers of
+`tests/helpers/report_oracle.py` (and the product's `render_table`, `summarize`) produce from
+the same rows held in memory, whatever the source (a list, a generator, results.jsonl), and a
+build that fails leaves nothing behind. What that comparison proves, and what it leaves to the
+format tests, is said in the oracle's docstring.
 """
 
 from __future__ import annotations
@@ -20,14 +21,11 @@ import pytest
 from harness.model import ModelTurn, ToolCall, Usage
 from harness.reports import ReportBuilder, build_summary, write_reports
 from harness.reports.aggregate import Tally
-from harness.reports.csv_export import write_results_csv
-from harness.reports.html import render_html
-from harness.reports.junit import render_junit
-from harness.reports.markdown import render_markdown
 from harness.reports.metrics import summarize
 from harness.reports.table import render_table
 from harness.run.config import Config, Price
 from harness.run.results import ResultRow, iter_results, read_results, write_results
+from tests.helpers.report_oracle import render_html, render_junit, render_markdown, write_results_csv
 from tests.helpers.rows import demo_rows, make_row
 
 FILES = ("summary.json", "summary.csv", "results.csv", "report.md", "report.html", "junit.xml")

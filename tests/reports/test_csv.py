@@ -11,14 +11,9 @@ import pytest
 from harness.cli import main
 from harness.model import ModelTurn, ToolCall
 from harness.reports import build_summary, write_reports
-from harness.reports.csv_export import (
-    RESULTS_COLUMNS,
-    SUMMARY_COLUMNS,
-    ResultsCsv,
-    read_csv,
-    write_results_csv,
-)
+from harness.reports.csv_export import RESULTS_COLUMNS, SUMMARY_COLUMNS, ResultsCsv, read_csv
 from harness.run.results import write_results
+from tests.helpers.report_oracle import write_results_csv
 from tests.helpers.rows import OUTCOMES, demo_rows
 
 

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from harness.model import ToolCall
-from harness.reports.html import render_html
-from harness.reports.metrics import summarize
+from tests.helpers.reports import built_reports
 from tests.helpers.rows import OUTCOMES, demo_rows, make_row
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,7 +24,7 @@ CHROMEDRIVER = os.environ.get("FCHARNESS_CHROMEDRIVER", "/usr/bin/chromedriver")
 
 def _html(rows=None) -> str:
     rows = demo_rows() if rows is None else rows
-    return render_html(rows, summarize(rows), run_id="run-1")
+    return built_reports(rows, run_id="run-1")["report.html"]
 
 
 def _data(page: str) -> dict:
@@ -280,16 +279,12 @@ def test_report_fixes_in_chromium(browser, tmp_path: Path) -> None:
     assert heads == ["turn 0", "turn 1"]
     assert "turn 1, call 0" in drill.find_element(By.CSS_SELECTOR, "ul.fails").text
     browser.find_element(By.CSS_SELECTOR, close).click()
-    from harness.reports.junit import render_junit
-    from harness.reports.markdown import render_markdown
-    from harness.reports.metrics import summarize as _summarize
-
     (row,) = [
         r for r in rows if r.case_id == "multi_turn.weather_train" and r.provider_id == "crafted-openai-chat"
     ]
     assert "turn 1, call 0" in row.verdict.explain()  # the terminal's text
-    assert "turn 1, call 0" in render_markdown(rows, _summarize(rows), run_id="r")
-    assert "turn 1, call 0" in render_junit(rows)
+    built = built_reports(rows)
+    assert "turn 1, call 0" in built["report.md"] and "turn 1, call 0" in built["junit.xml"]
 
     # 4. the outcome filter: "any failure" and "providers disagree", over the visible providers
     kind = Select(browser.find_element(By.ID, "f-kind"))

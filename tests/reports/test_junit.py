@@ -5,12 +5,16 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from harness.model import Failure, Verdict
-from harness.reports.junit import render_junit
+from tests.helpers.reports import built_reports
 from tests.helpers.rows import demo_rows, make_row
 
 
+def _junit(rows, **kw) -> str:
+    return built_reports(rows, **kw)["junit.xml"]
+
+
 def _suites(rows) -> dict[str, ET.Element]:
-    root = ET.fromstring(render_junit(rows, run_id="r1"))
+    root = ET.fromstring(_junit(rows, run_id="r1"))
     assert root.tag == "testsuites"
     return {s.get("name"): s for s in root.findall("testsuite")}
 
@@ -21,7 +25,7 @@ def test_a_suite_per_provider_and_a_case_per_row() -> None:
     assert set(suites) == {"crafted-openai-chat", "crafted-anthropic", "emulator-gemini"}
     assert len(suites["crafted-openai-chat"].findall("testcase")) == 6
     assert len(suites["emulator-gemini"].findall("testcase")) == 18  # 6 cases × 3 trials
-    root = ET.fromstring(render_junit(rows))
+    root = ET.fromstring(_junit(rows))
     assert root.get("tests") == str(len(rows))
 
 
@@ -70,7 +74,7 @@ def test_control_characters_and_chinese_survive() -> None:
 def test_suite_properties_carry_latency_tokens_and_cost() -> None:
     from harness.run.config import Price
 
-    root = ET.fromstring(render_junit(demo_rows(), prices={"gpt-4o-mini": Price(0.15, 0.6)}))
+    root = ET.fromstring(_junit(demo_rows(), prices={"gpt-4o-mini": Price(0.15, 0.6)}))
     suite = root.find("testsuite[@name='crafted-openai-chat']")
     props = {p.get("name"): p.get("value") for p in suite.iter("property")}
     assert props["pass_rate"] == "0.6667"

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 
 from harness.model import Failure, Verdict
-from harness.reports.markdown import LIMIT, render_markdown
-from harness.reports.metrics import summarize
+from harness.reports.markdown import LIMIT
 from harness.run.config import Price
+from tests.helpers.reports import built_reports
 from tests.helpers.rows import demo_rows, make_row
 
 
-def _md(rows, prices=None, **kw) -> str:
-    return render_markdown(rows, summarize(rows, prices), run_id="r1", **kw)
+def _md(rows, prices=None, limit=None) -> str:
+    return built_reports(rows, prices=prices, md_limit=limit)["report.md"]
 
 
 def test_sections_of_a_small_report() -> None:
