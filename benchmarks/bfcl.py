@@ -114,7 +114,8 @@ def whole_processes(fixtures: Path, repeat: int) -> None:
         def per_mode() -> Sample:  # both tool-name modes: all 6,200 outputs
             return combine([child(argv, env=env, ok=(0, 1)) for argv in modes.values()])  # 1: some fail
 
-        runs: dict[str, list[Sample]] = {"BFCL checker": [], "first pass": [], "warm": [], "warm per mode": []}
+        kinds = ("BFCL checker", "first pass", "warm", "warm per mode")
+        runs: dict[str, list[Sample]] = {k: [] for k in kinds}
         child(theirs, env=env)  # page cache and bytecode, untimed
         for _ in range(repeat):
             runs["BFCL checker"].append(child(theirs, env=env, capture=True))
