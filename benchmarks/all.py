@@ -19,6 +19,7 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS = (
     ("startup.py", True),
     ("replay.py", True),
+    ("memory.py", True),
     ("bfcl.py", True),
     ("record.py", True),
     ("grade.py", False),

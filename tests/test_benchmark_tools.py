@@ -74,6 +74,7 @@ def test_every_benchmark_times_processes_through_proc_child() -> None:
     [
         ("startup.py", ["--repeat", "1"], "ratio"),
         ("replay.py", ["--cases", "3", "--cases", "4", "--repeat", "1"], "peak RSS warm: 4 cases"),
+        ("memory.py", ["--cases", "3", "--cases", "4", "--repeat", "1"], "peak RSS, 4 cases ÷ 3 cases"),
     ],
 )
 def test_benchmark_runs_in_its_smallest_form(script: str, args: list[str], expect: str) -> None:
