@@ -12,7 +12,8 @@ once to fill the cache and write a run, writes a baseline from that run, and the
 - `run --replay-via-sdk` (with `--sdk`; needs the provider's SDK, slower): replay through the SDK
   and vcrpy;
 - `gate`: the run's results.jsonl against the baseline;
-- `compare`: the run against itself (every call compared).
+- `compare`: the run against itself (every call compared); `compare --all` also prints a line per
+  case (the output itself grows with the suite).
 
 Each is timed by `_proc.child`: wall, CPU, and peak RSS as the child's own `VmHWM` (`_peak.py`).
 Printed: per size, medians with min/max; then, per command, the peak RSS at the largest size
@@ -50,25 +51,31 @@ def measure(n_cases: int, provider: str, repeat: int, sdk: bool, code: Path) -> 
         run = [*base, "run", "-p", provider, "--reports", str(reports)]
         results = reports / "ref" / "results.jsonl"
         baseline = work / "baseline.json"
-        child([*run, "--no-progress", "--run-id", "ref"], env=env, ok=(0, 1))  # fills the cache
-        child(
-            [*base, "gate", "--results", str(results), "--baseline", str(baseline), "--update-baseline"],
-            env=env,
-        )
+        # in the corpus folder: `python -m` puts the working folder first on sys.path
+        child([*run, "--no-progress", "--run-id", "ref"], cwd=work, env=env, ok=(0, 1))  # fills the cache
+        update = [*base, "gate", "--results", str(results), "--baseline", str(baseline), "--update-baseline"]
+        child(update, cwd=work, env=env)
         commands = {"run": [*run, "--no-progress", "--run-id", "plain"]}
         if '"--progress"' in (code / "harness" / "commands" / "_matrix_args.py").read_text(encoding="utf-8"):
             commands["run --progress"] = [*run, "--progress", "--run-id", "progress"]  # (older: no flag)
         if sdk:
             commands["run --replay-via-sdk"] = [*run, "--no-progress", "--replay-via-sdk", "--run-id", "sdk"]
         commands["gate"] = [*base, "gate", "--results", str(results), "--baseline", str(baseline)]
-        commands["compare"] = [*base, "compare", str(results), str(results), "--all"]
+        commands["compare"] = [*base, "compare", str(results), str(results)]
+        commands["compare --all"] = [
+            *base,
+            "compare",
+            str(results),
+            str(results),
+            "--all",
+        ]  # prints every case
         samples: dict[str, list[Sample]] = {name: [] for name in commands}
         for _ in range(repeat):
             for name, argv in commands.items():
                 if name.startswith("run"):
                     shutil.rmtree(reports / argv[-1], ignore_errors=True)
                     shutil.rmtree(reports / "latest", ignore_errors=True)
-                samples[name].append(child(argv, env=env, ok=(0, 1)))
+                samples[name].append(child(argv, cwd=work, env=env, ok=(0, 1)))
         rows = results.read_text(encoding="utf-8").count("\n")
     print(f"\n{n} cases x 1 provider ({provider}), {rows} result rows:")
     print_table(samples, "run")
@@ -93,6 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(code / "harness")], check=True)
     sizes = sorted(set(args.cases or [1000, 10000]))
     print(f"measuring {code}")
+    probe = [sys.executable, "-c", "import harness; print(harness.__file__)"]
+    with tempfile.TemporaryDirectory() as tmp:  # the package the children import
+        print(
+            "imports",
+            child(probe, cwd=tmp, env={**os.environ, "PYTHONPATH": str(code)}, capture=True).out.strip(),
+        )
     by_size = {n: measure(n, args.provider, max(1, args.repeat), args.sdk, code) for n in sizes}
     if len(sizes) > 1:
         lo, hi = sizes[0], sizes[-1]

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     read again from its results.jsonl only when the two answers' digests differ."""
     file_a, file_b = results_file(args.run_a), results_file(args.run_b)
     rows_a, rows_b = read_slim(file_a), read_slim(file_b)
-    result = compare_runs(rows_a, rows_b, pairs=args.pair)
+    result = compare_runs(rows_a, rows_b, pairs=args.pair, keep_same=args.all)
     print(
         render_compare(result, name_a=str(file_a), name_b=str(file_b), fmt=args.format, show_same=args.all),
         end="",

@@ -103,18 +103,30 @@ def _change(a: Sequence[SlimRow] | None, b: Sequence[SlimRow] | None, calls: Seq
 
 
 def compare_runs(
-    rows_a: Sequence[ResultRow | SlimRow], rows_b: Sequence[ResultRow | SlimRow], *, pairs: Sequence[str] = ()
+    rows_a: Sequence[ResultRow | SlimRow],
+    rows_b: Sequence[ResultRow | SlimRow],
+    *,
+    pairs: Sequence[str] = (),
+    keep_same: bool = True,
 ) -> dict[str, Any]:
-    """Return per-case entries (status A, status B, change) and per-pair pass rates."""
+    """Return per-case entries (status A, status B, change) and per-pair pass rates.
+
+    With `keep_same` off, unchanged cases are only counted (what `render_compare` shows without
+    `show_same`): the entries then grow with the changes, not with the suite."""
     rows_a, rows_b = slim_rows(rows_a), slim_rows(rows_b)
     ga, gb = group_cases(rows_a), group_cases(rows_b)
     entries: list[dict[str, Any]] = []
     providers: list[dict[str, Any]] = []
+    same = 0
     for pa, pb in _pairs(rows_a, rows_b, pairs):
         cases = sorted({c for p, c in ga if p == pa} | {c for p, c in gb if p == pb})
         for cid in cases:
             ta, tb = ga.get((pa, cid)), gb.get((pb, cid))
             calls = _calls(ta, tb)
+            change = _change(ta, tb, calls)
+            if change == "same" and not keep_same:
+                same += 1
+                continue
             entries.append(
                 {
                     "case_id": cid,
@@ -122,7 +134,7 @@ def compare_runs(
                     "provider_b": pb,
                     "status_a": _label(ta),
                     "status_b": _label(tb),
-                    "change": _change(ta, tb, calls),
+                    "change": change,
                     "calls": calls,
                 }
             )
@@ -131,6 +143,7 @@ def compare_runs(
         )
     entries.sort(key=lambda e: (CHANGE_ORDER.index(e["change"]), e["provider_a"], e["case_id"]))
     counts = Counter(e["change"] for e in entries)
+    counts["same"] += same
     return {"entries": entries, "providers": providers, "counts": {c: counts[c] for c in CHANGE_ORDER}}
 
 
@@ -215,7 +228,7 @@ def render_compare(
                 disable_numparse=True,
             )
         )
-    hidden = len(result["entries"]) - len(shown)
+    hidden = sum(counts.values()) - len(shown)  # (unchanged cases may have been counted only)
     if hidden:
         out.append(f"{hidden} unchanged case(s) not shown (use --all to list them).")
     differing = [e for e in result["entries"] if e.get("calls")]

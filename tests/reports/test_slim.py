@@ -158,3 +158,18 @@ def test_compare_holds_no_full_row_and_rereads_only_differing_calls(
     )
     assert 0 < watch.reread == 2 * differing < 2 * len(a)
     assert seen[1] == 0
+
+
+@pytest.mark.parametrize("pairs", PAIRS, ids=["same-ids", "pairs", "one-pair"])
+@pytest.mark.parametrize("fmt", ["table", "md"])
+def test_unchanged_cases_counted_only_render_the_same(demo_run: Path, pairs: list[str], fmt: str) -> None:
+    from harness.reports.compare import render_compare
+
+    rows = read_slim(demo_run)
+    full = compare_runs(rows, rows, pairs=pairs)
+    lean = compare_runs(rows, rows, pairs=pairs, keep_same=False)
+    assert lean["counts"] == full["counts"] and full["counts"]["same"]
+    assert all(e["change"] != "same" for e in lean["entries"])  # the entries grow with the changes only
+    assert render_compare(lean, name_a="a", name_b="b", fmt=fmt) == render_compare(
+        full, name_a="a", name_b="b", fmt=fmt
+    )
