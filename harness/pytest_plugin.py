@@ -15,7 +15,8 @@ Options (precedence: command line > ini > `fcharness.toml` > defaults):
 `--fc-max-age DAYS` (older or undated cassettes fail as stale; default `[cassettes] max_age_days`).
 
 Under pytest-xdist each worker sends its result rows to the controller
-(`workeroutput`), which writes the one report.
+(`workeroutput`), which writes the one report. With `--fc-report`, rows wait for the report
+in a temporary file of JSON lines (secrets redacted), not in memory; without it, none is kept.
 """
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ class _FcState:
         self._profiles: list[Any] | None = None
         self.session: Any = None
         self.stack = contextlib.ExitStack()
-        self.rows: list[ResultRow] = []
+        self.rows = _Spool() if self.report_dir else None
+        """The rows produced here (with `--fc-report` only: nothing else reads them)."""
         self.run_id = "pytest"
         self._trials: dict[str, dict[str, list[int]]] = {}
 
@@ -173,11 +175,14 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     state = config.stash.get(_STATE, None)
     if state is None:
         return None
-    from harness.cases.loader import load_cases
+    from harness.cases.stream import CaseStream
     from harness.errors import UserError
 
-    try:
-        cases = f"{len(load_cases(state.paths))} case(s)"
+    try:  # counted one case file at a time
+        stream = CaseStream(state.paths)
+        n = sum(len(batch) for batch in stream)
+        stream.check()
+        cases = f"{n} case(s)"
     except UserError:
         cases = "cases (some files do not load: see the collection errors)"
     ids = [p.id for p in state.profiles()]
@@ -261,7 +266,8 @@ class FcCaseItem(pytest.Item):
             pytest.exit(redact(f"fc-harness: {exc}"), returncode=pytest.ExitCode.USAGE_ERROR)
         job = Job(self.case, self.profile, self.trial, unsupported_reason_for(self.case, self.profile))
         row = run_job(session, state.run_id, job)
-        state.rows.append(row)
+        if state.rows is not None:
+            state.rows.add(row)
         if row.status == "unsupported":
             from harness._io import redact
 
@@ -304,18 +310,28 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state.stack.close()
     if state.session is not None:
         state.session.close()
+    spool = state.rows
+    if spool is None:
+        return
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
-        workeroutput["fc_rows"] = json.dumps([r.to_dict() for r in state.rows], ensure_ascii=False)
+        workeroutput["fc_lines"] = spool.text()
+        spool.close()
         return
-    if state.report_dir and state.rows:
-        from harness.run.output import new_run_id, write_run_dir
+    if spool.index:
+        from harness.run.output import RunOutputs, new_run_id
 
-        rows = sorted(state.rows, key=lambda r: (r.case_id, r.provider_id, r.trial))
         reports_root = Path(state.report_dir)
         run_id = new_run_id(reports_root)
-        rows = [replace(r, run_id=run_id) for r in rows]
-        write_run_dir(reports_root, run_id, rows, state.config)
+        outputs = RunOutputs(reports_root, run_id, state.config, write=True, table=False)
+        try:
+            for row in spool.sorted_rows():
+                outputs.add(replace(row, run_id=run_id))
+        except BaseException:
+            outputs.abort()
+            raise
+        outputs.finish({})
+    spool.close()
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -323,5 +339,51 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     """xdist controller: collect the rows a worker produced."""
     state = node.config.stash.get(_STATE, None)
     output = getattr(node, "workeroutput", None) or {}
-    if state is not None and "fc_rows" in output:
-        state.rows.extend(ResultRow.from_dict(d) for d in json.loads(output["fc_rows"]))
+    if state is not None and state.rows is not None and "fc_lines" in output:
+        state.rows.add_lines(output["fc_lines"])
+
+
+class _Spool:
+    """Result rows as redacted JSON lines in an anonymous temporary file; in memory, only each
+    row's sort key (case, provider, trial) and offset."""
+
+    def __init__(self) -> None:
+        import tempfile
+
+        self.fh = tempfile.TemporaryFile()  # noqa: SIM115  (removed when closed, or at exit)
+        self.index: list[tuple[str, str, int, int]] = []
+
+    def add(self, row: ResultRow) -> None:
+        """Keep one row."""
+        from harness._io import redact
+
+        self._line(
+            redact(json.dumps(row.to_dict(), ensure_ascii=False)), row.case_id, row.provider_id, row.trial
+        )
+
+    def add_lines(self, text: str) -> None:
+        """Keep the rows a worker sent (`text()` of its spool)."""
+        for line in text.split("\n"):
+            if line:
+                d = json.loads(line)
+                self._line(line, d["case_id"], d["provider_id"], int(d.get("trial", 0)))
+
+    def _line(self, line: str, case_id: str, provider_id: str, trial: int) -> None:
+        self.index.append((case_id, provider_id, trial, self.fh.seek(0, 2)))
+        self.fh.write(line.encode("utf-8") + b"\n")
+
+    def text(self) -> str:
+        """Every line kept, in the order added."""
+        self.fh.seek(0)
+        return self.fh.read().decode("utf-8")
+
+    def sorted_rows(self) -> Iterator[ResultRow]:
+        """The rows by case id, provider id and trial (in the order added among equals)."""
+        for *_, offset in sorted(self.index, key=lambda k: k[:3]):
+            self.fh.seek(offset)
+            yield ResultRow.from_dict(json.loads(self.fh.readline()))
+
+    def close(self) -> None:
+        """Drop the file."""
+        self.fh.close()
+        self.index = []

@@ -266,3 +266,68 @@ def test_report_header_says_cases_providers_and_mode(pytester: pytest.Pytester, 
     result.stdout.fnmatch_lines(
         ["fc-harness: * case(s) from cases × * provider(s) (emulator-openai-chat*); record mode none*"]
     )
+
+
+HELD = """\
+import gc, json
+import pytest
+from harness.pytest_plugin import _STATE
+from harness.run.results import ResultRow
+
+@pytest.hookimpl(tryfirst=True)  # before the plugin writes the report
+def pytest_sessionfinish(session):
+    gc.collect()
+    state = session.config.stash[_STATE]
+    held = {
+        "rows": sum(isinstance(o, ResultRow) for o in gc.get_objects()),
+        "spooled": None if state.rows is None else len(getattr(state.rows, "index", state.rows)),
+    }
+    with open("held.json", "w") as fh:
+        json.dump(held, fh)
+"""
+
+
+@pytest.mark.parametrize("report", [True, False], ids=["report", "no-report"])
+def test_no_result_row_is_held_in_memory(pytester: pytest.Pytester, recorded: Path, report: bool) -> None:
+    # Given a session that counts the result rows alive when it ends
+    (recorded / "conftest.py").write_text(HELD, encoding="utf-8")
+    args = ["--fc-report", "out"] if report else []
+    result = pytester.runpytest_subprocess(
+        *_plugin_args(), "-p", "no:cacheprovider", "--fc-cases", "cases", *args
+    )
+    result.assert_outcomes(passed=6, failed=2)
+    held = json.loads((recorded / "held.json").read_text())
+    # Then no row is alive: they wait for the report in a file (and without a report, nowhere)
+    assert held == {"rows": 0, "spooled": 8 if report else None}
+    assert (recorded / "out" / "latest" / "results.jsonl").exists() == report
+
+
+def test_the_spool_gives_the_rows_back_sorted_and_redacted() -> None:
+    import gc
+    import weakref
+    from dataclasses import replace
+
+    from harness._io import register_secrets
+    from harness.pytest_plugin import _Spool
+    from tests.helpers.rows import demo_rows
+
+    secret = "sk-spool-test-5e1d0c9b7a"  # unique: registered for the whole process
+    register_secrets([secret])
+    rows = demo_rows()
+    rows[0] = replace(rows[0], error=f"the vendor echoed {secret}")
+    want = sorted((r.case_id, r.provider_id, r.trial) for r in rows)
+    spool, refs = _Spool(), []
+    for row in reversed(rows):
+        spool.add(row)
+        refs.append(weakref.ref(row))
+    del rows, row
+    gc.collect()
+    assert not [r for r in refs if r() is not None]  # the spool holds no row
+    assert len(spool.index) == len(want) and secret not in spool.text()
+    merged = _Spool()  # as the xdist controller receives a worker's rows
+    merged.add_lines(spool.text())
+    got = [(r.case_id, r.provider_id, r.trial) for r in merged.sorted_rows()]
+    assert got == want
+    assert any(r.error and "<redacted>" in r.error for r in merged.sorted_rows())
+    spool.close()
+    merged.close()

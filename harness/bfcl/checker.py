@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.bfcl import ast_checker as _bfcl_ast
 from harness.bfcl.convert import to_json_schema
-from harness.bfcl.fast import compile_entry
+from harness.bfcl.fast import EntryCheck, compile_entry
 from harness.bfcl.schema import compile_schema
 from harness.errors import UserError
 from harness.model import Case, Failure, ModelTurn, Tool, Verdict
@@ -113,74 +113,113 @@ def _expected_names(functions: Any, answer: Any, sanitize: bool) -> list[str]:
 
 
 @dataclass(frozen=True, slots=True)
-class _Plan:
-    """What grading one case needs, worked out once per case and name mode."""
+class _Core:
+    """What grading one case needs in either name mode, worked out once per case."""
 
     category: str
     functions: Any
     answer: Any
     no_call: bool
     """No possible answer: graded by whether a call is made (irrelevance, or `live_relevance`)."""
-    expected: list[str]
-    """The expected function names, sorted (tool selection compares multisets)."""
-    expected_names: list[str]
-    fast: Callable[[Sequence[tuple[str, Any]]], bool] | None
+    fast: EntryCheck | None
+    """BFCL's validity for names compared exactly (`_bfcl_fast.compile_entry`)."""
     implied: list[bool | None]
     """A pass of `fast` proves schema validity (see `_bfcl_fast.schema_implied`); None: not
     yet known whether the case's tool schemas are still the ones converted from BFCL's docs."""
-    schemas: dict[str, Callable[[Any], bool] | Tool]
-    """Each offered name's schema check (its tool until first compiled)."""
+    tools: dict[str, Tool]
+    compiled: dict[str, Callable[[Any], bool]]
+    """Each tool's schema check by tool name, compiled when first needed (shared by both modes)."""
     passes: tuple[dict[str, Verdict], dict[str, Verdict]]
     """Passing verdicts by provider id, for schema_ok False and True: immutable, built once."""
+    modes: list[_Plan | None]
+    """The exact and the sanitized view, each built when first needed."""
 
 
-#: id(case) → (case, plan), one table per name mode (exact, sanitized).
-_PLANS: tuple[dict[int, tuple[Case, _Plan]], dict[int, tuple[Case, _Plan]]] = ({}, {})
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """One name mode's view of a case's `_Core`."""
+
+    core: _Core
+    expected: list[str]
+    """The expected function names, sorted (tool selection compares multisets)."""
+    expected_names: list[str]
+    fast: EntryCheck | None
+    names: dict[str, str]
+    """Output name → the tool whose schema checks its arguments."""
 
 
-def _plan(case: Case, sanitize: bool) -> _Plan:
+#: id(case) → (case, its core).
+_PLANS: dict[int, tuple[Case, _Core]] = {}
+
+
+def _core(case: Case) -> _Core:
     category, functions, answer = _meta(case)
     no_call = is_no_call_category(category) or is_relevance_category(category)
     if not no_call and answer is None:
         raise UserError(
             f"case {case.id!r}: BFCL category {category!r} needs a possible answer (meta bfcl_answer)"
         )
-    try:
-        names = [] if no_call else _expected_names(functions, answer, sanitize)
-    except (KeyError, TypeError, AttributeError, StopIteration):
-        names = []
-    compiled = None if no_call else compile_entry(functions, answer, category, sanitize)
+    compiled = None if no_call else compile_entry(functions, answer, category, False)
     fast, implied = compiled if compiled is not None else (None, False)
-    schemas: dict[str, Any] = {t.name: t for t in case.tools}  # compiled when first needed
-    if sanitize:
-        schemas.update({t.name.replace(".", "_"): t for t in case.tools})
-    plan = _Plan(
-        category,
-        functions,
-        answer,
-        no_call,
-        sorted(names),
-        names,
-        fast,
-        [None if implied else False],
-        schemas,
-        ({}, {}),
-    )
-    table = _PLANS[sanitize]
-    if len(table) > 100_000:
-        table.clear()
-    table[id(case)] = (case, plan)  # keeps `case` alive, so its id stays unique
+    tools = {t.name: t for t in case.tools}
+    implied_now: list[bool | None] = [None if implied else False]
+    core = _Core(category, functions, answer, no_call, fast, implied_now, tools, {}, ({}, {}), [None, None])
+    if len(_PLANS) > 100_000:
+        _PLANS.clear()
+    _PLANS[id(case)] = (case, core)  # keeps `case` alive, so its id stays unique
+    return core
+
+
+def _renamed(fast: EntryCheck, offered: dict[str, str]) -> EntryCheck:
+    """`fast` (exact names) for outputs using the sanitised names in `offered` (→ offered name);
+    any other name becomes one no offered function has."""
+    get = offered.get
+    return lambda calls: fast([(get(name, "\0"), args) for name, args in calls])
+
+
+def _plan(core: _Core, sanitize: bool) -> _Plan:
+    functions = core.functions
+    if not sanitize:
+        try:
+            names = [] if core.no_call else _expected_names(functions, core.answer, False)
+        except (KeyError, TypeError, AttributeError, StopIteration):
+            names = []
+        plan = core.modes[0] = _Plan(core, sorted(names), names, core.fast, {n: n for n in core.tools})
+        return plan
+    exact = core.modes[0] or _plan(core, False)
+    offered = _offered(functions, False)
+    if not any("." in n for n in offered) and not any("." in n for n in core.tools):
+        core.modes[1] = exact  # no name changes when sanitised
+        return exact
+    names = [n.replace(".", "_") for n in exact.expected_names]
+    fast = core.fast
+    if fast is not None:
+        unsanitized = {n.replace(".", "_"): n for n in offered}
+        if len(unsanitized) == len(offered):
+            fast = _renamed(fast, unsanitized)
+        else:  # two offered names sanitise alike: compiled for the sanitised names
+            compiled = compile_entry(functions, core.answer, core.category, True)
+            fast = None if compiled is None else compiled[0]
+    lookup = {**exact.names, **{n.replace(".", "_"): n for n in core.tools}}
+    plan = core.modes[1] = _Plan(core, sorted(names), names, fast, lookup)
     return plan
 
 
-def _implied(case: Case, plan: _Plan) -> bool:
+def _plan_of(case: Case, sanitize: bool) -> _Plan:
+    """The case's plan in one name mode (worked out on first use)."""
+    hit = _PLANS.get(id(case))
+    core = hit[1] if hit is not None and hit[0] is case else _core(case)
+    return core.modes[sanitize] or _plan(core, sanitize)
+
+
+def _implied(case: Case, core: _Core) -> bool:
     """Whether a fast pass proves schema validity: only when the case's tool schemas are still
     the ones converted from BFCL's docs (worked out on the first pass)."""
-    implied = plan.implied[0]
+    implied = core.implied[0]
     if implied is None:
-        functions = plan.functions
+        functions = core.functions
         docs = {f["name"]: f for f in (functions if isinstance(functions, list) else [functions])}
-        implied = plan.implied[0] = all(
+        implied = core.implied[0] = all(
             t.name in docs and t.parameters == to_json_schema(docs[t.name].get("parameters", {}))
             for t in case.tools
         )
@@ -188,17 +227,14 @@ def _implied(case: Case, plan: _Plan) -> bool:
 
 
 def _schema_ok(plan: _Plan, calls: Sequence[tuple[str, Any]]) -> bool:
-    schemas = plan.schemas
+    names, compiled = plan.names, plan.core.compiled
     for name, args in calls:
-        check = schemas.get(name)
-        if check is None or not isinstance(args, dict):
+        tool = names.get(name)
+        if tool is None or not isinstance(args, dict):
             return False
-        if isinstance(check, Tool):  # first use: compile the tool's schema (shared by its names)
-            compiled = compile_schema(check.parameters)
-            for key, value in schemas.items():
-                if value is check:
-                    schemas[key] = compiled
-            check = compiled
+        check = compiled.get(tool)
+        if check is None:  # first use: compile the tool's schema (shared by its names and modes)
+            check = compiled[tool] = compile_schema(plan.core.tools[tool].parameters)
         if not check(args):
             return False
     return True
@@ -213,7 +249,7 @@ def _verdict(
 
 
 def _pass(case: Case, plan: _Plan, provider_id: str, schema: bool) -> Verdict:
-    table = plan.passes[schema]
+    table = plan.core.passes[schema]
     verdict = table.get(provider_id)
     if verdict is None:
         verdict = table[provider_id] = _verdict(case, provider_id, True, True, [], schema)
@@ -237,16 +273,16 @@ def grade(
     sanitize = tool_names == "sanitized"
     if not sanitize and tool_names != "exact":
         raise UserError(f"--tool-names must be one of {', '.join(TOOL_NAME_MODES)}, not {tool_names!r}")
-    hit = _PLANS[sanitize].get(id(case))
-    plan = hit[1] if hit is not None and hit[0] is case else _plan(case, sanitize)
+    plan = _plan_of(case, sanitize)
+    core = plan.core
     turn = turns[0] if turns else ModelTurn()
     calls = [(c.name, c.arguments) for c in turn.calls]
     # Calls whose arguments BFCL does not read as a JSON object (not JSON, `""`, or another
     # JSON value): its decoder fails or its format check rejects the whole output.
     unusable = [i for i, c in enumerate(turn.calls) if c.arguments is None or c.raw_arguments == ""]
-    if plan.no_call and is_relevance_category(plan.category):
+    if core.no_call and is_relevance_category(core.category):
         return _relevance(case, plan, provider_id, calls, unusable, turn)
-    if plan.no_call:
+    if core.no_call:
         if not calls or unusable:
             return _pass(case, plan, provider_id, not unusable)
         msg = (
@@ -264,19 +300,19 @@ def grade(
     if plan.fast is not None:
         try:
             if plan.fast(calls):
-                return _pass(case, plan, provider_id, _implied(case, plan) or _schema_ok(plan, calls))
+                return _pass(case, plan, provider_id, _implied(case, core) or _schema_ok(plan, calls))
         except (KeyError, TypeError, AttributeError, ValueError, IndexError):
             pass  # the full checker below decides (and explains)
     schema = _schema_ok(plan, calls)
     selection = sorted(n for n, _ in calls) == plan.expected
     try:
-        check = _bfcl_ast.check_ast(plan.functions, calls, plan.answer, plan.category, sanitize=sanitize)
+        check = _bfcl_ast.check_ast(core.functions, calls, core.answer, core.category, sanitize=sanitize)
     except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
         msg = f"BFCL's checker cannot grade this output (it would raise {type(exc).__name__}: {exc})"
         return _verdict(case, provider_id, False, selection, [Failure("wrong_type", msg, call=0)], schema)
     if check.valid:
         return _pass(case, plan, provider_id, schema)
-    failure = _failure(check, calls, plan.expected_names, plan.functions, sanitize)
+    failure = _failure(check, calls, plan.expected_names, core.functions, sanitize)
     return _verdict(case, provider_id, False, selection, [failure], schema)
 
 

@@ -17,7 +17,7 @@ from harness.bfcl.ast_checker import NESTED_TYPES, PYTHON_TYPES, _check_param, e
 from harness.bfcl.languages import language_of
 from harness.bfcl.values import answer_type, standardize_string, std_list, std_lists, std_strings
 
-__all__ = ["compile_entry"]
+__all__ = ["EntryCheck", "compile_entry"]
 
 Call = tuple[str, Any]
 CallCheck = Callable[[str, Any], bool]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from harness.reports import load_run
+from harness.reports import results_file
 from harness.reports.compare import compare_runs, render_compare
+from harness.reports.slim import read_slim
 
 __all__ = ["add_arguments", "run"]
 
@@ -26,9 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the comparison; exit 0 (use `gate` to fail on regressions)."""
-    rows_a, file_a = load_run(args.run_a)
-    rows_b, file_b = load_run(args.run_b)
+    """Print the comparison; exit 0 (use `gate` to fail on regressions).
+
+    Each run's rows are read once, compactly (`harness.reports.slim`); the calls of a case are
+    read again from its results.jsonl only when the two answers' digests differ."""
+    file_a, file_b = results_file(args.run_a), results_file(args.run_b)
+    rows_a, rows_b = read_slim(file_a), read_slim(file_b)
     result = compare_runs(rows_a, rows_b, pairs=args.pair)
     print(
         render_compare(result, name_a=str(file_a), name_b=str(file_b), fmt=args.format, show_same=args.all),

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
-from harness.reports import load_run
+from harness.reports import results_file
 from harness.reports.gate import (
     BASELINE_FORMAT,
     GatePolicy,
@@ -89,15 +89,18 @@ def run(args: argparse.Namespace) -> int:
     )
     reports = config.resolve(config.reports)
     baseline_path = Path(args.baseline) if args.baseline else reports / "baseline.json"
-    rows, results_file = load_run(args.results or reports / "latest" / "results.jsonl")
+    from harness.reports.slim import read_slim  # what the gate reads of each row, not the rows
+
+    results = results_file(args.results or reports / "latest" / "results.jsonl")
+    rows = read_slim(results)
     if not rows:
-        raise UserError(f"{results_file}: no result rows")
+        raise UserError(f"{results}: no result rows")
     if args.update_baseline:
         fresh = baseline_from_rows(rows)
         if args.providers:
             missing = [p for p in args.providers if p not in fresh["providers"]]
             if missing:
-                raise UserError(f"{results_file}: no results for provider(s) {', '.join(missing)}")
+                raise UserError(f"{results}: no results for provider(s) {', '.join(missing)}")
             merged: dict[str, Any] = {"format": BASELINE_FORMAT, "providers": {}}
             if baseline_path.exists():
                 merged = load_baseline(baseline_path)
@@ -112,5 +115,5 @@ def run(args: argparse.Namespace) -> int:
         return 0
     baseline = load_baseline(baseline_path)
     result = run_gate(baseline, rows, providers=args.providers, policy=policy, keyword=args.keyword)
-    print(render_gate(result, baseline_path=str(baseline_path), results_path=str(results_file)))
+    print(render_gate(result, baseline_path=str(baseline_path), results_path=str(results)))
     return 0 if result.ok else 1

@@ -18,8 +18,9 @@ from typing import Any
 from tabulate import tabulate
 
 from harness.errors import UserError
-from harness.reports.metrics import bucket_metrics, case_status, group_cases, row_kind
+from harness.reports.metrics import case_status, group_cases, rate
 from harness.reports.parity import call_differences
+from harness.reports.slim import SlimRow, slim_rows
 from harness.run.results import ResultRow
 
 __all__ = ["CHANGE_ORDER", "compare_runs", "render_compare"]
@@ -29,7 +30,7 @@ CHANGE_ORDER = ("broken", "fixed", "changed", "calls differ", "removed", "added"
 
 
 def _pairs(
-    rows_a: Sequence[ResultRow], rows_b: Sequence[ResultRow], pairs: Sequence[str]
+    rows_a: Sequence[SlimRow], rows_b: Sequence[SlimRow], pairs: Sequence[str]
 ) -> list[tuple[str, str]]:
     pa = sorted({r.provider_id for r in rows_a})
     pb = sorted({r.provider_id for r in rows_b})
@@ -56,7 +57,7 @@ def _pairs(
     )
 
 
-def _label(trials: Sequence[ResultRow] | None) -> str:
+def _label(trials: Sequence[SlimRow] | None) -> str:
     if not trials:
         return "–"
     status = case_status(trials)
@@ -64,13 +65,14 @@ def _label(trials: Sequence[ResultRow] | None) -> str:
     if status == "flaky":
         return f"flaky {sum(r.status == 'pass' for r in counted)}/{len(counted)}"
     if status in ("fail", "error", "stale"):
-        kinds = sorted({row_kind(r) for r in trials})
+        kinds = sorted({r.kind for r in trials})
         return f"{status}: {', '.join(kinds)}"
     return status
 
 
-def _calls(a: Sequence[ResultRow] | None, b: Sequence[ResultRow] | None) -> list[str]:
-    """Call-level differences of one case, trial by trial (trials named when there are several)."""
+def _calls(a: Sequence[SlimRow] | None, b: Sequence[SlimRow] | None) -> list[str]:
+    """Call-level differences of one case, trial by trial (trials named when there are several);
+    the turns are read only when the calls' digests differ."""
     if not a or not b:
         return []
     tb = {r.trial: r for r in b}
@@ -78,14 +80,14 @@ def _calls(a: Sequence[ResultRow] | None, b: Sequence[ResultRow] | None) -> list
     out: list[str] = []
     for ra in sorted(a, key=lambda r: r.trial):
         rb = tb.get(ra.trial)
-        if rb is None or "unsupported" in (ra.status, rb.status) or not (ra.turns or rb.turns):
-            continue
+        if rb is None or "unsupported" in (ra.status, rb.status) or ra.digest == rb.digest:
+            continue  # (equal digests: no difference, or no turn on either side)
         prefix = f"trial {ra.trial}: " if several else ""
         out.extend(prefix + d for d in call_differences(ra.turns, rb.turns))
     return out
 
 
-def _change(a: Sequence[ResultRow] | None, b: Sequence[ResultRow] | None, calls: Sequence[str] = ()) -> str:
+def _change(a: Sequence[SlimRow] | None, b: Sequence[SlimRow] | None, calls: Sequence[str] = ()) -> str:
     if not a:
         return "added"
     if not b:
@@ -101,9 +103,10 @@ def _change(a: Sequence[ResultRow] | None, b: Sequence[ResultRow] | None, calls:
 
 
 def compare_runs(
-    rows_a: Sequence[ResultRow], rows_b: Sequence[ResultRow], *, pairs: Sequence[str] = ()
+    rows_a: Sequence[ResultRow | SlimRow], rows_b: Sequence[ResultRow | SlimRow], *, pairs: Sequence[str] = ()
 ) -> dict[str, Any]:
     """Return per-case entries (status A, status B, change) and per-pair pass rates."""
+    rows_a, rows_b = slim_rows(rows_a), slim_rows(rows_b)
     ga, gb = group_cases(rows_a), group_cases(rows_b)
     entries: list[dict[str, Any]] = []
     providers: list[dict[str, Any]] = []
@@ -123,12 +126,18 @@ def compare_runs(
                     "calls": calls,
                 }
             )
-        ma = bucket_metrics([r for r in rows_a if r.provider_id == pa])
-        mb = bucket_metrics([r for r in rows_b if r.provider_id == pb])
-        providers.append({"a": pa, "b": pb, "pass_rate_a": ma["pass_rate"], "pass_rate_b": mb["pass_rate"]})
+        providers.append(
+            {"a": pa, "b": pb, "pass_rate_a": _rate(rows_a, pa), "pass_rate_b": _rate(rows_b, pb)}
+        )
     entries.sort(key=lambda e: (CHANGE_ORDER.index(e["change"]), e["provider_a"], e["case_id"]))
     counts = Counter(e["change"] for e in entries)
     return {"entries": entries, "providers": providers, "counts": {c: counts[c] for c in CHANGE_ORDER}}
+
+
+def _rate(rows: Sequence[SlimRow], provider_id: str) -> float | None:
+    """A provider's pass rate (unsupported rows not counted), as `bucket_metrics` gives it."""
+    mine = [r.status for r in rows if r.provider_id == provider_id]
+    return rate(mine.count("pass"), len(mine) - mine.count("unsupported"))
 
 
 def _pct(v: float | None) -> str:

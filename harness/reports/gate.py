@@ -41,7 +41,8 @@ from typing import Any
 from harness._io import atomic_write_text, loads_json
 from harness.cases.selection import keyword_matcher
 from harness.errors import UserError, suggest
-from harness.reports.metrics import bucket_metrics, case_status, group_cases, row_kind
+from harness.reports.metrics import case_status, group_cases, rate
+from harness.reports.slim import SlimRow, slim_rows
 from harness.run.config_tables import Thresholds
 from harness.run.results import ResultRow
 
@@ -64,20 +65,21 @@ def _pct(value: float | None) -> float:
     return round(100 * value, 2) if value is not None else 0.0
 
 
-def baseline_from_rows(rows: Sequence[ResultRow]) -> dict[str, Any]:
+def baseline_from_rows(rows: Sequence[ResultRow | SlimRow]) -> dict[str, Any]:
     """Return the baseline dict for `rows`: per provider its pass rate and each case's status."""
-    by_provider: dict[str, list[ResultRow]] = {}
-    for r in rows:
+    by_provider: dict[str, list[SlimRow]] = {}
+    for r in slim_rows(rows):
         by_provider.setdefault(r.provider_id, []).append(r)
     providers: dict[str, Any] = {}
     for pid, prs in sorted(by_provider.items()):
-        m = bucket_metrics(prs)
+        passed = sum(r.status == "pass" for r in prs)
+        counted = sum(r.status != "unsupported" for r in prs)
         groups = sorted(group_cases(prs).items())
         providers[pid] = {
             "model": prs[0].model,
-            "pass_rate": _pct(m["pass_rate"]),
-            "passed": m["passed"],
-            "counted": m["counted"],
+            "pass_rate": _pct(rate(passed, counted)),
+            "passed": passed,
+            "counted": counted,
             "cases": {cid: case_status(trials) for (_, cid), trials in groups},
         }
         flaky = {
@@ -176,14 +178,8 @@ class GateResult:
         return not (self.regressions or self.drops or self.below or self.disappeared)
 
 
-def _why(trials: Iterable[ResultRow]) -> str:
-    for r in trials:
-        if r.status == "pass":
-            continue
-        first = r.verdict.failures[0].message if r.verdict.failures else (r.error or "")
-        first = first.splitlines()[0] if first else ""
-        return f"{row_kind(r)}: {first}" if first else row_kind(r)
-    return ""
+def _why(trials: Iterable[SlimRow]) -> str:
+    return next((r.why for r in trials if r.status != "pass"), "")
 
 
 def _fraction(status: str, trials: str | None) -> float | None:
@@ -201,7 +197,7 @@ def _fraction(status: str, trials: str | None) -> float | None:
     return 0.5
 
 
-def _now_fraction(trials: Sequence[ResultRow]) -> float | None:
+def _now_fraction(trials: Sequence[SlimRow]) -> float | None:
     counted = [r for r in trials if r.status != "unsupported"]
     return sum(r.status == "pass" for r in counted) / len(counted) if counted else None
 
@@ -212,8 +208,8 @@ def _rate(fractions: Iterable[float | None]) -> tuple[float | None, int]:
 
 
 def _filter(
-    groups: Mapping[tuple[str, str], list[ResultRow]], keyword: str | None
-) -> dict[tuple[str, str], list[ResultRow]]:
+    groups: Mapping[tuple[str, str], list[SlimRow]], keyword: str | None
+) -> dict[tuple[str, str], list[SlimRow]]:
     if not keyword:
         return dict(groups)
     match = keyword_matcher(keyword)
@@ -227,7 +223,7 @@ def _filter(
 
 def run_gate(
     baseline: Mapping[str, Any],
-    rows: Sequence[ResultRow],
+    rows: Sequence[ResultRow | SlimRow],
     *,
     max_drop: float = 0.0,
     providers: Sequence[str] = (),
@@ -240,7 +236,7 @@ def run_gate(
     both, and the absolute floors fail the gate; new cases and new providers never do.
     """
     policy = policy or GatePolicy(max_drop=max_drop)
-    all_groups = group_cases(rows)
+    all_groups = group_cases(slim_rows(rows))
     groups = _filter(all_groups, keyword)
     match = keyword_matcher(keyword)
     base = baseline["providers"]
@@ -300,7 +296,7 @@ def _compare_cases(
     res: GateResult,
     pid: str,
     bcases: Mapping[str, str],
-    now: Mapping[str, list[ResultRow]],
+    now: Mapping[str, list[SlimRow]],
     wanted: set[str],
     policy: GatePolicy,
 ) -> None:
@@ -342,7 +338,7 @@ def _check_drop(
 
 
 def _check_floor(
-    res: GateResult, who: str, now: Mapping[str, list[ResultRow]], floor: float | None, source: str
+    res: GateResult, who: str, now: Mapping[str, list[SlimRow]], floor: float | None, source: str
 ) -> None:
     if floor is None:
         return

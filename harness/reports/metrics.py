@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from harness.reports.parity import stream_parity
 from harness.run.config import Price
@@ -59,6 +59,22 @@ COUNTING_RULES = (
 )
 
 _NOT_COUNTED = "unsupported"
+
+
+class Trial(Protocol):
+    """What grouping by case reads of a row (a `ResultRow`, or a `reports.slim.SlimRow`)."""
+
+    @property
+    def provider_id(self) -> str: ...
+    @property
+    def case_id(self) -> str: ...
+    @property
+    def trial(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+
+
+T = TypeVar("T", bound=Trial)
 _STATUS_KIND = {"error": "provider_error", "stale": "stale_cassette"}
 
 
@@ -173,9 +189,9 @@ def cost(rows: Iterable[ResultRow], prices: Mapping[str, Price] | None) -> dict[
     return {"usd": round(usd, 6) if priced else None, "unpriced_models": sorted(unpriced)}
 
 
-def group_cases(rows: Iterable[ResultRow]) -> dict[tuple[str, str], list[ResultRow]]:
+def group_cases(rows: Iterable[T]) -> dict[tuple[str, str], list[T]]:
     """Group rows by (provider_id, case_id), trials sorted."""
-    groups: dict[tuple[str, str], list[ResultRow]] = defaultdict(list)
+    groups: dict[tuple[str, str], list[T]] = defaultdict(list)
     for r in rows:
         groups[(r.provider_id, r.case_id)].append(r)
     for g in groups.values():
@@ -189,7 +205,7 @@ def multi_trial(rows: Iterable[ResultRow]) -> set[tuple[str, str]]:
     return {key for key, n in seen.items() if n > 1}
 
 
-def case_status(trials: Sequence[ResultRow]) -> str:
+def case_status(trials: Sequence[Trial]) -> str:
     """Return one status for a case's trials: the common status, or `flaky` when they differ."""
     statuses = {r.status for r in trials}
     if len(statuses) == 1:

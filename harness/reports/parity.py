@@ -14,6 +14,7 @@ the same run — the `parity` section of summary.json, report.md and report.html
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
@@ -32,7 +33,14 @@ class Answer(Protocol):
     def turns(self) -> Sequence[ModelTurn]: ...
 
 
-__all__ = ["STREAM_SUFFIX", "call_differences", "compare_rows", "stream_pairs", "stream_parity"]
+__all__ = [
+    "STREAM_SUFFIX",
+    "call_differences",
+    "calls_digest",
+    "compare_rows",
+    "stream_pairs",
+    "stream_parity",
+]
 
 STREAM_SUFFIX = "-stream"
 _SHOWN = 200  # differences kept per provider pair in the reports (the count is always exact)
@@ -82,6 +90,15 @@ def _shown_call(call: ToolCall) -> str:
 def _key(call: ToolCall) -> str:
     args = call.arguments if call.arguments is not None else {"<raw>": call.raw_arguments}
     return call.name + "\x00" + json.dumps(args, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def calls_digest(turns: Sequence[ModelTurn]) -> bytes | None:
+    """A short digest of what `call_differences` compares (None: no turn). Two answers with the
+    same digest have no call-level difference; different digests may still have none."""
+    if not turns:
+        return None
+    shape = [[[_key(c) for c in t.calls], bool(t.text)] for t in turns]
+    return hashlib.blake2b(json.dumps(shape, ensure_ascii=False).encode(), digest_size=16).digest()
 
 
 def _call_diffs(turn: int, a: ToolCall, b: ToolCall, out: list[str]) -> None:

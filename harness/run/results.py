@@ -25,6 +25,8 @@ __all__ = [
     "ResultsWriter",
     "case_summary",
     "iter_results",
+    "iter_results_at",
+    "read_result_at",
     "read_results",
     "turn_to_dict",
     "write_results",
@@ -241,18 +243,42 @@ def iter_results(path: str | Path) -> Iterator[ResultRow]:
     A malformed line is a UserError naming file and line. Lines end at `\\n` only (a row's
     strings may hold U+2028 and other characters `str.splitlines` would split at).
     """
+    for _, row in iter_results_at(path):
+        yield row
+
+
+def iter_results_at(path: str | Path) -> Iterator[tuple[int, ResultRow]]:
+    """`iter_results`, each row with the byte offset of its line (for `read_result_at`)."""
     p = Path(path)
     if not p.exists():
         raise UserError(f"{p}: results file not found")
+    offset = 0
     with p.open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
+            at, offset = offset, offset + len(raw)
             if not raw.strip():
                 continue
-            try:
-                row = ResultRow.from_dict(loads_json(raw))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise UserError(f"{p}:{lineno}: malformed result row: {exc}") from None
-            yield row
+            yield at, _parse(raw, p, lineno)
+
+
+def read_result_at(path: str | Path, offset: int) -> ResultRow:
+    """The row whose line starts at byte `offset` of a results.jsonl (read again, one line only)."""
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            fh.seek(offset)
+            raw = fh.readline()
+    except OSError as exc:
+        raise UserError(f"{p}: cannot read the results file again: {exc}") from None
+    return _parse(raw, p, None)
+
+
+def _parse(raw: bytes, p: Path, lineno: int | None) -> ResultRow:
+    try:
+        return ResultRow.from_dict(loads_json(raw))
+    except (ValueError, KeyError, TypeError) as exc:
+        where = f"{p}:{lineno}" if lineno is not None else f"{p}"
+        raise UserError(f"{where}: malformed result row: {exc}") from None
 
 
 def read_results(path: str | Path) -> list[ResultRow]:

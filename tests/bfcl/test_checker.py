@@ -39,6 +39,12 @@ def _grade(case: Case, *calls: tuple[str, Any], tool_names: str = "exact") -> An
     return bfcl_checker.grade(case, [turn], provider_id="p", tool_names=tool_names)
 
 
+LEN = {
+    "name": "geo_len",
+    "description": "",
+    "parameters": {"type": "dict", "properties": {"n": {"type": "integer"}}, "required": ["n"]},
+}
+
 SIMPLE = [
     {"geo.area": {"size": [2.0], "unit": ["Square Meters", ""], "points": [[1.0, 2.5], ""], "opts": [""]}}
 ]
@@ -88,6 +94,35 @@ def test_names_exact_and_sanitized() -> None:
     assert not _grade(case, ("geo.area", {"size": 2.0}), tool_names="sanitized").passed
     v = _grade(case, ("geo_area", {"size": 2.0}))
     assert not v.passed and v.failures[0].kind == "hallucinated_function" and not v.tool_selection_ok
+
+
+def test_one_case_graded_in_both_modes_keeps_each_modes_names() -> None:
+    # One plan is shared by both name modes (sanitized renames the outputs for the exact-name
+    # fast check): grading in one mode must not change the other's verdicts, in either order.
+    for first in ("exact", "sanitized"):
+        case = _case("parallel_multiple", [{"geo.area": {"size": [2.0]}}, {"geo_len": {"n": [1]}}], [FN, LEN])
+        calls = {"exact": ("geo.area", "geo_len"), "sanitized": ("geo_area", "geo_len")}
+        order = [first, "sanitized" if first == "exact" else "exact"]
+        for mode in order:
+            a, b = calls[mode]
+            assert _grade(case, (a, {"size": 2.0}), (b, {"n": 1}), tool_names=mode).passed, mode
+            other_a = calls["sanitized" if mode == "exact" else "exact"][0]
+            assert not _grade(case, (other_a, {"size": 2.0}), (b, {"n": 1}), tool_names=mode).passed, mode
+
+
+def test_offered_names_that_sanitise_alike() -> None:
+    # `geo.area` and `geo_area` are one name once sanitised: BFCL's rule (compare with the
+    # sanitised offered name) then accepts `geo_area` for either; no exact-name shortcut applies.
+    twin = {**FN, "name": "geo_area"}
+    case = _case("multiple", [{"geo.area": {"size": [2.0]}}], [FN, twin])
+    assert _grade(case, ("geo_area", {"size": 2.0}), tool_names="sanitized").passed
+    assert not _grade(case, ("geo.area", {"size": 2.0}), tool_names="sanitized").passed
+    assert _grade(case, ("geo.area", {"size": 2.0})).passed
+    assert not _grade(case, ("geo_area", {"size": 2.0})).passed
+    full = check_ast(
+        [FN, twin], [("geo_area", {"size": 2.0})], [{"geo.area": {"size": [2.0]}}], "multiple", sanitize=True
+    )
+    assert full.valid
 
 
 def test_call_counts_and_undecodable() -> None:

@@ -186,7 +186,7 @@ def _schema_by_jsonschema(case: Case, out: Output, mode: str) -> bool:
 
 def _as_grade_input(name: str, raw: str) -> ToolCall:
     """A call as `fcharness grade` reads `{"name": ..., "arguments": "<raw text>"}`."""
-    from harness.commands.grade import _decode_arguments
+    from harness.commands._outputs import decode_arguments as _decode_arguments
 
     arguments, kept = _decode_arguments(raw)
     return ToolCall(name, arguments, kept)
@@ -198,10 +198,11 @@ def _ours(case: Case, out: Output, mode: str, undecodable: bool = False) -> bool
     if undecodable or bfcl_checker.is_no_call_category(case.meta["bfcl_category"]):
         return verdict.passed
     sanitize = mode == "sanitized"
-    plan = bfcl_checker._plan(case, sanitize)
+    plan = bfcl_checker._plan_of(case, sanitize)
     if plan.fast is not None:
         INTERNAL["fast_vs_full"] += 1
-        full = _bfcl_ast.check_ast(plan.functions, out, plan.answer, plan.category, sanitize=sanitize).valid
+        core = plan.core
+        full = _bfcl_ast.check_ast(core.functions, out, core.answer, core.category, sanitize=sanitize).valid
         if plan.fast(out) != full:
             INTERNAL_ERRORS.append(f"{case.id} fast path {plan.fast(out)} vs full checker {full}: {out}")
     if verdict.passed or INTERNAL["schema_seen"] % 5 == 0:

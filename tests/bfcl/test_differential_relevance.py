@@ -53,7 +53,7 @@ def _bfcl_relevance(calls: list[tuple[str, str]]) -> bool:
 
 
 def test_every_comparison_agrees() -> None:
-    from harness.commands.grade import _decode_arguments
+    from harness.commands._outputs import decode_arguments as _decode_arguments
 
     cases = [c for _, cs in bfcl.import_cases(categories=["live_relevance"]) for c in cs]
     stats: Counter[str] = Counter()

@@ -115,6 +115,25 @@ def test_grade_reproduces_published_counts(
         assert got == want, model
 
 
+def test_grade_every_model_in_one_process(
+    imported: Path, bfcl_2024_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One `grade` over all five models, each in its own mode (`--tool-names MODEL=MODE`),
+    gives BFCL's counts for every model, as one run per mode does."""
+    scores = json.loads((bfcl_2024_dir / "scores.json").read_text())
+    outputs = tmp_path / "outputs.jsonl"
+    outputs.write_text("".join((bfcl_2024_dir / "outputs" / f"{m}.jsonl").read_text() for m in MODELS))
+    argv = ["grade", "--cases", str(imported), "--outputs", str(outputs), "--profile", "bfcl"]
+    argv += [f"--tool-names={m}={scores[m]['tool_names']}" for m in MODELS]
+    assert main([*argv, "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    by_provider = {s["provider_id"]: s for s in doc["bfcl"]}
+    for model in MODELS:
+        got = {c: by_provider[model]["columns"][V1_LABELS[c]]["correct"] for c in V1_LABELS}
+        want = {c: v["bfcl_correct"] for c, v in scores[model]["categories"].items()}
+        assert got == want, model
+
+
 def test_default_profile_differs_from_bfcl_only_deliberately(
     loaded: dict[str, Case], bfcl_2024_dir: Path
 ) -> None:

@@ -221,6 +221,55 @@ def test_tool_names_option(tmp_path: Path, capsys: Any) -> None:
     assert main(grade_cli(cases, out, "--tool-names", "sanitized")) == 0
 
 
+def test_tool_names_per_provider(tmp_path: Path, capsys: Any) -> None:
+    cases = tmp_path / "dotted.yaml"
+    cases.write_text(CASES_YAML.replace("get_weather", "weather.get"), encoding="utf-8")
+    dotted = {**GOOD_WEATHER, "name": "weather.get"}
+    plain = {**GOOD_WEATHER, "name": "weather_get"}
+    out = write_lines(
+        tmp_path,
+        *(
+            {"case_id": "weather.beijing.tomorrow", "provider_id": pid, "calls": [call]}
+            for pid, call in (("a", dotted), ("b", plain), ("c", plain))
+        ),
+    )
+    # `a` names the function as offered, `b` and `c` as sanitised: each passes in its own mode only
+    argv = grade_cli(cases, out, "--format", "json", "--tool-names", "sanitized", "--tool-names", "a=exact")
+    assert main(argv) == 0
+    assert {s: v["passed"] for s, v in json.loads(capsys.readouterr().out)["summary"].items()} == {
+        "a": 1,
+        "b": 1,
+        "c": 1,
+    }
+    assert main(grade_cli(cases, out, "--format", "json", "--tool-names", "b=sanitized")) == 1
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    assert {p: v["passed"] for p, v in summary.items()} == {"a": 1, "b": 1, "c": 0}  # default: exact
+    # a provider id holding `=` is split at the last one
+    assert main(grade_cli(cases, out, "--tool-names", "x=y=sanitized")) == 1
+    assert "no output line: x=y" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--tool-names", "loose"], "expected exact, sanitized, or PROVIDER=exact|sanitized"),
+        (["--tool-names", "=exact"], "expected exact, sanitized, or PROVIDER=exact|sanitized"),
+        (["--tool-names", "a=exact", "--tool-names", "a=sanitized"], "provider 'a' is given both"),
+        (["--tool-names", "exact", "--tool-names", "sanitized"], "the default is given both"),
+    ],
+)
+def test_bad_tool_names_exit_2(
+    cases_file: Path, tmp_path: Path, capsys: Any, options: list[str], message: str
+) -> None:
+    out = write_lines(tmp_path, {"case_id": "chat.hello", "provider_id": "a", "calls": []})
+    try:
+        code = main(grade_cli(cases_file, out, *options))
+    except SystemExit as stop:  # argparse's usage error
+        code = stop.code
+    assert code == 2
+    assert message in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
