@@ -121,12 +121,20 @@ def main() -> None:
         finally:
             loader.file_ok, loader.case_ok, loader.tools_file_ok = saved
         print(_line("jsonschema", n, cpu, wall))
-        bfcl_per_case(root, n / measure(root / "suite", args.repeats)[0], args.repeats)
+        demo_cpu = measure(root / "suite", args.repeats)[0]
+        bfcl_per_case(root, (n / demo_cpu, _yaml_bytes(root / "suite") / demo_cpu), args.repeats)
 
 
-def bfcl_per_case(root: Path, demo_rate: float, repeats: int) -> None:
+def _yaml_bytes(folder: Path) -> int:
+    """Bytes of the YAML files under `folder` (case files and shared tools)."""
+    return sum(p.stat().st_size for p in folder.rglob("*.y*ml"))
+
+
+def bfcl_per_case(root: Path, demo: tuple[float, float], repeats: int) -> None:
     """Cases per second of the BFCL 2024-08-11 fixture imported by `fcharness import bfcl` (no
-    cache), against the shipped suite's rate measured just before (issue 11: ≈ 14x slower)."""
+    cache), against the shipped suite's rate measured just before (issue 11: ≈ 14x slower), per
+    case and per byte of YAML (`demo`: the suite's cases and bytes per CPU second)."""
+    demo_rate, demo_bytes = demo
     shared = Path(os.environ.get("FCHARNESS_SHARED", REPO.parent / "shared"))
     data = shared / "fixtures" / "bfcl-2024-08-11" / "data"
     if not data.is_dir():
@@ -139,6 +147,11 @@ def bfcl_per_case(root: Path, demo_rate: float, repeats: int) -> None:
     cpu, wall = measure(out, repeats)
     print(_line("BFCL import", n, cpu, wall))
     print(f"per case, imported BFCL vs shipped suite: {demo_rate / (n / cpu):.2f}x the time (target ≈ 1x)")
+    size = _yaml_bytes(out)
+    print(
+        f"per byte of YAML ({size / n:,.0f} vs {demo_bytes / demo_rate:,.0f} bytes per case):"
+        f" {demo_bytes / (size / cpu):.2f}x the time"
+    )
 
 
 if __name__ == "__main__":

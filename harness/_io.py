@@ -28,6 +28,7 @@ __all__ = [
     "checked_int",
     "loads_json",
     "may_alias",
+    "prune_generations",
     "redact",
     "redact_bytes",
     "register_secrets",
@@ -286,3 +287,44 @@ def loads_json(text: str | bytes) -> Any:
     if opened >= MAX_DEPTH:
         check_depth(value)
     return value
+
+
+_GENERATION = re.compile(r"v[0-9]{1,6}-[0-9a-f]{16}")
+
+
+def prune_generations(current: Path) -> int:
+    """Remove the sibling folders of a cache generation `current` (`v<format>-<fingerprint>`)
+    left by other versions of fc-harness; return how many went.
+
+    Only real folders named like a generation go; nothing behind a symbolic link is touched (not
+    the parent, not a sibling); `shutil.rmtree` is used only where it cannot be led outside the
+    folder by a link (`rmtree.avoids_symlink_attacks`). Never raises: a folder that cannot be
+    removed (in use, read-only) simply stays.
+    """
+    import shutil
+    import stat
+
+    if not shutil.rmtree.avoids_symlink_attacks:  # pragma: no cover - every platform we run on has it
+        return 0
+    parent = current.parent
+    removed = 0
+    try:
+        if stat.S_ISLNK(os.lstat(parent).st_mode) or stat.S_ISLNK(os.lstat(parent.parent).st_mode):
+            return 0
+        with os.scandir(parent) as entries:
+            stale = [
+                e.path
+                for e in entries
+                if e.name != current.name
+                and _GENERATION.fullmatch(e.name)
+                and e.is_dir(follow_symlinks=False)
+            ]
+    except OSError:
+        return 0
+    for path in stale:
+        try:
+            shutil.rmtree(path)
+            removed += 1
+        except OSError:
+            pass
+    return removed

@@ -7,7 +7,8 @@ the sha256 of the file's bytes, its path, the shared tools it can `use:` and a f
 the code that reads cases, so any change is a miss. Files with errors are never stored; a
 file's warnings are stored with it and reported again on a hit, so `validate` reports exactly
 what it would without a cache. Shared tools files (`_tools/`) are cached the same way (keyed
-by their bytes and path), so a warm load parses no YAML at all.
+by their bytes and path), so a warm load parses no YAML at all. The first entry written into
+a generation removes the folders of the others (`harness._io.prune_generations`).
 
 Entries are JSON (never code), read as untrusted input: bounded, and every field's type is
 checked while it is turned back into a `Case`; anything unexpected is a miss. A file is
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
-from harness._io import atomic_write_text
+from harness._io import atomic_write_text, prune_generations
 from harness.errors import Problem
 from harness.model import Case, ExpectedCall, Message, Tool, ToolCall, Turn
 
@@ -216,6 +217,7 @@ class CaseCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder / "cases" / f"v{CACHE_FORMAT}-{_fingerprint()}"
         self.writable = True
+        self.pruned = False  # other generations' folders removed (on the first write)
         self._pools: dict[tuple[tuple[str, int], ...], tuple[list[Tool], str]] = {}
 
     def key(self, path: Path, data: bytes, pool: Mapping[str, Tool]) -> str:
@@ -305,6 +307,10 @@ class CaseCache:
             atomic_write_text(self.folder / f"{key}.json", text, durable=False)
         except OSError:
             self.writable = False
+            return
+        if not self.pruned:  # the first entry this generation gets: older ones are stale
+            self.pruned = True
+            prune_generations(self.folder)
 
 
 def _enc_warnings(warnings: list[Problem]) -> list[list[Any]]:

@@ -11,8 +11,10 @@ compares; a mismatch reads the cassette itself to show the difference):
 - keyed by content, so an edited, renamed or re-recorded cassette is simply a miss;
 - versioned by the fc-harness version, the entry format and a fingerprint of the code that
   parses cassettes (`format.py`, `safe_yaml.py`, this file), so nothing parsed by other code
-  is ever used; old generations are left for the user to delete (the folder is always safe
-  to delete, and gitignored);
+  is ever used; a generation's first write removes the folders of the others
+  (`harness._io.prune_generations`: only `v<format>-<fingerprint>` folders, never through a
+  link, never failing the run), so an upgrade does not leave the old entries behind (the
+  folder is always safe to delete, and gitignored);
 - JSON only (it cannot run code), read as untrusted input: bounded in size, its shape checked
   field by field; anything unexpected is a miss, and the entry is rewritten atomically;
 - values JSON cannot hold exactly (a YAML date, a non-string key, bytes) are never cached:
@@ -30,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
-from harness._io import InputLimitError, atomic_write_text
+from harness._io import InputLimitError, atomic_write_text, prune_generations
 from harness.cassettes.layout import canonical_json, decoded_body
 from harness.errors import CassetteError, json_type
 from harness.providers.base import WireResponse
@@ -273,6 +275,7 @@ class InteractionCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder / "cassettes" / f"v{CACHE_FORMAT}-{_fingerprint()}"
         self.writable = True
+        self.pruned = False  # other generations' folders removed (on the first write)
 
     def _file(self, key: str) -> Path:
         return self.folder / f"{key}.json"
@@ -319,3 +322,7 @@ class InteractionCache:
             atomic_write_text(self._file(key), text, durable=False)
         except OSError:
             self.writable = False  # a read-only checkout: run without writing the cache
+            return
+        if not self.pruned:  # the first entry this generation gets: older ones are stale
+            self.pruned = True
+            prune_generations(self.folder)

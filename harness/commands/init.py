@@ -2,7 +2,8 @@
 
 Writes `cases/weather.yaml` (the seed text's weather case), `fcharness.toml` (emulator
 profiles, real vendors commented out, `[emulator]` and `[gate]` settings), a GitHub Actions
-workflow and `.gitignore` lines, then (unless `--no-record`) records the emulator profiles
+workflow (installing fc-harness from where CI can get it: `harness.commands._install`) and
+`.gitignore` lines, then (unless `--no-record`) records the emulator profiles
 against an in-process emulator answering with the cases' expected calls and writes
 `reports/baseline.json` from that recording, so `fcharness run` and `fcharness gate` pass
 straight away. Existing files are never overwritten (a folder that already has
@@ -20,7 +21,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from harness._io import atomic_write_text
-from harness.commands.scaffold import CASE_FILE, EMULATOR_PROFILES, GITIGNORE_LINES, WORKFLOW, config_text
+from harness.commands._install import ci_install, installed_from, source_checkout, workflow_step
+from harness.commands.scaffold import (
+    CASE_FILE,
+    EMULATOR_PROFILES,
+    GITIGNORE_LINES,
+    config_text,
+    workflow_text,
+)
 from harness.errors import UserError
 
 __all__ = ["add_arguments", "run"]
@@ -143,16 +151,23 @@ def run(args: argparse.Namespace) -> int:
     kept: list[str] = []
     _write_new(root / "fcharness.toml", config_text(missing, PORT), made, kept, root)
     _write_new(root / "cases" / "weather.yaml", CASE_FILE, made, kept, root)
-    _write_new(root / ".github" / "workflows" / "fc-harness.yml", WORKFLOW, made, kept, root)
+    checkout = source_checkout()
+    install = ci_install(root, installed_from(), checkout)
+    workflow = root / ".github" / "workflows" / "fc-harness.yml"
+    had_workflow = workflow.exists()
+    _write_new(workflow, workflow_text(workflow_step(install)), made, kept, root)
     _gitignore(root / ".gitignore", made, root)
     print(f"fc-harness project in {root.resolve()}")
     for rel in made:
         print(f"  wrote {rel}")
     for rel in kept:
         print(f"  kept your {rel}")
+    if not had_workflow:
+        print(f"  {install.said}")
     if missing:
         extras = ",".join(sorted(set(missing.values())))
-        print(f"  (emulator profiles needing an SDK left commented out: pip install 'fc-harness[{extras}]')")
+        how = f"pip install -e '{checkout}[{extras}]'" if checkout else f"install fc-harness with [{extras}]"
+        print(f"  (emulator profiles needing an SDK left commented out: {how})")
     code = 0
     if not args.no_record:
         passed, total, baseline = _record(root)

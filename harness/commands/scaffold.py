@@ -5,7 +5,7 @@ Templates only (no I/O); `harness.commands.init` writes them and records the fir
 
 from __future__ import annotations
 
-__all__ = ["CASE_FILE", "EMULATOR_PROFILES", "GITIGNORE_LINES", "WORKFLOW", "config_text"]
+__all__ = ["CASE_FILE", "EMULATOR_PROFILES", "GITIGNORE_LINES", "config_text", "workflow_text"]
 
 #: The seed text's weather example (function-calling 7.2): its get_weather tool unchanged.
 CASE_FILE = """\
@@ -158,7 +158,7 @@ def config_text(missing_sdk: dict[str, str], port: int = 8765) -> str:
         lines = _profile(pid, kind, model, path, key, port)
         if module in missing_sdk:
             parts.append(
-                f"# needs its SDK: pip install 'fc-harness[{extra}]', then uncomment\n"
+                f"# needs its SDK (fc-harness's [{extra}] extra installed), then uncomment\n"
                 + "\n".join("# " + line for line in lines)
                 + "\n"
             )
@@ -168,7 +168,7 @@ def config_text(missing_sdk: dict[str, str], port: int = 8765) -> str:
     return "\n".join(parts)
 
 
-WORKFLOW = """\
+_WORKFLOW_HEAD = """\
 # fc-harness in CI: replay the committed cassettes (no network, no keys), gate against the
 # committed baseline, publish the reports. Written by `fcharness init`.
 name: fc-harness
@@ -185,8 +185,9 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.11"
-      - name: Install fc-harness
-        run: pip install "fc-harness[all]"
+"""
+
+_WORKFLOW_TAIL = """\
       - name: Validate the case files
         run: fcharness validate
       - name: Replay cassettes (no network, no keys)
@@ -212,6 +213,12 @@ jobs:
         with:
           path: reports/latest/report.md
 """
+
+
+def workflow_text(install_step: str) -> str:
+    """The GitHub Actions workflow, with its `Install fc-harness` step (`_install.workflow_step`)."""
+    return _WORKFLOW_HEAD + install_step + _WORKFLOW_TAIL
+
 
 #: Lines `fcharness init` makes sure `.gitignore` has (generated reports; the baseline stays).
 GITIGNORE_LINES: tuple[str, ...] = (
