@@ -36,7 +36,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import types
 from pathlib import Path
 from typing import Any
 
@@ -44,43 +43,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from _proc import Sample, child, combine, print_table  # noqa: E402
+from bfcl_checker_process import CURRENT_NAME, bfcl_checker, current_answer  # noqa: E402
 
-from harness.bfcl import ast_checker as _bfcl_ast  # noqa: E402
 from harness.bfcl import importer as bfcl  # noqa: E402
 from harness.model import ModelTurn, ToolCall  # noqa: E402
-
-CURRENT_NAME = {
-    "simple": "simple_python",
-    "multiple_function": "multiple",
-    "parallel_function": "parallel",
-    "parallel_multiple_function": "parallel_multiple",
-    "relevance": "irrelevance",
-}
-
-
-def _bfcl_checker() -> Any:
-    stub = types.ModuleType("bfcl_eval.constants.model_config")
-
-    class _Cfg:
-        def __init__(self, flag: bool) -> None:
-            self.underscore_to_dot = flag
-
-    stub.MODEL_CONFIG_MAPPING = {"fch-exact": _Cfg(False), "fch-sanitized": _Cfg(True)}  # type: ignore[attr-defined]
-    sys.modules.setdefault(stub.__name__, stub)
-    from bfcl_eval.eval_checker.ast_eval import ast_checker
-    from bfcl_eval.utils import is_empty_output
-
-    ast_checker.MODEL_CONFIG_MAPPING = stub.MODEL_CONFIG_MAPPING  # type: ignore[attr-defined]
-    return ast_checker, is_empty_output
-
-
-def _current_answer(functions: Any, answer: Any) -> Any:
-    funcs = functions if isinstance(functions, list) else [functions]
-    out = []
-    for key, params in answer.items():
-        fn = _bfcl_ast.find_description(funcs, key, "v1")
-        out.append({fn["name"] if fn else key: params})
-    return out
 
 
 def whole_processes(fixtures: Path, repeat: int) -> None:
@@ -153,8 +119,7 @@ def main() -> int:
     whole_processes(args.fixtures, args.repeat)
     from harness.grading.grader import grade  # what `fcharness grade --profile bfcl` calls
 
-    ast_checker, is_empty_output = _bfcl_checker()
-    from bfcl_eval.constants.enums import Language
+    ast_checker, is_empty_output, Language = bfcl_checker()
 
     cases = {c.meta["bfcl_id"]: c for _, cs in bfcl.import_cases(args.fixtures / "data") for c in cs}
     scores = json.loads((args.fixtures / "scores.json").read_text())
@@ -168,12 +133,13 @@ def main() -> int:
             calls = tuple(ToolCall(c["name"], c["arguments"]) for c in row["calls"])
             ours.append((case, ModelTurn(calls), model, mode))
             funcs = case.meta["bfcl_functions"]
+            funcs = funcs if isinstance(funcs, list) else [funcs]
             answer = case.meta["bfcl_answer"]
             theirs.append(
                 (
-                    funcs if isinstance(funcs, list) else [funcs],
+                    funcs,
                     [{c["name"]: c["arguments"]} for c in row["calls"]],
-                    None if answer is None else _current_answer(funcs, answer),
+                    None if answer is None else current_answer(funcs, answer),
                     CURRENT_NAME[case.meta["bfcl_category"]],
                     f"fch-{mode}",
                 )

@@ -31,7 +31,7 @@ def _lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _current(functions: list[dict[str, Any]], answer: dict[str, Any]) -> list[dict[str, Any]]:
+def current_answer(functions: list[dict[str, Any]], answer: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for key, params in answer.items():
         fn = next((f for f in functions if f["name"] in key), None)
@@ -39,9 +39,9 @@ def _current(functions: list[dict[str, Any]], answer: dict[str, Any]) -> list[di
     return out
 
 
-def main() -> int:
-    """Grade every output; print the count of correct ones."""
-    root = Path(sys.argv[1])
+def bfcl_checker() -> tuple[Any, Any, Any]:
+    """BFCL's `ast_checker` module, `is_empty_output` and `Language`, with two model configs:
+    `fch-exact` and `fch-sanitized` (`underscore_to_dot`)."""
     stub = types.ModuleType("bfcl_eval.constants.model_config")
 
     class _Cfg:
@@ -55,6 +55,13 @@ def main() -> int:
     from bfcl_eval.utils import is_empty_output
 
     ast_checker.MODEL_CONFIG_MAPPING = stub.MODEL_CONFIG_MAPPING  # type: ignore[attr-defined]
+    return ast_checker, is_empty_output, Language
+
+
+def main() -> int:
+    """Grade every output; print the count of correct ones."""
+    root = Path(sys.argv[1])
+    ast_checker, is_empty_output, Language = bfcl_checker()
     entries: dict[str, tuple[list[dict[str, Any]], Any, str]] = {}
     for category in CURRENT_NAME:
         name = f"gorilla_openfunctions_v1_test_{category}.json"
@@ -65,7 +72,7 @@ def main() -> int:
         for q in _lines(root / "data" / name):
             funcs = q["function"] if isinstance(q["function"], list) else [q["function"]]
             answer = answers.get(q["id"])
-            entries[q["id"]] = (funcs, None if answer is None else _current(funcs, answer), category)
+            entries[q["id"]] = (funcs, None if answer is None else current_answer(funcs, answer), category)
     scores = json.loads((root / "scores.json").read_text(encoding="utf-8"))
     ok = total = 0
     for model, info in scores.items():

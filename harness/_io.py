@@ -29,6 +29,7 @@ __all__ = [
     "loads_json",
     "may_alias",
     "prune_generations",
+    "read_at_most",
     "redact",
     "redact_bytes",
     "register_secrets",
@@ -126,6 +127,23 @@ def atomic_writer(
 REDACTED = "<redacted>"
 _SECRETS: list[str] = []
 _LOCK = threading.Lock()
+
+
+def read_at_most(path: str | Path, limit: int) -> bytes | None:
+    """The bytes of the file `path`, or None when it holds more than `limit` bytes.
+
+    Reads what the file holds rather than `limit + 1` bytes: a read of that size allocates the
+    whole buffer first (64 MiB per cache entry, once per cassette, in every worker thread).
+    OSError propagates.
+    """
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > limit:
+            return None
+        raw = f.read(size + 1)  # + 1: a file that grew meanwhile is read on, up to the limit
+        if len(raw) > size:
+            raw += f.read(limit + 1 - len(raw))
+    return raw if len(raw) <= limit else None
 
 
 def register_secrets(values: Iterable[str]) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from harness._io import atomic_write_text
+from harness._io import atomic_write_text, read_at_most
 from harness.errors import UserError
 from harness.model import FAILURE_KINDS, Failure, ModelTurn, Tool, ToolCall, Usage, Verdict
 from harness.providers.base import restore_names, sanitize_name
@@ -89,3 +90,36 @@ def test_atomic_write_gives_the_usual_file_mode(tmp_path: Path) -> None:
     umask = os.umask(0)
     os.umask(umask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_read_at_most_reads_what_the_file_holds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "entry.json"
+    path.write_bytes(b"x" * 100)
+    assert read_at_most(path, 100) == b"x" * 100
+    assert read_at_most(path, 99) is None  # over the limit: refused before reading
+    with pytest.raises(OSError):
+        read_at_most(tmp_path / "missing.json", 100)
+    # the read asks for the file's size, not the limit (a read of the limit allocates it whole)
+    sizes: list[int] = []
+    real_open = open
+
+    class Spy:
+        def __init__(self, f: Any) -> None:
+            self.f = f
+
+        def __enter__(self) -> Spy:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.f.close()
+
+        def fileno(self) -> int:
+            return int(self.f.fileno())
+
+        def read(self, n: int) -> bytes:
+            sizes.append(n)
+            return bytes(self.f.read(n))
+
+    monkeypatch.setattr("builtins.open", lambda *a, **k: Spy(real_open(*a, **k)))
+    assert read_at_most(path, 64 << 20) == b"x" * 100
+    assert max(sizes) <= 101

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
-from harness._io import atomic_write_text, prune_generations
+from harness._io import atomic_write_text, prune_generations, read_at_most
 from harness.errors import Problem
 from harness.model import Case, ExpectedCall, Message, Tool, ToolCall, Turn
 
@@ -285,11 +285,9 @@ class CaseCache:
 
     def _read(self, key: str) -> bytes | None:
         try:
-            with open(self.folder / f"{key}.json", "rb") as f:
-                raw = f.read(MAX_ENTRY_BYTES + 1)
+            return read_at_most(self.folder / f"{key}.json", MAX_ENTRY_BYTES)
         except OSError:
             return None
-        return raw if len(raw) <= MAX_ENTRY_BYTES else None
 
     def _write(
         self, key: str, warnings: list[Problem], doc: Callable[[], Any], same: Callable[[str], bool]

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
-from harness._io import InputLimitError, atomic_write_text, prune_generations
+from harness._io import InputLimitError, atomic_write_text, prune_generations, read_at_most
 from harness.cassettes.layout import canonical_json, decoded_body
 from harness.errors import CassetteError, json_type
 from harness.providers.base import WireResponse
@@ -283,11 +283,10 @@ class InteractionCache:
     def get(self, key: str) -> list[Interaction] | None:
         """The cached interactions for `key`, or None (missing, too large or malformed)."""
         try:
-            with open(self._file(key), "rb") as f:
-                raw = f.read(MAX_ENTRY_BYTES + 1)
+            raw = read_at_most(self._file(key), MAX_ENTRY_BYTES)
         except OSError:
             return None
-        if len(raw) > MAX_ENTRY_BYTES:
+        if raw is None:
             return None
         try:
             doc = json.loads(raw)
