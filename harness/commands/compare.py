@@ -32,7 +32,9 @@ def run(args: argparse.Namespace) -> int:
     Each run's rows are read once, compactly (`harness.reports.slim`); the calls of a case are
     read again from its results.jsonl only when the two answers' digests differ."""
     file_a, file_b = results_file(args.run_a), results_file(args.run_b)
-    rows_a, rows_b = read_slim(file_a), read_slim(file_b)
+    ids: dict[str, str] = {}  # one copy of each case id for both runs (dropped once read)
+    rows_a, rows_b = read_slim(file_a, ids), read_slim(file_b, ids)
+    del ids
     result = compare_runs(rows_a, rows_b, pairs=args.pair, keep_same=args.all)
     print(
         render_compare(result, name_a=str(file_a), name_b=str(file_b), fmt=args.format, show_same=args.all),

@@ -3,9 +3,10 @@
 A `ResultRow` carries the case (prompt, tools, expectations) and every answer; at 10,000 rows
 that is hundreds of megabytes. The gate reads a row's ids, status, category, tags, case file,
 model and, for a regression, one line saying why; `compare` also reads the calls, but only of
-cases whose answers differ. A `SlimRow` holds those fields (shared strings interned) and a
-digest of the calls (`parity.calls_digest`); its `turns` are read again from the results file,
-at the row's offset, only when asked for. `read_slim(path)` reads a results.jsonl so, once.
+cases whose answers differ. A `SlimRow` holds those fields (shared strings interned; `compare`
+keeps one copy of a case id for both runs) and a digest of the calls
+(`parity.calls_digest`); its `turns` are read again from the results file, at the row's
+offset, only when asked for. `read_slim(path)` reads a results.jsonl so, once.
 """
 
 from __future__ import annotations
@@ -62,18 +63,22 @@ class SlimRow:
         file: Path | None = None,
         offset: int = -1,
         shared: dict[object, object] | None = None,
+        ids: dict[str, str] | None = None,
     ) -> SlimRow:
-        """The compact form of `row`; with a `file`, its turns are left there, else held."""
+        """The compact form of `row`; with a `file`, its turns are left there, else held.
+
+        `shared` keeps one copy of equal tag tuples; `ids`, one of equal case ids and whys."""
         why = ""
         if row.status != "pass":
             first = row.verdict.failures[0].message if row.verdict.failures else (row.error or "")
             first = first.splitlines()[0] if first else ""
             kind = row_kind(row)
             why = f"{kind}: {first}" if first else kind
+            why = ids.setdefault(why, why) if ids is not None else why
         one = shared if shared is not None else {}
         return cls(
             provider_id=sys.intern(row.provider_id),
-            case_id=row.case_id,
+            case_id=ids.setdefault(row.case_id, row.case_id) if ids is not None else row.case_id,
             trial=row.trial,
             status=sys.intern(row.status),
             kind=sys.intern(row_kind(row)),
@@ -95,8 +100,10 @@ def slim_rows(rows: Iterable[ResultRow | SlimRow]) -> list[SlimRow]:
     return [r if isinstance(r, SlimRow) else SlimRow.of(r, shared=shared) for r in rows]
 
 
-def read_slim(path: str | Path) -> list[SlimRow]:
-    """The rows of a results.jsonl as `SlimRow`s, read once (malformed lines: as `iter_results`)."""
+def read_slim(path: str | Path, ids: dict[str, str] | None = None) -> list[SlimRow]:
+    """The rows of a results.jsonl as `SlimRow`s, read once (malformed lines: as `iter_results`).
+
+    `ids`: a dict shared by several reads (two runs of a suite share their case ids)."""
     file = Path(path)
     shared: dict[object, object] = {}
-    return [SlimRow.of(row, file, offset, shared) for offset, row in iter_results_at(file)]
+    return [SlimRow.of(row, file, offset, shared, ids) for offset, row in iter_results_at(file)]
