@@ -176,7 +176,7 @@ class _Sender:
         if settings.get("proxy_use_forwarding_for_https"):
             from botocore.exceptions import InvalidProxiesConfigError
 
-            class _Forwarding(InvalidProxiesConfigError):
+            class _Forwarding(InvalidProxiesConfigError):  # type: ignore[misc]  # botocore: untyped
                 fmt = (
                     "proxies_config proxy_use_forwarding_for_https is not supported while fc-harness "
                     "records Bedrock (it sends https through a CONNECT tunnel): unset it to record"
