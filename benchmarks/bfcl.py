@@ -42,7 +42,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from _proc import Sample, child, combine, print_table  # noqa: E402
+from _proc import Sample, bytecode, child, combine, print_table  # noqa: E402
 from bfcl_checker_process import CURRENT_NAME, bfcl_checker, current_answer  # noqa: E402
 
 from harness.bfcl import importer as bfcl  # noqa: E402
@@ -52,6 +52,7 @@ from harness.model import ModelTurn, ToolCall  # noqa: E402
 def whole_processes(fixtures: Path, repeat: int) -> None:
     """BFCL's checker vs `fcharness grade --profile bfcl` (first pass and warm), whole processes."""
     scores = json.loads((fixtures / "scores.json").read_text(encoding="utf-8"))
+    bytecode()
     with tempfile.TemporaryDirectory(prefix="fcharness-bfcl-") as tmp:
         work = Path(tmp)
         env = {**os.environ, "PYTHONPATH": str(REPO), "FCHARNESS_CACHE": str(work / "cache")}

@@ -37,7 +37,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from _proc import Sample, child, print_table  # noqa: E402
+from _proc import Sample, bytecode, child, print_table  # noqa: E402
 
 from harness.grading import grader as grading  # noqa: E402
 from harness.model import Case, ExpectedCall, Message, ModelTurn, Tool, ToolCall, Turn  # noqa: E402
@@ -230,6 +230,7 @@ def write_files(pairs: list[tuple[Case, list[ModelTurn]]], folder: Path) -> tupl
 def whole_processes(pairs: list[tuple[Case, list[ModelTurn]]], repeats: int, passed: int) -> None:
     """Print the floor and `fcharness grade` (first pass, warm), interleaved; check its verdicts."""
     py = sys.executable
+    bytecode()
     with tempfile.TemporaryDirectory() as tmp:
         case_file, outputs = write_files(pairs, Path(tmp))
         grade = [

@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _proc import Sample, child, print_table
+from _proc import Sample, bytecode, child, print_table
 
 import harness.cases.loader as loader
 from harness.cases.cache import CaseCache
@@ -70,6 +70,7 @@ def build_suite(root: Path, copies: int) -> int:
 def whole_processes(root: Path, repeats: int) -> None:
     """Print the floor, validate, first pass and warm, interleaved."""
     py = sys.executable
+    bytecode()
     kinds: dict[str, list[Sample]] = {k: [] for k in ("floor", "validate", "first pass", "warm")}
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as cache:

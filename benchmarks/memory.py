@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -36,7 +35,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from _proc import Sample, child, median, print_table  # noqa: E402
+from _proc import Sample, bytecode, child, median, print_table  # noqa: E402
 from replay import build  # noqa: E402
 
 
@@ -97,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (code / "harness" / "__init__.py").is_file():
         print(f"{code}: no harness package there (--harness DIR: a checkout of fc-harness)", file=sys.stderr)
         return 2
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(code / "harness")], check=True)
+    bytecode(code)
     sizes = sorted(set(args.cases or [1000, 10000]))
     print(f"measuring {code}")
     probe = [sys.executable, "-c", "import harness; print(harness.__file__)"]

@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
-from _proc import Sample, child, median, stats  # noqa: E402
+from _proc import Sample, bytecode, child, median, stats  # noqa: E402
 from record_demo import _base_url  # noqa: E402
 
 from harness.cases.loader import load_cases  # noqa: E402
@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     ids = args.provider or [pid for pid, p in config.providers.items() if p.is_emulator]
     cases = load_cases([str(config.resolve(c)) for c in config.cases])
     _slow_handler(args.delay)
+    bytecode()
     with tempfile.TemporaryDirectory(prefix="fcharness-record-") as tmp:
         work = Path(tmp)
         shutil.copytree(REPO / "cases", work / "cases")

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,7 +41,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from _proc import Sample, child, median, print_table  # noqa: E402
+from _proc import Sample, bytecode, child, median, print_table  # noqa: E402
 
 from harness.cassettes.layout import cassette_path  # noqa: E402
 from harness.run.config import load_config  # noqa: E402
@@ -114,7 +113,7 @@ def measure(n_cases: int, provider: str, repeat: int, keep: Path | None = None) 
         run += ["-p", provider, "--no-progress", "--reports", str(work / "reports"), "--run-id", "bench"]
         floor = [sys.executable, "-c", FLOOR, str(listing)]
         runs: dict[str, list[Sample]] = {"floor": [], "first pass": [], "warm": []}
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "harness")], check=True)
+        bytecode()
         child(floor, env=env)  # page cache and bytecode, untimed
         for _ in range(repeat):
             runs["floor"].append(child(floor, env=env))

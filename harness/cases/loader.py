@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 from harness.cases.cache import CaseCache, tools_file
 from harness.cases.fastcheck import case_ok, file_ok, tools_file_ok
 from harness.cases.schema import case_validator, file_validator, schema_errors, tools_file_validator
-from harness.errors import CaseFileError, Problem, suggest
+from harness.cases.suite_checks import check_provider_ids, duplicate_ids, same_prompts
+from harness.errors import CaseFileError, Problem
 from harness.model import Case, Tool
 
 if TYPE_CHECKING:  # building cases (and YAML) is imported on a cache miss only
@@ -325,81 +326,14 @@ def _validate_paths(paths_list: list[str | Path], cache: CaseCache | None) -> Va
                 if tools_dir.is_dir():
                     shared.folder(tools_dir)
     problems.extend(shared.problems)
-    problems.extend(_duplicate_ids(ids))
-    problems.extend(_same_prompts(cases))
+    problems.extend(duplicate_ids(ids))
+    problems.extend(same_prompts(cases))
     return ValidationReport(
         cases=tuple(cases),
         problems=tuple(problems),
         files=tuple(case_files),
         tools=tuple({(t.name, id(t)): t for t in tools.values()}.values()),
     )
-
-
-def _duplicate_ids(ids: _Ids) -> list[Problem]:
-    """Each repeated case id, naming the place of its first definition."""
-    problems: list[Problem] = []
-    first: dict[str, tuple[str, int | None]] = {}
-    for cid, file, line, field_path in ids:
-        if cid in first:
-            f0, l0 = first[cid]
-            problems.append(
-                Problem(
-                    f"duplicate case id {cid!r}: first defined at {f0}:{l0}",
-                    file=file,
-                    line=line,
-                    case_id=cid,
-                    field=field_path,
-                )
-            )
-        else:
-            first[cid] = (file, line)
-    return problems
-
-
-def _same_prompts(cases: Sequence[Case]) -> list[Problem]:
-    """Warn when two cases open with the same user message (the emulator keys on it)."""
-    problems: list[Problem] = []
-    prompts: dict[str, Case] = {}
-    for case in cases:
-        prompt = next((m.content for m in case.messages if m.role == "user" and m.content), None)
-        if prompt is None:
-            continue
-        twin = prompts.setdefault(prompt, case)
-        if twin is not case and twin.id != case.id:
-            problems.append(
-                Problem(
-                    f"same first user message as case {twin.id!r} ({twin.source}:{twin.line}): the local "
-                    "emulator identifies cases by it and cannot tell them apart",
-                    file=case.source,
-                    line=case.line,
-                    case_id=case.id,
-                    field="messages",
-                    severity="warning",
-                )
-            )
-    return problems
-
-
-def check_provider_ids(cases: Sequence[Case], known: Iterable[str]) -> list[Problem]:
-    """Warn about `skip:` / `only:` provider ids that no provider profile defines (typos)."""
-    known_ids = sorted(set(known))
-    problems: list[Problem] = []
-    for case in cases:
-        named = [("skip", pid) for pid in case.skip] + [("only", pid) for pid in case.only]
-        for key, pid in named:
-            if pid not in known_ids:
-                problems.append(
-                    Problem(
-                        f"{key}: provider id {pid!r} is not in the config{suggest(pid, known_ids)}; "
-                        f"known: {', '.join(known_ids)}",
-                        file=case.source,
-                        line=case.line,
-                        case_id=case.id,
-                        field=f"{key}.{pid}" if key == "skip" else key,
-                        severity="warning",
-                    )
-                )
-    return problems
 
 
 def load_cases(paths: Iterable[str | Path], cache: CaseCache | None = None) -> list[Case]:

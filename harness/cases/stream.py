@@ -44,7 +44,7 @@ class CaseStream:
         self.cache = cache
         self.problems: list[Problem] = []
         self._first: dict[str, tuple[str, int | None]] = {}  # case id → where it is first defined
-        self._duplicates: list[Problem] = []  # as `loader._duplicate_ids` lists them
+        self._duplicates: list[Problem] = []  # as `suite_checks.duplicate_ids` lists them
         self.failed = False
         self.done = False
 

@@ -14,7 +14,11 @@ transports, not httpcore) and appends the answer in the shape vcrpy's stub write
 and reason, headers as received, body bytes). `Cassette.append` runs the same scrubbing hooks,
 so the cassette file is what vcrpy wrote before, and plain vcrpy still replays it through boto3.
 Network failures become botocore's own exceptions (`EndpointConnectionError`, timeouts,
-`ConnectionClosedError`), as when botocore sends.
+`ConnectionClosedError`), as when botocore sends. The client's proxies are honoured as botocore
+honours them (its `proxies` config, or HTTP(S)_PROXY / NO_PROXY as read when the client was
+made): the proxy for the request's scheme, its credentials as `Proxy-Authorization`, https
+through a CONNECT tunnel, `proxy_ca_bundle` and `proxy_client_cert` for an https proxy.
+(`proxy_use_forwarding_for_https` is not supported: such a request fails with a clear error.)
 """
 
 from __future__ import annotations
@@ -94,7 +98,8 @@ class _Sender:
         session = getattr(getattr(sdk, "_endpoint", None), "http_session", None)
         self.verify: Any = getattr(session, "_verify", True)
         self.max_connections = max(10, int(getattr(config, "max_pool_connections", None) or 10), 64)
-        self._pool: Any = None
+        self.proxies: Any = getattr(session, "_proxy_config", None)  # botocore's ProxyConfiguration
+        self._pools: dict[str | None, Any] = {}
         self._lock = threading.Lock()
 
     def __call__(self, request: Any, **kwargs: Any) -> Any:
@@ -131,7 +136,7 @@ class _Sender:
         timeout = {"connect": self.connect_timeout, "read": self.read_timeout}
         timeout.update(write=self.read_timeout, pool=self.read_timeout)
         try:
-            resp = self._connections().request(
+            resp = self._connections(url).request(
                 method, url, headers=wire, content=body, extensions={"timeout": timeout}
             )
         except httpcore.ConnectTimeout as exc:
@@ -152,20 +157,53 @@ class _Sender:
             "body": {"string": resp.content},
         }
 
-    def _connections(self) -> Any:
+    def _connections(self, url: str) -> Any:
+        """The connection pool for `url`: direct, or through the proxy botocore would use."""
+        proxy = self.proxies.proxy_url_for(url) if self.proxies is not None else None
         with self._lock:
-            if self._pool is None:
-                import httpcore
+            pool = self._pools.get(proxy)
+            if pool is None:
+                pool = self._pools[proxy] = self._new_pool(proxy)
+            return pool
 
-                self._pool = httpcore.ConnectionPool(
-                    ssl_context=_ssl_context(self.verify), max_connections=self.max_connections
+    def _new_pool(self, proxy: str | None) -> Any:
+        import httpcore
+
+        ssl_context = _ssl_context(self.verify)
+        if proxy is None:
+            return httpcore.ConnectionPool(ssl_context=ssl_context, max_connections=self.max_connections)
+        settings = self.proxies.settings or {}
+        if settings.get("proxy_use_forwarding_for_https"):
+            from botocore.exceptions import InvalidProxiesConfigError
+
+            class _Forwarding(InvalidProxiesConfigError):  # type: ignore[misc]  # botocore: untyped
+                fmt = (
+                    "proxies_config proxy_use_forwarding_for_https is not supported while fc-harness "
+                    "records Bedrock (it sends https through a CONNECT tunnel): unset it to record"
                 )
-            return self._pool
+
+            raise _Forwarding()
+        parts = urlsplit(proxy)
+        bare = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()  # credentials: a header
+        proxy_ssl = None
+        if parts.scheme == "https":
+            proxy_ssl = _ssl_context(settings.get("proxy_ca_bundle") or True)
+            cert = settings.get("proxy_client_cert")
+            if cert:
+                certfile, keyfile = cert if isinstance(cert, tuple) else (cert, None)
+                proxy_ssl.load_cert_chain(certfile, keyfile)
+        return httpcore.HTTPProxy(
+            proxy_url=bare,
+            proxy_headers=self.proxies.proxy_headers_for(proxy),
+            ssl_context=ssl_context,
+            proxy_ssl_context=proxy_ssl,
+            max_connections=self.max_connections,
+        )
 
     def close(self) -> None:
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
             with contextlib.suppress(Exception):
                 pool.close()
 
