@@ -362,8 +362,12 @@ class _Spool:
         )
 
     def add_lines(self, text: str) -> None:
-        """Keep the rows a worker sent (`text()` of its spool)."""
-        for line in text.split("\n"):
+        """Keep the rows a worker sent (`text()` of its spool), one line at a time."""
+        start = 0
+        while start < len(text):  # lines end at "\n" only (a row may hold U+2028)
+            end = text.find("\n", start)
+            end = len(text) if end < 0 else end
+            line, start = text[start:end], end + 1
             if line:
                 d = json.loads(line)
                 self._line(line, d["case_id"], d["provider_id"], int(d.get("trial", 0)))

@@ -314,7 +314,7 @@ def test_the_spool_gives_the_rows_back_sorted_and_redacted() -> None:
     secret = "sk-spool-test-5e1d0c9b7a"  # unique: registered for the whole process
     register_secrets([secret])
     rows = demo_rows()
-    rows[0] = replace(rows[0], error=f"the vendor echoed {secret}")
+    rows[0] = replace(rows[0], error=f"the vendor echoed {secret}\u2028on a new line")  # not a line end
     want = sorted((r.case_id, r.provider_id, r.trial) for r in rows)
     spool, refs = _Spool(), []
     for row in reversed(rows):
@@ -328,6 +328,8 @@ def test_the_spool_gives_the_rows_back_sorted_and_redacted() -> None:
     merged.add_lines(spool.text())
     got = [(r.case_id, r.provider_id, r.trial) for r in merged.sorted_rows()]
     assert got == want
-    assert any(r.error and "<redacted>" in r.error for r in merged.sorted_rows())
+    assert [r.error for r in merged.sorted_rows() if r.error and "<redacted>" in r.error] == [
+        "the vendor echoed <redacted>\u2028on a new line"
+    ]
     spool.close()
     merged.close()
