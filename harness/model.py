@@ -18,6 +18,7 @@ __all__ = [
     "CATEGORIES",
     "FAILURE_KINDS",
     "STATUSES",
+    "TOOL_NAMES",
     "Backend",
     "Case",
     "ExpectedCall",
@@ -339,6 +340,9 @@ class Verdict:
 
 #: Characters some vendors forbid in function names (Gemini, Bedrock, OpenAI's pattern).
 _NAME_BAD = re.compile(r"[^a-zA-Z0-9_-]")
+TOOL_NAMES: tuple[str, ...] = ("exact", "sanitized")
+"""How graders compare a called name with the offered ones: as given, or both through
+`sanitize_name` (`--tool-names`)."""
 
 
 def sanitize_name(name: str, max_len: int = 64) -> str:

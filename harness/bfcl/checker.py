@@ -27,7 +27,7 @@ from harness.bfcl.convert import to_json_schema
 from harness.bfcl.fast import EntryCheck, compile_entry
 from harness.bfcl.schema import compile_schema
 from harness.errors import UserError
-from harness.model import Case, Failure, ModelTurn, Tool, Verdict
+from harness.model import TOOL_NAMES, Case, Failure, ModelTurn, Tool, Verdict
 
 if TYPE_CHECKING:
     from harness.grading.grader import TurnGrade
@@ -43,7 +43,6 @@ __all__ = [
 
 #: BFCL categories where a correct answer makes no call (v1 called it `relevance`).
 NO_CALL_CATEGORIES = ("irrelevance", "live_irrelevance", "relevance")
-TOOL_NAME_MODES = ("exact", "sanitized")
 
 _KINDS = {
     "wrong_func_name": "wrong_function",
@@ -272,7 +271,7 @@ def grade(
         return grade_steps(case, [[t] for t in turns], provider_id=provider_id, tool_names=tool_names)
     sanitize = tool_names == "sanitized"
     if not sanitize and tool_names != "exact":
-        raise UserError(f"--tool-names must be one of {', '.join(TOOL_NAME_MODES)}, not {tool_names!r}")
+        raise UserError(f"--tool-names must be one of {', '.join(TOOL_NAMES)}, not {tool_names!r}")
     plan = _plan_of(case, sanitize)
     core = plan.core
     turn = turns[0] if turns else ModelTurn()

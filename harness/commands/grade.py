@@ -22,14 +22,15 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from harness.commands._grade_render import render_json, render_table, summarize
 from harness.commands._outputs import Output, Steps, parse_outputs
 from harness.errors import UserError
-from harness.model import Case, ModelTurn, Verdict
+from harness.model import TOOL_NAMES, Case, ModelTurn, Verdict
 
 __all__ = [
     "Steps",
@@ -81,13 +82,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-_MODES = ("exact", "sanitized")
-
-
 def _tool_names_arg(value: str) -> tuple[str, str]:
     """`MODE` → ("", MODE); `PROVIDER=MODE` → (PROVIDER, MODE)."""
     provider, sep, mode = value.rpartition("=")
-    if mode not in _MODES or (sep and not provider):
+    if mode not in TOOL_NAMES or (sep and not provider):
         raise argparse.ArgumentTypeError(f"{value!r}: expected exact, sanitized, or PROVIDER=exact|sanitized")
     return provider, mode
 
@@ -206,24 +204,29 @@ def run(args: argparse.Namespace) -> int:
 def _grade_all(
     outputs: Sequence[Output], cases: Mapping[str, Case], profile: str, default: str, modes: Mapping[str, str]
 ) -> list[Verdict]:
-    """Every outputs line's verdict, in order (`grade_output`, its common case dispatched once)."""
-    if profile == "bfcl":  # what `grade(profile="bfcl")` calls, without importing the grader
-        from harness.bfcl.checker import grade as simple
-    else:
-        from functools import partial
-
-        from harness.grading.grader import grade
-
-        simple = partial(grade, profile=profile)
+    """Every outputs line's verdict, in order (`grade_output`, its plain grader looked up once)."""
+    plain = _plain_grader(profile)
     get = modes.get
     verdicts = []
     for cid, pid, turns, _ in outputs:
         case = cases[cid]
-        if type(turns) is list and not case.backends:
-            verdicts.append(simple(case, turns, provider_id=pid, tool_names=get(pid, default)))
+        if not case.executable and not isinstance(turns, Steps):
+            verdicts.append(plain(case, turns, provider_id=pid, tool_names=get(pid, default)))
         else:
             verdicts.append(grade_output(case, pid, turns, profile, get(pid, default)))
     return verdicts
+
+
+def _plain_grader(profile: str) -> Callable[..., Verdict]:
+    """`grade(case, turns, *, provider_id, tool_names)` of `profile` for turns without steps on a
+    case without backends."""
+    if profile == "bfcl":  # what `grade(profile="bfcl")` calls, without importing the grader
+        from harness.bfcl.checker import grade as bfcl_grade
+
+        return bfcl_grade
+    from harness.grading.grader import grade
+
+    return partial(grade, profile=profile)
 
 
 def grade_output(
@@ -231,13 +234,7 @@ def grade_output(
 ) -> Verdict:
     """Grade one outputs line; an executable-backend case's calls are executed for its state."""
     if not case.executable and not isinstance(turns, Steps):
-        if profile == "bfcl":  # what `grade(profile="bfcl")` calls, without importing the grader
-            from harness.bfcl.checker import grade as bfcl_grade
-
-            return bfcl_grade(case, turns, provider_id=provider_id, tool_names=tool_names)
-        from harness.grading.grader import grade
-
-        return grade(case, turns, provider_id=provider_id, profile=profile, tool_names=tool_names)
+        return _plain_grader(profile)(case, turns, provider_id=provider_id, tool_names=tool_names)
     from harness.grading.executed import grade_steps
     from harness.grading.grader import grade
 

@@ -48,12 +48,11 @@ from harness.grading.matchers import Matcher, MatcherError, Mismatch, compile_ar
 from harness.grading.matchers import schema_validator as _schema_validator
 from harness.grading.pairing import Expected, args_text, diff_args, pair_calls, selection_failures
 from harness.grading.values import path_join, short
-from harness.model import Case, Failure, ModelTurn, Verdict, sanitize_name
+from harness.model import TOOL_NAMES, Case, Failure, ModelTurn, Verdict, sanitize_name
 
 __all__ = ["PROFILES", "PROFILE_MODULES", "TOOL_NAMES", "TurnGrade", "grade", "grade_turn", "profile_module"]
 
 PROFILES: tuple[str, ...] = ("default", "strict", "bfcl")
-TOOL_NAMES: tuple[str, ...] = ("exact", "sanitized")
 
 
 @dataclass(frozen=True)
