@@ -17,6 +17,7 @@ __all__ = [
     "MAX_YAML_CHARS",
     "REDACTED",
     "AtomicText",
+    "CacheGeneration",
     "InputLimitError",
     "RedactingStream",
     "atomic_write_bytes",
@@ -308,6 +309,37 @@ def loads_json(text: str | bytes) -> Any:
 
 
 _GENERATION = re.compile(r"v[0-9]{1,6}-[0-9a-f]{16}")
+
+
+class CacheGeneration:
+    """A cache generation's folder of JSON entries (`<key>.json`), shared by the case cache and
+    the cassette cache: reads bounded in size, any read failure a miss; writes atomic
+    and never failing the run (a folder that cannot be written turns writing off); the first
+    entry written removes the other generations' folders (`prune_generations`)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.writable = True
+        self.pruned = False  # other generations' folders removed (on the first write)
+
+    def read(self, key: str, limit: int) -> bytes | None:
+        """The entry `key`'s bytes, or None (missing, unreadable or over `limit` bytes)."""
+        try:
+            return read_at_most(self.folder / f"{key}.json", limit)
+        except OSError:
+            return None
+
+    def write(self, key: str, text: str) -> None:
+        """Store the entry `key` (atomically, not fsynced: it is only a cache)."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.folder / f"{key}.json", text, durable=False)
+        except OSError:
+            self.writable = False  # a read-only checkout: run without writing the cache
+            return
+        if not self.pruned:  # the first entry this generation gets: older ones are stale
+            self.pruned = True
+            prune_generations(self.folder)
 
 
 def prune_generations(current: Path) -> int:

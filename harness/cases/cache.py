@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
-from harness._io import atomic_write_text, prune_generations, read_at_most
+from harness._io import CacheGeneration
 from harness.errors import Problem
 from harness.model import Case, ExpectedCall, Message, Tool, ToolCall, Turn
 
@@ -211,13 +211,11 @@ ToolsLoaded = tuple[list[tuple[Tool, int | None]], list[Problem]]
 """What `_read_tools_file` gives for one shared tools file: its tools with their lines, its warnings."""
 
 
-class CaseCache:
+class CaseCache(CacheGeneration):
     """Loaded case files keyed by content, under `<folder>/cases/v<format>-<fingerprint>/`."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder / "cases" / f"v{CACHE_FORMAT}-{_fingerprint()}"
-        self.writable = True
-        self.pruned = False  # other generations' folders removed (on the first write)
+        super().__init__(folder / "cases" / f"v{CACHE_FORMAT}-{_fingerprint()}")
         self._pools: dict[tuple[tuple[str, int], ...], tuple[list[Tool], str]] = {}
 
     def key(self, path: Path, data: bytes, pool: Mapping[str, Tool]) -> str:
@@ -241,12 +239,12 @@ class CaseCache:
 
     def get(self, key: str) -> Loaded | None:
         """The cached load of a case file, or None (missing, too large or malformed)."""
-        raw = self._read(key)
+        raw = self.read(key, MAX_ENTRY_BYTES)
         return None if raw is None else _decode(key, raw)
 
     def get_tools(self, key: str) -> ToolsLoaded | None:
         """The cached load of a shared tools file, or None (missing, too large or malformed)."""
-        raw = self._read(key)
+        raw = self.read(key, MAX_ENTRY_BYTES)
         return None if raw is None else _decode_tools(key, raw)
 
     def put(self, key: str, loaded: Loaded) -> None:
@@ -283,12 +281,6 @@ class CaseCache:
         loaded = (list(tools), list(warnings))
         self._write(key, warnings, doc, lambda text: _decode_tools(key, text) == loaded)
 
-    def _read(self, key: str) -> bytes | None:
-        try:
-            return read_at_most(self.folder / f"{key}.json", MAX_ENTRY_BYTES)
-        except OSError:
-            return None
-
     def _write(
         self, key: str, warnings: list[Problem], doc: Callable[[], Any], same: Callable[[str], bool]
     ) -> None:
@@ -300,15 +292,7 @@ class CaseCache:
             return
         if not same(text):
             return  # a value JSON cannot hold exactly (a tuple, a non-string key, a date...)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(self.folder / f"{key}.json", text, durable=False)
-        except OSError:
-            self.writable = False
-            return
-        if not self.pruned:  # the first entry this generation gets: older ones are stale
-            self.pruned = True
-            prune_generations(self.folder)
+        self.write(key, text)
 
 
 def _enc_warnings(warnings: list[Problem]) -> list[list[Any]]:

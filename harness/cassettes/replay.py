@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
-from harness._io import InputLimitError, atomic_write_text, prune_generations, read_at_most
+from harness._io import CacheGeneration, InputLimitError
 from harness.cassettes.layout import canonical_json, decoded_body
 from harness.errors import CassetteError, json_type
 from harness.providers.base import WireResponse
@@ -269,23 +269,15 @@ def _from_entry(e: Any) -> Interaction | None:
     return Interaction(method, uri, None, WireResponse(status, body, events, headers, latency), digest)
 
 
-class InteractionCache:
+class InteractionCache(CacheGeneration):
     """Parsed cassettes keyed by the sha256 of their bytes, as JSON files under `folder`."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder / "cassettes" / f"v{CACHE_FORMAT}-{_fingerprint()}"
-        self.writable = True
-        self.pruned = False  # other generations' folders removed (on the first write)
-
-    def _file(self, key: str) -> Path:
-        return self.folder / f"{key}.json"
+        super().__init__(folder / "cassettes" / f"v{CACHE_FORMAT}-{_fingerprint()}")
 
     def get(self, key: str) -> list[Interaction] | None:
         """The cached interactions for `key`, or None (missing, too large or malformed)."""
-        try:
-            raw = read_at_most(self._file(key), MAX_ENTRY_BYTES)
-        except OSError:
-            return None
+        raw = self.read(key, MAX_ENTRY_BYTES)
         if raw is None:
             return None
         try:
@@ -316,12 +308,4 @@ class InteractionCache:
                 return
         except (TypeError, ValueError, RecursionError):
             return
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(self._file(key), text, durable=False)
-        except OSError:
-            self.writable = False  # a read-only checkout: run without writing the cache
-            return
-        if not self.pruned:  # the first entry this generation gets: older ones are stale
-            self.pruned = True
-            prune_generations(self.folder)
+        self.write(key, text)
