@@ -26,6 +26,7 @@ from harness.cases.loader import (
     _SharedTools,
     discover_files,
 )
+from harness.cases.suite_checks import CaseIds
 from harness.errors import CaseFileError, Problem
 from harness.model import Case
 
@@ -43,8 +44,7 @@ class CaseStream:
         self.paths = list(paths)
         self.cache = cache
         self.problems: list[Problem] = []
-        self._first: dict[str, tuple[str, int | None]] = {}  # case id → where it is first defined
-        self._duplicates: list[Problem] = []  # as `suite_checks.duplicate_ids` lists them
+        self._ids = CaseIds()  # where each case id is first defined, and the duplicates
         self.failed = False
         self.done = False
 
@@ -52,7 +52,7 @@ class CaseStream:
         """Each case file's cases (those without errors), in `load_cases` order."""
         files, problems = discover_files(self.paths)
         self.problems = problems
-        self._first, self._duplicates, self.done = {}, [], False  # read again: checked again
+        self._ids, self.done = CaseIds(), False  # read again: checked again
         self.failed = _errors(problems)
         shared = _SharedTools(self.cache)
         for f in files:
@@ -65,8 +65,8 @@ class CaseStream:
                 got, _ = _load_cached(f, shared, problems, ids, self.cache)
             else:
                 got, _ = _load_file(f, shared, problems, ids)
-            self._note(ids, str(f))
-            failed = self._duplicates or _errors(problems[n_problems:]) or _errors(shared.problems)
+            self._ids.note(ids, str(f))
+            failed = self._ids.duplicates or _errors(problems[n_problems:]) or _errors(shared.problems)
             self.failed = self.failed or bool(failed)
             yield got
         for raw in self.paths:
@@ -75,31 +75,13 @@ class CaseStream:
                     if tools_dir.is_dir():
                         shared.folder(tools_dir)
         problems.extend(shared.problems)
-        problems.extend(self._duplicates)
+        problems.extend(self._ids.duplicates)
         self.failed = _errors(problems)
         self.done = True
 
-    def _note(self, ids: _Ids, file: str) -> None:
-        """Record a file's case ids (one place each: the file's name is kept once, not per case)."""
-        for cid, where, line, field_path in ids:
-            first = self._first.get(cid)
-            if first is None:
-                self._first[cid] = (file if where == file else where, line)
-                continue
-            f0, l0 = first
-            self._duplicates.append(
-                Problem(
-                    f"duplicate case id {cid!r}: first defined at {f0}:{l0}",
-                    file=where,
-                    line=line,
-                    case_id=cid,
-                    field=field_path,
-                )
-            )
-
     def case_ids(self) -> set[str]:
         """The ids of every case read."""
-        return set(self._first)
+        return set(self._ids.first)
 
     def check(self) -> None:
         """Raise what `load_cases` raises when a case file has errors (call after iterating)."""

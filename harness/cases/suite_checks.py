@@ -8,28 +8,44 @@ from collections.abc import Iterable, Sequence
 from harness.errors import Problem, suggest
 from harness.model import Case
 
-__all__ = ["check_provider_ids", "duplicate_ids", "same_prompts"]
+__all__ = ["CaseIds", "check_provider_ids", "duplicate_ids", "same_prompts"]
+
+Ids = Iterable[tuple[str, str, int | None, str]]
+"""(case id, file, line, field) of each case, in load order."""
 
 
-def duplicate_ids(ids: Iterable[tuple[str, str, int | None, str]]) -> list[Problem]:
-    """Each repeated case id, naming the place of its first definition."""
-    problems: list[Problem] = []
-    first: dict[str, tuple[str, int | None]] = {}
-    for cid, file, line, field_path in ids:
-        if cid in first:
-            f0, l0 = first[cid]
-            problems.append(
+class CaseIds:
+    """Case ids met so far, each with the place of its first definition, and a problem for
+    each one met again. Fed file by file (`note`), so a streamed load keeps one entry per id."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, tuple[str, int | None]] = {}
+        self.duplicates: list[Problem] = []
+
+    def note(self, ids: Ids, file: str | None = None) -> None:
+        """Add the ids of a file (`file`: its name, kept once rather than per case)."""
+        for cid, where, line, field_path in ids:
+            first = self.first.get(cid)
+            if first is None:
+                self.first[cid] = (file if where == file else where, line)
+                continue
+            f0, l0 = first
+            self.duplicates.append(
                 Problem(
                     f"duplicate case id {cid!r}: first defined at {f0}:{l0}",
-                    file=file,
+                    file=where,
                     line=line,
                     case_id=cid,
                     field=field_path,
                 )
             )
-        else:
-            first[cid] = (file, line)
-    return problems
+
+
+def duplicate_ids(ids: Ids) -> list[Problem]:
+    """Each repeated case id, naming the place of its first definition."""
+    seen = CaseIds()
+    seen.note(ids)
+    return seen.duplicates
 
 
 def same_prompts(cases: Sequence[Case]) -> list[Problem]:
