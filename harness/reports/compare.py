@@ -18,7 +18,7 @@ from typing import Any
 from tabulate import tabulate
 
 from harness.errors import UserError
-from harness.reports.metrics import case_status, group_cases, rate
+from harness.reports.metrics import case_status, group_cases, pass_counts, rate
 from harness.reports.parity import call_differences
 from harness.reports.slim import SlimRow, slim_rows
 from harness.run.results import ResultRow
@@ -149,8 +149,7 @@ def compare_runs(
 
 def _rate(rows: Sequence[SlimRow], provider_id: str) -> float | None:
     """A provider's pass rate (unsupported rows not counted), as `bucket_metrics` gives it."""
-    mine = [r.status for r in rows if r.provider_id == provider_id]
-    return rate(mine.count("pass"), len(mine) - mine.count("unsupported"))
+    return rate(*pass_counts(r.status for r in rows if r.provider_id == provider_id))
 
 
 def _pct(v: float | None) -> str:

@@ -41,7 +41,7 @@ from typing import Any
 from harness._io import atomic_write_text, loads_json
 from harness.cases.selection import keyword_matcher
 from harness.errors import UserError, suggest
-from harness.reports.metrics import case_status, group_cases, rate
+from harness.reports.metrics import case_status, group_cases, pass_counts, rate
 from harness.reports.slim import SlimRow, slim_rows
 from harness.run.config_tables import Thresholds
 from harness.run.results import ResultRow
@@ -72,8 +72,7 @@ def baseline_from_rows(rows: Sequence[ResultRow | SlimRow]) -> dict[str, Any]:
         by_provider.setdefault(r.provider_id, []).append(r)
     providers: dict[str, Any] = {}
     for pid, prs in sorted(by_provider.items()):
-        passed = sum(r.status == "pass" for r in prs)
-        counted = sum(r.status != "unsupported" for r in prs)
+        passed, counted = pass_counts(r.status for r in prs)
         groups = sorted(group_cases(prs).items())
         providers[pid] = {
             "model": prs[0].model,
@@ -198,8 +197,7 @@ def _fraction(status: str, trials: str | None) -> float | None:
 
 
 def _now_fraction(trials: Sequence[SlimRow]) -> float | None:
-    counted = [r for r in trials if r.status != "unsupported"]
-    return sum(r.status == "pass" for r in counted) / len(counted) if counted else None
+    return rate(*pass_counts(r.status for r in trials))
 
 
 def _rate(fractions: Iterable[float | None]) -> tuple[float | None, int]:

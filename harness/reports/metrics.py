@@ -43,6 +43,7 @@ __all__ = [
     "is_emulator",
     "is_local_model",
     "multi_trial",
+    "pass_counts",
     "pass_hat_k",
     "percentile",
     "rate",
@@ -96,6 +97,16 @@ def is_local_model(provider_id: str) -> bool:
 def rate(num: int, den: int) -> float | None:
     """Return num/den, or None when there is nothing to divide by."""
     return num / den if den else None
+
+
+def pass_counts(statuses: Iterable[str]) -> tuple[int, int]:
+    """(passed, counted) of some rows' statuses, as `bucket_metrics` counts them (unsupported
+    rows are not counted); `rate(*pass_counts(...))` is their pass rate."""
+    passed = counted = 0
+    for status in statuses:
+        passed += status == "pass"
+        counted += status != _NOT_COUNTED
+    return passed, counted
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
